@@ -1,0 +1,1 @@
+"""Platform-neutral conversation handlers: IncomingMessage in, Reply out."""

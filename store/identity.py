@@ -1,0 +1,82 @@
+"""How an account is recognised: normalised names and domains (某某科技有限公司 = 某某科技)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Legal-form suffixes dropped when comparing company names, longest first.
+_ZH_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "集团股份有限公司",
+    "有限公司",
+    "集团公司",
+    "股份公司",
+    "分公司",
+    "总公司",
+    "公司",
+    "集团",
+)
+_EN_SUFFIXES = (
+    "incorporated",
+    "corporation",
+    "company",
+    "limited",
+    "holdings",
+    "group",
+    "gmbh",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "llc",
+    "plc",
+    "ag",
+    "sa",
+    "bv",
+    "pte",
+    "kk",
+    "srl",
+    "oy",
+    "ab",
+)
+_PUNCT = re.compile(r"[\s\-_.,'\"“”‘’()（）\[\]【】&/·、，。:：;；!！?？]+")
+
+
+def normalise_name(name: str) -> str:
+    """Fold case, width and spacing and drop legal suffixes: 'ACME Co., Ltd.' -> 'acme'."""
+    s = unicodedata.normalize("NFKC", name or "").strip().lower()
+    s = re.sub(r"[（(][^)）]*[)）]$", "", s).strip()  # trailing "(中国)" / "(Shanghai)"
+    changed = True
+    while changed:
+        changed = False
+        for suf in _ZH_SUFFIXES:
+            if s.endswith(suf) and len(s) > len(suf):
+                s = s[: -len(suf)].strip()
+                changed = True
+        words = re.split(r"[\s,.]+", s.strip(" ,."))
+        while len(words) > 1 and words[-1] in _EN_SUFFIXES:
+            words.pop()
+            changed = True
+        if changed:
+            s = " ".join(words) if words else s
+    return _PUNCT.sub("", s)
+
+
+def normalise_domain(value: str | None) -> str | None:
+    """'https://www.Acme.cn/about' -> 'acme.cn'; emails give their domain; blank -> None."""
+    if not value:
+        return None
+    s = str(value).strip().lower()
+    if not s:
+        return None
+    if "@" in s and "/" not in s:
+        s = s.rsplit("@", 1)[1]
+    s = re.sub(r"^[a-z][a-z0-9+.-]*://", "", s)
+    s = s.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    s = s.split(":", 1)[0].strip(".")
+    if s.startswith("www."):
+        s = s[4:]
+    return s or None

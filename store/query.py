@@ -1,0 +1,646 @@
+"""Compile a query spec to SQL, always inside the asker's visibility scope, and run it.
+
+Questions read `accounts` joined to `account_figures` (one row per account); they never scan the
+events table, except for an event measure over a window the figures table does not hold, which is
+a correlated lookup on the (account_id, type, ts) index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from store import vocab
+from store.fields import EVENT_MEASURES, WINDOWS, FieldDef, catalogue, custom_field_def
+from store.identity import normalise_domain, normalise_name
+from store.models import (
+    Account,
+    AccountAlias,
+    AccountFigures,
+    AccountTag,
+    Contact,
+    CustomField,
+    CustomValue,
+    Event,
+    User,
+)
+from store.spec import Condition, Filter, RelativeDate, Spec, period_bounds
+
+DEFAULT_LIMIT = 20
+
+
+class SpecError(ValueError):
+    """A spec names a field or value the store cannot answer; the message says which."""
+
+
+# --------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which accounts an asker may see: all, none, or those owned/served by given identifiers."""
+
+    kind: str  # all | none | ids
+    identifiers: frozenset[str] = frozenset()  # owner/csm values visible
+    own: frozenset[str] = frozenset()  # the asker's own identifiers ("my accounts")
+    user: str | None = None
+    role: str | None = None
+
+    @classmethod
+    def everything(cls, user: str | None = None) -> Scope:
+        return cls("all", user=user, role="admin")
+
+    @classmethod
+    def nothing(cls, user: str | None = None) -> Scope:
+        return cls("none", user=user)
+
+    def clause(self) -> ColumnElement[bool]:
+        if self.kind == "all":
+            return true()
+        if self.kind == "none" or not self.identifiers:
+            return false()
+        ids = sorted(self.identifiers)
+        return or_(func.lower(Account.owner).in_(ids), func.lower(Account.csm).in_(ids))
+
+    def mine_clause(self) -> ColumnElement[bool]:
+        ids = sorted(self.own or self.identifiers)
+        if self.role == "manager" and self.identifiers:
+            ids = sorted(self.identifiers)
+        if not ids:
+            return false()
+        return or_(func.lower(Account.owner).in_(ids), func.lower(Account.csm).in_(ids))
+
+
+def user_identifiers(user: User) -> set[str]:
+    """The strings an account's owner/csm column may hold for this user."""
+    return {s.strip().lower() for s in (user.handle, user.email) if s and s.strip()}
+
+
+def find_user(session: Session, who: str | None) -> User | None:
+    """A user by handle, email, Slack id or WeCom id (case-insensitive)."""
+    if not who:
+        return None
+    w = who.strip().lower()
+    return session.scalars(
+        select(User).where(
+            User.active.is_(True),
+            or_(
+                func.lower(User.handle) == w,
+                func.lower(User.email) == w,
+                func.lower(User.slack_id) == w,
+                func.lower(User.wecom_id) == w,
+            ),
+        )
+    ).first()
+
+
+def team_of(session: Session, manager: User) -> list[User]:
+    """The manager and everyone who reports to them, directly or not."""
+    team = [manager]
+    frontier = [manager.id]
+    seen = {manager.id}
+    while frontier:
+        reports = session.scalars(select(User).where(User.manager_id.in_(frontier))).all()
+        frontier = [u.id for u in reports if u.id not in seen]
+        seen.update(frontier)
+        team.extend(u for u in reports if u.id in frontier)
+    return team
+
+
+def scope_for(session: Session, who: str | None) -> Scope:
+    """The visibility of a user: admin all, manager team, sales own, CSM served, unknown none."""
+    user = find_user(session, who)
+    if user is None:
+        return Scope.nothing(who)
+    own = frozenset(user_identifiers(user))
+    if user.role == "admin":
+        return Scope("all", own=own, user=user.handle, role="admin")
+    if user.role == "manager":
+        ids: set[str] = set()
+        for member in team_of(session, user):
+            ids |= user_identifiers(member)
+        return Scope("ids", frozenset(ids), own, user.handle, "manager")
+    return Scope("ids", own, own, user.handle, user.role)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def load_catalogue(session: Session) -> dict[str, FieldDef]:
+    """Built-in fields plus the custom fields defined in this database."""
+    return catalogue([custom_field_def(r) for r in session.scalars(select(CustomField))])
+
+
+def _parse_date(value: Any, as_of: dt.date) -> dt.date:
+    if isinstance(value, RelativeDate):
+        return value.resolve(as_of)
+    if isinstance(value, dict):
+        return RelativeDate.model_validate(value).resolve(as_of)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError as exc:
+            raise SpecError(f"'{value}' is not a date (use YYYY-MM-DD)") from exc
+    raise SpecError(f"{value!r} is not a date")
+
+
+def _window_bounds(as_of: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
+    """The datetime range of the window (as-of − N days, as-of]: N whole days ending on as-of."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    return end - dt.timedelta(days=days), end
+
+
+@dataclass
+class Compiler:
+    """Turns spec parts into SQLAlchemy expressions for one as-of and catalogue."""
+
+    as_of: dt.date
+    fields: dict[str, FieldDef]
+    session: Session | None = None
+    _user_cache: dict[str, set[str]] = field(default_factory=dict)
+
+    # ---- field expressions
+    def field_def(self, key: str) -> FieldDef:
+        f = self.fields.get(key)
+        if f is None:
+            raise SpecError(f"unknown field '{key}'")
+        return f
+
+    def measure_expr(self, name: str, days: int) -> ColumnElement[Any]:
+        """An event measure over any window: figures column when stored, else an indexed lookup."""
+        if days in WINDOWS and f"{name}_{days}d" in self.fields:
+            return func.coalesce(getattr(AccountFigures, f"{name}_{days}d"), 0)
+        etype, how = EVENT_MEASURES[name]
+        start, end = _window_bounds(self.as_of, days)
+        conds = [Event.account_id == Account.id, Event.ts >= start, Event.ts < end]
+        if etype != "*":
+            conds.append(Event.type == etype)
+        if how == "count":
+            agg = func.count()
+        elif how == "sum":
+            agg = func.coalesce(func.sum(Event.amount), 0.0)
+        else:
+            agg = func.count(func.distinct(Event.actor))
+        return select(agg).where(*conds).scalar_subquery()
+
+    def expr(self, key: str, window_days: int | None = None) -> ColumnElement[Any]:
+        """The SQL expression for a field's value on an account row."""
+        if key in EVENT_MEASURES:
+            return self.measure_expr(key, window_days or 30)
+        f = self.field_def(key)
+        if f.source == "account":
+            return getattr(Account, f.column or f.key)
+        if f.source == "figure":
+            return getattr(AccountFigures, f.column or f.key)
+        if f.source == "custom":
+            col = {"number": CustomValue.value_num, "date": CustomValue.value_date}.get(
+                f.type, CustomValue.value_text
+            )
+            return (
+                select(col)
+                .where(CustomValue.account_id == Account.id, CustomValue.field_id == f.custom_id)
+                .scalar_subquery()
+            )
+        raise SpecError(f"field '{key}' cannot be shown or sorted on")
+
+    # ---- filters
+    def condition(self, cond: Condition) -> ColumnElement[bool]:
+        parts_all = [self.item(x) for x in cond.all]
+        parts_any = [self.item(x) for x in cond.any]
+        clauses: list[ColumnElement[bool]] = []
+        if parts_all:
+            clauses.append(and_(*parts_all))
+        if parts_any:
+            clauses.append(or_(*parts_any))
+        out = and_(*clauses) if clauses else true()
+        return not_(out) if cond.negate else out
+
+    def item(self, x: Filter | Condition) -> ColumnElement[bool]:
+        return self.filter(x) if isinstance(x, Filter) else self.condition(x)
+
+    def filter(self, flt: Filter) -> ColumnElement[bool]:
+        key = flt.field
+        if key == "tag":
+            return self._tag_filter(flt)
+        if key.startswith("contact_"):
+            return self._contact_filter(flt)
+        if key in ("owner", "csm") and flt.op in ("eq", "ne", "in", "not_in"):
+            return self._person_filter(flt)
+        if key in EVENT_MEASURES:
+            f = FieldDef(key, key, key, "number", "event")
+        else:
+            f = self.field_def(key)
+        col = self.expr(key, flt.window_days)
+        return self._compare(f, col, flt)
+
+    def _values(self, f: FieldDef, flt: Filter) -> list[Any]:
+        raw = flt.value if isinstance(flt.value, list) else [flt.value]
+        return [self._coerce(f, v) for v in raw]
+
+    def _coerce(self, f: FieldDef, v: Any) -> Any:
+        if v is None:
+            return None
+        if f.temporal:
+            d = _parse_date(v, self.as_of)
+            return dt.datetime.combine(d, dt.time()) if f.type == "datetime" else d
+        if f.numeric:
+            if isinstance(v, bool):
+                return int(v)
+            if isinstance(v, int | float):
+                return v
+            try:
+                return float(str(v).replace(",", ""))
+            except ValueError as exc:
+                raise SpecError(f"{f.key} needs a number, not '{v}'") from exc
+        return str(v)
+
+    def _compare(self, f: FieldDef, col: ColumnElement[Any], flt: Filter) -> ColumnElement[bool]:
+        op = flt.op
+        if op == "empty":
+            return or_(col.is_(None), col == "") if f.type in ("text", "choice") else col.is_(None)
+        if op == "not_empty":
+            return (
+                and_(col.is_not(None), col != "")
+                if f.type in ("text", "choice")
+                else col.is_not(None)
+            )
+        if op == "in_period":
+            start, end = period_bounds(str(flt.value), self.as_of)
+            if f.type == "datetime":
+                return and_(
+                    col >= dt.datetime.combine(start, dt.time()),
+                    col < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+                )
+            return and_(col >= start, col <= end)
+        vals = self._values(f, flt)
+        if f.type in ("text", "choice") and not f.numeric:
+            return self._text_compare(f, col, op, vals)
+        # "no login ever counts as inactive": NULL days_since_login is larger than any N
+        null_is_infinite = f.key == "days_since_login"
+        if op == "between":
+            lo, hi = sorted(vals, key=lambda v: (v is None, v))
+            out = and_(col >= lo, col <= hi)
+        elif op in ("eq", "ne") and vals[0] is None:
+            return col.is_(None) if op == "eq" else col.is_not(None)
+        elif op == "in":
+            out = col.in_(vals)
+        elif op == "not_in":
+            return or_(col.is_(None), col.not_in(vals))
+        else:
+            v = vals[0]
+            out = {
+                "eq": col == v,
+                "ne": col != v,
+                "lt": col < v,
+                "le": col <= v,
+                "gt": col > v,
+                "ge": col >= v,
+                "contains": col == v,
+            }[op]
+        if null_is_infinite and op in ("gt", "ge"):
+            return or_(out, col.is_(None))
+        if op == "ne":
+            return or_(out, col.is_(None))
+        return out
+
+    def _text_compare(
+        self, f: FieldDef, col: ColumnElement[Any], op: str, vals: list[Any]
+    ) -> ColumnElement[bool]:
+        low = func.lower(col)
+        if op == "contains":
+            return or_(*[low.like(f"%{str(v).lower()}%") for v in vals])
+        expanded: set[str] = set()
+        for v in vals:
+            expanded |= vocab.variants(f.key, str(v))
+        if op in ("eq", "in"):
+            return low.in_(sorted(expanded))
+        if op in ("ne", "not_in"):
+            return or_(col.is_(None), low.not_in(sorted(expanded)))
+        v = str(vals[0]).lower()
+        return {"lt": low < v, "le": low <= v, "gt": low > v, "ge": low >= v}.get(op, low == v)
+
+    def _tag_filter(self, flt: Filter) -> ColumnElement[bool]:
+        def has(tags: list[str]) -> ColumnElement[bool]:
+            return exists().where(
+                AccountTag.account_id == Account.id,
+                func.lower(AccountTag.tag).in_([t.lower() for t in tags]),
+            )
+
+        if flt.op in ("empty", "not_empty"):
+            any_tag = exists().where(AccountTag.account_id == Account.id)
+            return not_(any_tag) if flt.op == "empty" else any_tag
+        tags = [str(v) for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
+        if flt.op == "contains":
+            return exists().where(
+                AccountTag.account_id == Account.id,
+                or_(*[func.lower(AccountTag.tag).like(f"%{t.lower()}%") for t in tags]),
+            )
+        if flt.op in ("ne", "not_in"):
+            return not_(has(tags))
+        return has(tags)
+
+    def _contact_filter(self, flt: Filter) -> ColumnElement[bool]:
+        attr = flt.field.removeprefix("contact_")
+        col = getattr(Contact, attr)
+        if flt.op in ("empty", "not_empty"):
+            e = exists().where(Contact.account_id == Account.id, col.is_not(None))
+            return not_(e) if flt.op == "empty" else e
+        vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
+        low = func.lower(col)
+        if flt.op == "contains":
+            match = or_(*[low.like(f"%{v}%") for v in vals])
+        else:
+            match = low.in_(vals)
+        e = exists().where(Contact.account_id == Account.id, match)
+        return not_(e) if flt.op in ("ne", "not_in") else e
+
+    def person_identifiers(self, who: str) -> set[str]:
+        """A person named in a question -> the owner/csm strings that mean them."""
+        w = who.strip().lower()
+        if w in self._user_cache:
+            return self._user_cache[w]
+        ids = {w}
+        if self.session is not None:
+            users = self.session.scalars(
+                select(User).where(
+                    or_(
+                        func.lower(User.handle) == w,
+                        func.lower(User.email) == w,
+                        func.lower(User.name) == w,
+                        func.lower(User.name).like(f"{w} %"),
+                        func.lower(User.email).like(f"{w}@%"),
+                    )
+                )
+            ).all()
+            for u in users:
+                ids |= user_identifiers(u)
+        self._user_cache[w] = ids
+        return ids
+
+    def _person_filter(self, flt: Filter) -> ColumnElement[bool]:
+        col = func.lower(getattr(Account, flt.field))
+        ids: set[str] = set()
+        for v in flt.value if isinstance(flt.value, list) else [flt.value]:
+            if v is not None:
+                ids |= self.person_identifiers(str(v))
+        if flt.op in ("eq", "in"):
+            return col.in_(sorted(ids)) if ids else col.is_(None)
+        return or_(col.is_(None), col.not_in(sorted(ids)))
+
+    # ---- sorting
+    def sort_key(self, key: str, desc: bool) -> list[ColumnElement[Any]]:
+        col = self.expr(key)
+        if key == "days_since_login":
+            # never logged in sorts as the most inactive
+            col = func.coalesce(col, 1_000_000)
+        nulls_last = case((col.is_(None), 1), else_=0)
+        return [nulls_last, col.desc() if desc else col.asc()]
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class ResultRow:
+    """One matching account with the values the answer displays."""
+
+    id: int
+    account_id: str | None
+    name: str
+    owner: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class QueryResult:
+    """What a spec returned: accounts (paged), their total, or a value, or a breakdown."""
+
+    spec: Spec
+    as_of: dt.date
+    rows: list[ResultRow] = field(default_factory=list)
+    total: int = 0
+    value: float | int | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)
+
+
+def base_select(comp: Compiler, spec: Spec, scope: Scope) -> Select:
+    """accounts ⟕ figures, filtered by the spec and the scope."""
+    stmt = (
+        select(Account.id)
+        .select_from(Account)
+        .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
+    )
+    clauses = [scope.clause(), comp.condition(spec.where)]
+    if spec.mine:
+        clauses.append(scope.mine_clause())
+    if spec.owner:
+        clauses.append(comp._person_filter(Filter(field="owner", op="eq", value=spec.owner)))
+    return stmt.where(*clauses)
+
+
+def display_fields(spec: Spec) -> list[str]:
+    """Fields an answer shows besides name and owner: those asked about, then ARR."""
+    out: list[str] = []
+    for key in [
+        *spec.show,
+        *(f.field for f in spec.where.filters()),
+        *(s.field for s in spec.sort),
+    ]:
+        if key in ("tag", "owner", "name", "account_id") or key.startswith("contact_"):
+            continue
+        if key not in out:
+            out.append(key)
+    if "arr" not in out:
+        out.append("arr")
+    return out[:4]
+
+
+def _show_expr(comp: Compiler, spec: Spec, key: str) -> ColumnElement[Any]:
+    window = next((f.window_days for f in spec.where.filters() if f.field == key), None)
+    return comp.expr(key, window)
+
+
+def run(session: Session, spec: Spec, scope: Scope, as_of: dt.date) -> QueryResult:
+    """Answer a spec inside a scope as of a date (figures must be fresh for that date)."""
+    comp = Compiler(as_of, load_catalogue(session), session)
+    result = QueryResult(spec=spec, as_of=as_of)
+    filtered = base_select(comp, spec, scope)
+
+    if spec.group_by:
+        result.groups = _breakdown(session, comp, spec, filtered)
+        result.total = sum(g["count"] for g in result.groups)
+        return result
+    if spec.aggregate is not None and spec.aggregate.func != "count":
+        if not spec.aggregate.field:
+            raise SpecError(f"'{spec.aggregate.func}' needs a field")
+        col = comp.expr(spec.aggregate.field)
+        agg = getattr(func, spec.aggregate.func)(col)
+        ids = filtered.subquery()
+        stmt = (
+            select(agg, func.count())
+            .select_from(Account)
+            .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
+            .where(Account.id.in_(select(ids.c.id)))
+        )
+        value, count = session.execute(stmt).one()
+        result.value = round(float(value), 2) if value is not None else None
+        result.total = count
+        return result
+
+    total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+    result.total = total
+    if spec.aggregate is not None:  # count
+        result.value = total
+        return result
+
+    shown = display_fields(spec)
+    cols = [Account.id, Account.external_id, Account.name, Account.owner]
+    show_cols = [_show_expr(comp, spec, k).label(f"v_{i}") for i, k in enumerate(shown)]
+    stmt = filtered.with_only_columns(*cols, *show_cols)
+    order: list[ColumnElement[Any]] = []
+    for s in spec.sort:
+        order.extend(comp.sort_key(s.field, s.desc))
+    order.append(Account.name.asc())
+    order.append(Account.id.asc())
+    stmt = stmt.order_by(*order).offset(spec.offset).limit(spec.limit or DEFAULT_LIMIT)
+    for row in session.execute(stmt):
+        values = {k: row[4 + i] for i, k in enumerate(shown)}
+        result.rows.append(ResultRow(row[0], row[1], row[2], row[3], values))
+    return result
+
+
+def _breakdown(session: Session, comp: Compiler, spec: Spec, filtered: Select) -> list[dict]:
+    key = spec.group_by or ""
+    ids = filtered.subquery()
+    if key == "tag":
+        group_col: ColumnElement[Any] = AccountTag.tag
+        stmt = (
+            select(group_col, func.count(func.distinct(Account.id)))
+            .select_from(Account)
+            .join(AccountTag, AccountTag.account_id == Account.id)
+        )
+    else:
+        group_col = comp.expr(key)
+        if comp.fields.get(key) and comp.fields[key].type in ("text",) and key in vocab.BY_FIELD:
+            group_col = func.lower(group_col)
+        stmt = (
+            select(group_col, func.count())
+            .select_from(Account)
+            .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
+        )
+    agg = spec.aggregate
+    if agg is not None and agg.func != "count" and agg.field:
+        stmt = stmt.add_columns(getattr(func, agg.func)(comp.expr(agg.field)))
+    else:
+        stmt = stmt.add_columns(literal(None))
+    stmt = stmt.where(Account.id.in_(select(ids.c.id))).group_by(group_col)
+    groups = []
+    for g, count, value in session.execute(stmt):
+        groups.append(
+            {
+                "key": g if not isinstance(g, dt.date) else g.isoformat(),
+                "count": count,
+                "value": round(float(value), 2) if value is not None else None,
+            }
+        )
+    by = "value" if agg is not None and agg.func != "count" else "count"
+    desc = spec.sort[0].desc if spec.sort else True
+    groups.sort(
+        key=lambda r: (r[by] is None, -(r[by] or 0) if desc else (r[by] or 0), str(r["key"]))
+    )
+    if spec.limit:
+        groups = groups[: spec.limit]
+    return groups
+
+
+def count(session: Session, spec: Spec, scope: Scope, as_of: dt.date) -> int:
+    """How many accounts match (ignoring paging)."""
+    comp = Compiler(as_of, load_catalogue(session), session)
+    return (
+        session.scalar(select(func.count()).select_from(base_select(comp, spec, scope).subquery()))
+        or 0
+    )
+
+
+def matching_ids(session: Session, where: Condition, scope: Scope, as_of: dt.date) -> Select:
+    """A SELECT of the ids of accounts matching a condition (for set-based rule evaluation)."""
+    comp = Compiler(as_of, load_catalogue(session), session)
+    return base_select(comp, Spec(where=where), scope)
+
+
+# --------------------------------------------------------------------------- accounts by name
+
+
+def find_account(session: Session, ref: str, scope: Scope | None = None) -> Account | None:
+    """An account by external id, domain, name or alias (normalised), inside the scope."""
+    scope = scope or Scope.everything()
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    visible = scope.clause()
+    candidates: list[ColumnElement[bool]] = [Account.external_id == ref]
+    if ref.isdigit():
+        candidates.append(Account.id == int(ref))
+    dom = normalise_domain(ref) if "." in ref else None
+    if dom:
+        candidates.append(Account.domain == dom)
+    norm = normalise_name(ref)
+    if norm:
+        candidates.append(Account.name_norm == norm)
+    for cand in candidates:
+        acc = session.scalars(select(Account).where(cand, visible).order_by(Account.id)).first()
+        if acc is not None:
+            return acc
+    alias_vals = [v for v in (ref, dom, norm) if v]
+    acc = session.scalars(
+        select(Account)
+        .join(AccountAlias, AccountAlias.account_id == Account.id)
+        .where(AccountAlias.value.in_(alias_vals), visible)
+    ).first()
+    if acc is not None:
+        return acc
+    if norm and len(norm) >= 2:
+        return session.scalars(
+            select(Account)
+            .where(Account.name_norm.like(f"%{norm}%"), visible)
+            .order_by(func.length(Account.name_norm), Account.id)
+        ).first()
+    return None
+
+
+__all__ = [
+    "Compiler",
+    "QueryResult",
+    "ResultRow",
+    "Scope",
+    "SpecError",
+    "count",
+    "display_fields",
+    "find_account",
+    "find_user",
+    "load_catalogue",
+    "matching_ids",
+    "run",
+    "scope_for",
+]

@@ -1,0 +1,222 @@
+"""The query spec: the one validated shape every door (ask, LLM, rules, segments, digests) fills.
+
+A spec never holds SQL. Field names are keys of the field catalogue (store/fields.py) or of a
+custom field; values are plain JSON. Relative dates stay relative (resolved against as-of when
+compiled), so a rule saved today means the same thing tomorrow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Op = Literal[
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "between",
+    "in",
+    "not_in",
+    "contains",
+    "empty",
+    "not_empty",
+    "in_period",
+]
+Period = Literal[
+    "today",
+    "this_week",
+    "last_week",
+    "next_week",
+    "this_month",
+    "last_month",
+    "next_month",
+    "this_quarter",
+    "last_quarter",
+    "next_quarter",
+    "this_year",
+    "last_year",
+    "next_year",
+]
+OP_TEXT_EN = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "between": "between",
+    "in": "in",
+    "not_in": "not in",
+    "contains": "contains",
+    "empty": "is empty",
+    "not_empty": "is not empty",
+    "in_period": "in",
+}
+OP_TEXT_ZH = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "between": "介于",
+    "in": "属于",
+    "not_in": "不属于",
+    "contains": "包含",
+    "empty": "为空",
+    "not_empty": "不为空",
+    "in_period": "在",
+}
+
+
+class RelativeDate(BaseModel):
+    """A date relative to as-of: `days` from it, or the start/end of a named period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = 0
+    period: Period | None = None
+    edge: Literal["start", "end"] = "start"
+
+    def resolve(self, as_of: dt.date) -> dt.date:
+        """The concrete date for this as-of."""
+        if self.period is None:
+            return as_of + dt.timedelta(days=self.days)
+        start, end = period_bounds(self.period, as_of)
+        return (start if self.edge == "start" else end) + dt.timedelta(days=self.days)
+
+
+def _month_start(d: dt.date, shift: int) -> dt.date:
+    m = d.month - 1 + shift
+    return dt.date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of a named period around as-of."""
+    one = dt.timedelta(days=1)
+    if period == "today":
+        return as_of, as_of
+    if period.endswith("week"):
+        shift = {"this_week": 0, "last_week": -1, "next_week": 1}[period]
+        start = as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(weeks=shift)
+        return start, start + dt.timedelta(days=6)
+    if period.endswith("month"):
+        shift = {"this_month": 0, "last_month": -1, "next_month": 1}[period]
+        start = _month_start(as_of, shift)
+        return start, _month_start(start, 1) - one
+    if period.endswith("quarter"):
+        shift = {"this_quarter": 0, "last_quarter": -1, "next_quarter": 1}[period]
+        q_start = _month_start(as_of, -((as_of.month - 1) % 3))
+        start = _month_start(q_start, 3 * shift)
+        return start, _month_start(start, 3) - one
+    shift = {"this_year": 0, "last_year": -1, "next_year": 1}[period]
+    return dt.date(as_of.year + shift, 1, 1), dt.date(as_of.year + shift, 12, 31)
+
+
+Scalar = str | int | float | bool | dt.date | RelativeDate | None
+
+
+class Filter(BaseModel):
+    """One comparison: field op value (window_days for event measures over any window)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str
+    op: Op = "eq"
+    value: Scalar | list[Scalar] = None
+    window_days: int | None = Field(default=None, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _check_value(self) -> Filter:
+        if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
+            raise ValueError(f"'between' on {self.field} needs a list of two values")
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            self.value = [self.value]
+        if self.op in ("empty", "not_empty"):
+            self.value = None
+        elif self.op == "in_period" and not isinstance(self.value, str):
+            raise ValueError(f"'in_period' on {self.field} needs a period name")
+        elif self.value is None and self.op not in ("eq", "ne"):
+            raise ValueError(f"'{self.op}' on {self.field} needs a value")
+        return self
+
+
+class Condition(BaseModel):
+    """A boolean tree: all of / any of filters and nested conditions, optionally negated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    all: list[Filter | Condition] = Field(default_factory=list)
+    any: list[Filter | Condition] = Field(default_factory=list)
+    negate: bool = False
+
+    def is_empty(self) -> bool:
+        return not self.all and not self.any
+
+    def filters(self) -> list[Filter]:
+        """Every filter in the tree, depth first."""
+        out: list[Filter] = []
+        for item in (*self.all, *self.any):
+            out.extend([item] if isinstance(item, Filter) else item.filters())
+        return out
+
+
+class Sort(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str
+    desc: bool = True
+
+
+class Aggregate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    func: Literal["count", "sum", "avg", "min", "max"] = "count"
+    field: str | None = None
+
+
+class Spec(BaseModel):
+    """A question over accounts: filters, perspective, sort, paging, grouping, aggregate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    where: Condition = Field(default_factory=Condition)
+    mine: bool = False  # the asker's own accounts ("my accounts", "我的客户")
+    owner: str | None = None  # accounts of this user (handle, name or email)
+    account: str | None = None  # one named account (id, domain or name): a profile card
+    sort: list[Sort] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=1, le=10000)
+    offset: int = Field(default=0, ge=0)
+    group_by: str | None = None
+    aggregate: Aggregate | None = None
+    show: list[str] = Field(default_factory=list)  # figures the answer should display
+
+    @property
+    def intent(self) -> str:
+        """profile | breakdown | count | aggregate | list."""
+        if self.account:
+            return "profile"
+        if self.group_by:
+            return "breakdown"
+        if self.aggregate is not None:
+            return "count" if self.aggregate.func == "count" else "aggregate"
+        return "list"
+
+    def fields_used(self) -> set[str]:
+        """Every field the spec touches (for validation and display)."""
+        out = {f.field for f in self.where.filters()}
+        out |= {s.field for s in self.sort}
+        if self.group_by:
+            out.add(self.group_by)
+        if self.aggregate and self.aggregate.field:
+            out.add(self.aggregate.field)
+        return out | set(self.show)
+
+
+Condition.model_rebuild()
+Filter.model_rebuild()
