@@ -38,6 +38,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'profilebot.db'}"
         return
     base = postgres_url()
+    if not base and os.environ.get("CI"):
+        pytest.fail(f"CI must run the PostgreSQL cases: set {PG_ENV}")
     if not base:
         pytest.skip(
             f"PostgreSQL not configured: set {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
