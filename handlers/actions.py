@@ -16,3 +16,14 @@ class ActionId(StrEnum):
     INTERVIEW_START = "interview_start"
     RULE_CONFIRM = "rule_confirm"
     RULE_CANCEL = "rule_cancel"
+
+
+class CallbackId(StrEnum):
+    """Modal (view) callback ids and the input ids inside them (Slack-only; added by issue 8)."""
+
+    SNOOZE_MODAL = "alert_snooze_modal"
+    REASSIGN_MODAL = "alert_reassign_modal"
+    INTERVIEW_MODAL = "interview_form"
+    SNOOZE_REASON = "snooze_reason"
+    SNOOZE_HOURS = "snooze_hours"
+    REASSIGN_TO = "reassign_to"

@@ -484,3 +484,21 @@ class ChatState(Base):
     user_handle: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class RuleMatch(Base):
+    """An account a rule currently matches, since when, and the field values it replaced.
+
+    Rows come and go set-wise with each evaluation: `since` names the matching episode (messages
+    are keyed by it, so a DM or webhook goes once per episode), `previous` lets a set-field action
+    put the old value back when the rule stops matching.
+    """
+
+    __tablename__ = "rule_matches"
+
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    since: Mapped[dt.date] = mapped_column(Date)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)

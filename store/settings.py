@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(default=None, alias="PROFILEBOT_API_TOKEN")
     default_timezone: str = Field(default="Asia/Shanghai", alias="PROFILEBOT_TIMEZONE")
     webhook_secret: SecretStr | None = Field(default=None, alias="PROFILEBOT_WEBHOOK_SECRET")
+    # scheduler / outbox (issue 6)
+    outbox_log: str | None = Field(default=None, alias="PROFILEBOT_OUTBOX_LOG")
+    escalate_after_hours: float = Field(default=24.0, alias="PROFILEBOT_ESCALATE_AFTER_HOURS")
+    outbox_max_attempts: int = Field(default=6, alias="PROFILEBOT_OUTBOX_MAX_ATTEMPTS")
+    outbox_lease_seconds: int = Field(default=600, alias="PROFILEBOT_OUTBOX_LEASE_SECONDS")
+    digest_hour: int = Field(default=9, alias="PROFILEBOT_DIGEST_HOUR")
 
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")

@@ -1,19 +1,224 @@
-"""Parsing values as people type them (placeholder: the importer's owner replaces these)."""
+"""Parsing values as people type them: money, numbers, dates, in English and Chinese.
+
+Every parser returns None for a value it cannot read (never guesses), and the importer turns that
+None into a rejected row naming the column. Blank is not zero: callers check `is_blank` first.
+Vectorised variants (`*_series`) parse a whole pandas column at once for the event fast path.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+import pandas as pd
+
+_BLANKS = frozenset({"", "-", "--", "—", "n/a", "na", "null", "none", "nan", "无", "空"})
+
+# multiplier words after a number, longest first
+_SCALE = (
+    ("百万", 1e6),
+    ("千万", 1e7),
+    ("亿元", 1e8),
+    ("万元", 1e4),
+    ("千元", 1e3),
+    ("亿", 1e8),
+    ("万", 1e4),
+    ("千", 1e3),
+    ("bn", 1e9),
+    ("b", 1e9),
+    ("mm", 1e6),
+    ("m", 1e6),
+    ("k", 1e3),
+)
+_CURRENCY = re.compile(r"^(?:rmb|cny|usd|us\$|hk\$|eur|gbp|jpy|[￥¥$€£元])+|(?:rmb|cny|usd|元|块)+$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_MIN, _SERIAL_MAX = 10_000, 110_000  # 1927..2201: plausible Excel date serials
 
 
-def parse_number(text: str) -> float | None:
+def clean_text(value: Any) -> str:
+    """A cell as stripped text, full-width folded ('１２３' -> '123')."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def is_blank(value: Any) -> bool:
+    """Whether a cell holds no information ('' / '-' / 'N/A' / NaN), as opposed to 0."""
+    return clean_text(value).lower() in _BLANKS
+
+
+def parse_number(text: Any) -> float | None:
+    """'93,300' / '￥93,300' / '93,300元' / '9.33万' / '40.4k' / '1.2M' / '15%' -> float."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return None if text != text else float(text)
+    s = clean_text(text).lower().replace(" ", "").replace("\u00a0", "")
+    if not s or s in _BLANKS:
+        return None
+    negative = False
+    if s.startswith("(") and s.endswith(")"):  # accounting negative
+        negative, s = True, s[1:-1]
+    if s.startswith("-") or s.startswith("−"):
+        negative, s = not negative, s[1:]
+    elif s.startswith("+"):
+        s = s[1:]
+    s = _CURRENCY.sub("", s)
+    s = _CURRENCY.sub("", s)  # both ends: '¥9.33万元'
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    factor = 1.0
+    for word, mult in _SCALE:
+        if s.endswith(word) and len(s) > len(word):
+            s, factor = s[: -len(word)], mult
+            s = _CURRENCY.sub("", s)
+            break
+    if _GROUPED.match(s):
+        s = s.replace(",", "")
+    elif "," in s:
+        return None  # '1,2,3' is not a number we dare to read
+    if not _NUMBER.match(s):
+        return None
+    value = float(s) * factor
+    if percent:
+        value /= 100.0
+    return -value if negative else value
+
+
+parse_money = parse_number
+
+
+def parse_int(text: Any) -> int | None:
+    """A whole number ('1,200', '1.2k', '500+'); None when not whole or not a number."""
+    s = clean_text(text)
+    if s.endswith("+"):
+        s = s[:-1]
+    for suffix in ("人", "名", "people", "employees"):
+        if s.lower().endswith(suffix):
+            s = s[: -len(suffix)].strip()
+    value = parse_number(s)
+    if value is None or abs(value - round(value)) > 1e-9:
+        return None
+    return int(round(value))
+
+
+_DATE_PATTERNS = (
+    # 2026-11-01, 2026/11/1, 2026.11.01, 2026年11月1日 (optionally followed by a time)
+    re.compile(
+        r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+        r"(?:[ t]*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6}))?)?秒?)?\s*(?:z|[+-]\d{2}:?\d{2})?$"
+    ),
+)
+_DMY_US = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.(\d{1,6}))?)?$"
+)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def _build(y: str, m: str, d: str, hh=None, mm=None, ss=None, frac=None) -> dt.datetime | None:
     try:
-        return float(text.replace(",", "").strip())
+        micro = int((frac or "0").ljust(6, "0")[:6])
+        return dt.datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0), int(ss or 0), micro)
     except ValueError:
         return None
 
 
-def parse_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
+def parse_datetime(text: Any) -> dt.datetime | None:
+    """A timestamp in any common form (ISO, 2026/11/1 10:00, 2026年11月1日, M/D/YYYY, serial)."""
+    if isinstance(text, dt.datetime):
+        return text.replace(tzinfo=None) if text.tzinfo is None else _to_utc(text)
+    if isinstance(text, dt.date):
+        return dt.datetime(text.year, text.month, text.day)
+    if isinstance(text, pd.Timestamp):
+        return None if pd.isna(text) else text.to_pydatetime()
+    s = clean_text(text).lower()
+    if not s or s in _BLANKS:
         return None
+    m = _DATE_PATTERNS[0].match(s)
+    if m:
+        if s.endswith("z") or re.search(r"[+-]\d{2}:?\d{2}$", s):
+            try:
+                return _to_utc(dt.datetime.fromisoformat(s.upper().replace("Z", "+00:00")))
+            except ValueError:
+                pass
+        return _build(*m.groups())
+    m = _DMY_US.match(s)
+    if m:  # M/D/YYYY as US spreadsheets write it; D/M when the first part cannot be a month
+        a, b, y, *rest = m.groups()
+        if int(a) > 12 >= int(b):
+            a, b = b, a
+        return _build(y, a, b, *rest)
+    m = _COMPACT.match(s)
+    if m:
+        return _build(*m.groups())
+    num = parse_number(s) if re.fullmatch(r"\d+(\.\d+)?", s) else None
+    if num is not None and _SERIAL_MIN <= num <= _SERIAL_MAX:
+        return dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=num)
+    return None
+
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def parse_date(text: Any) -> dt.date | None:
+    """A date in any common form: 2026-11-01, 2026/11/1, 2026.11.01, 2026年11月1日, serial 46327."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    value = parse_datetime(text)
+    return value.date() if value is not None else None
+
+
+def parse_year(text: Any) -> int | None:
+    """A founding year: '1996', '1996年', '1996-05-01'."""
+    s = clean_text(text).rstrip("年")
+    if re.fullmatch(r"\d{4}(\.0+)?", s):
+        return int(float(s))
+    d = parse_date(s)
+    return d.year if d else None
+
+
+# --------------------------------------------------------------------------- vectorised
+
+_ISO_FAST = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
+def parse_datetime_series(values: pd.Series) -> pd.Series:
+    """Parse a column of timestamps at once; NaT where a value cannot be read.
+
+    ISO strings (the common case for machine exports) go through pandas' C parser; whatever it
+    cannot read falls back to `parse_datetime` one unique value at a time.
+    """
+    s = values.astype("string").str.strip()
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+    out = out.dt.tz_convert(None)
+    missing = out.isna() & s.notna() & (s != "")
+    if missing.any():
+        uniques = s[missing].unique()
+        parsed = {u: parse_datetime(u) for u in uniques}
+        out = out.astype("datetime64[us]")
+        out[missing] = pd.to_datetime(s[missing].map(parsed), errors="coerce")
+    return out.astype("datetime64[us]")
+
+
+def parse_number_series(values: pd.Series) -> pd.Series:
+    """Parse a column of numbers at once; NaN where blank or unreadable (see `is_blank`)."""
+    s = values.astype("string").str.strip()
+    out = pd.to_numeric(s, errors="coerce")
+    missing = out.isna() & s.notna() & (s != "")
+    if missing.any():
+        uniques = s[missing].unique()
+        parsed = {u: parse_number(u) for u in uniques}
+        out = out.astype("float64")
+        out[missing] = s[missing].map(parsed).astype("float64")
+    return out.astype("float64")
