@@ -175,7 +175,10 @@ def explain(key: str, comp: Mapping[str, Any], lang: str = "en") -> str:
     if s is None:
         what = {
             "usage": ("no usage data imported", "暂无使用数据"),
-            "engagement_trend": ("no logins in the last 60 days to compare", "近60天无登录，无法比较"),
+            "engagement_trend": (
+                "no logins in the last 60 days to compare",
+                "近60天无登录，无法比较",
+            ),
             "support_load": ("no usage data imported", "暂无使用数据"),
             "nps": ("no NPS answer yet", "尚无NPS评分"),
             "renewal": ("no contract end date", "缺少合同到期日"),

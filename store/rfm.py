@@ -156,7 +156,5 @@ def score_orders(orders, analysis_date, n_bins: int = N_BINS) -> dict[object, Rf
             last[cust] = day
         count[cust] = count.get(cust, 0) + 1
         amount[cust] = amount.get(cust, 0.0) + float(revenue or 0)
-    measures = {
-        c: ((analysis_date - last[c]).days, count[c], amount[c]) for c in last
-    }
+    measures = {c: ((analysis_date - last[c]).days, count[c], amount[c]) for c in last}
     return score_table(measures, n_bins)

@@ -1,0 +1,867 @@
+"""Read facts out of free text, deterministically, in English and Chinese.
+
+`read_value` reads one answer for one typed question (integer, money, date, choice, city, person,
+...) and raises `AnswerError` with a hint when it cannot. `extract` pulls every fact it recognises
+from one free-text answer — "about 300 people in Hangzhou, logistics; the CFO Li Na signs off" gives
+employees, city, industry and an economic buyer — so one answer can fill several profile fields.
+No LLM is needed; when one is configured its output goes through `read_value` too.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from store import vocab
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit the question; `hint` says what would."""
+
+    def __init__(self, hint_en: str, hint_zh: str) -> None:
+        super().__init__(hint_en)
+        self.hint_en = hint_en
+        self.hint_zh = hint_zh
+
+    def hint(self, language: str) -> str:
+        return self.hint_zh if language == "zh" else self.hint_en
+
+
+# --------------------------------------------------------------------------- numbers
+
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+_ZH_NUM = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+
+
+def zh_number(text: str) -> int | None:
+    """'三百' -> 300, '一万二千' -> 12000, '十五' -> 15; None if not a Chinese numeral."""
+    if not text or not _ZH_NUM.fullmatch(text):
+        return None
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _ZH_DIGITS:
+            digit = _ZH_DIGITS[ch]
+        elif ch in _ZH_UNITS:
+            section += (digit if digit is not None else 1) * _ZH_UNITS[ch]
+            digit = None
+        elif ch == "万":
+            section += digit or 0
+            total += (section or 1) * 10000
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+_SCALE = {
+    "k": 1e3,
+    "K": 1e3,
+    "千": 1e3,
+    "thousand": 1e3,
+    "w": 1e4,
+    "W": 1e4,
+    "万": 1e4,
+    "m": 1e6,
+    "M": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "百万": 1e6,
+    "亿": 1e8,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+}
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|\d*\.\d+"
+_MONEY = re.compile(
+    r"(?P<cur>[¥￥$€£]|rmb|cny|usd|us\$)?\s*"
+    rf"(?P<num>{_NUM}|[零〇一二两三四五六七八九十百千]+)\s*"
+    r"(?P<scale>thousand|million|billion|百万|mn|bn|[kKwW万千亿mMb](?![a-zA-Z]))?\s*"
+    r"(?P<unit>元|块|rmb|cny|usd|dollars?|yuan)?",
+    re.IGNORECASE,
+)
+
+
+def _num(s: str) -> float | None:
+    s = s.replace(",", "")
+    try:
+        return float(s)
+    except ValueError:
+        z = zh_number(s)
+        return float(z) if z is not None else None
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: float
+    start: int
+    end: int
+    explicit: bool  # carried a currency sign, a scale (万, k) or a unit (元)
+
+
+def find_amounts(text: str) -> list[Amount]:
+    """Every number in the text with its scale (5k, 1.2万, ¥5,000, 3 million)."""
+    out: list[Amount] = []
+    for m in _MONEY.finditer(text):
+        base = _num(m.group("num"))
+        if base is None:
+            continue
+        scale = m.group("scale")
+        factor = 1.0
+        if scale:
+            factor = _SCALE.get(scale, _SCALE.get(scale.lower(), 1.0))
+        explicit = bool(m.group("cur") or scale or m.group("unit"))
+        out.append(Amount(base * factor, m.start("num"), m.end(), explicit))
+    return out
+
+
+def parse_number(text: str) -> float | None:
+    """The first number in the text, scales included ('about 1.2k' -> 1200, '三百' -> 300)."""
+    amounts = find_amounts(text)
+    return amounts[0].value if amounts else None
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    m.lower(): i
+    for i in range(1, 13)
+    for m in (calendar.month_name[i], calendar.month_abbr[i])
+}
+_MONTHS["sept"] = 9
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    idx = day.year * 12 + day.month - 1 + months
+    y, m = divmod(idx, 12)
+    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def parse_date(text: str, today: dt.date) -> dt.date | None:
+    """A date as people say it; a month alone means its last day (contracts end at month end)."""
+    t = text.strip().lower()
+    if m := re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", t):
+        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", t):  # day/month/year? ambiguous: m/d/y
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        return _safe_date(y, a, b) if a <= 12 else _safe_date(y, b, a)
+    if m := re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)", t):
+        return _month_end(int(m[1]), int(m[2]))
+    if m := re.search(r"(\d{4})\s*[-/]\s*(\d{1,2})(?!\s*[-/\d])", t):
+        if 1 <= int(m[2]) <= 12:
+            return _month_end(int(m[1]), int(m[2]))
+    if m := re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t):
+        return _safe_date(int(m[3]), _MONTHS[m[1]], int(m[2]))
+    if m := re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t):
+        return _safe_date(int(m[3]), _MONTHS[m[2]], int(m[1]))
+    if m := re.search(rf"\b({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t):
+        return _month_end(int(m[2]), _MONTHS[m[1]])
+    # relative: next March / 明年3月 / 下个月 / in 3 months / 3个月后
+    if m := re.search(rf"\bnext\s+({_MONTH_RE})\b", t):
+        month = _MONTHS[m[1]]
+        year = today.year + (1 if month <= today.month else 0)
+        return _month_end(year, month)
+    if m := re.search(rf"\b(?:in|this)\s+({_MONTH_RE})\b", t):
+        month = _MONTHS[m[1]]
+        year = today.year + (1 if month < today.month else 0)
+        return _month_end(year, month)
+    if m := re.search(r"(今年|明年|后年)\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:\s*(\d{1,2})\s*[日号])?", t):
+        year = today.year + {"今年": 0, "明年": 1, "后年": 2}[m[1]]
+        month = int(m[2]) if m[2].isdigit() else zh_number(m[2]) or 0
+        if not 1 <= month <= 12:
+            return None
+        return _safe_date(year, month, int(m[3])) if m[3] else _month_end(year, month)
+    if m := re.search(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t):
+        d = _safe_date(today.year, int(m[1]), int(m[2]))
+        if d and d < today:
+            d = _safe_date(today.year + 1, int(m[1]), int(m[2]))
+        return d
+    if re.search(r"next month|下个月|下月", t):
+        nxt = _add_months(today, 1)
+        return _month_end(nxt.year, nxt.month)
+    if re.search(r"end of (?:the |this )?year|年底|年末", t):
+        return dt.date(today.year, 12, 31)
+    if re.search(r"end of next year|明年底|明年年底", t):
+        return dt.date(today.year + 1, 12, 31)
+    if re.search(r"next year|明年", t):
+        return _month_end(today.year + 1, today.month)
+    if m := re.search(r"in\s+(\d+)\s+months?|(\d+)\s*个月(?:后|以后|之后)", t):
+        return _add_months(today, int(m[1] or m[2]))
+    if m := re.search(r"in\s+(\d+)\s+weeks?|(\d+)\s*(?:周|个星期|星期)(?:后|以后|之后)", t):
+        return today + dt.timedelta(weeks=int(m[1] or m[2]))
+    if m := re.search(r"in\s+(\d+)\s+days?|(\d+)\s*天(?:后|以后|之后)", t):
+        return today + dt.timedelta(days=int(m[1] or m[2]))
+    return None
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+# words too common in free text to mean a city or an industry unless they are the whole answer
+_AMBIGUOUS = {"it", "tech", "技术", "安全", "security", "health", "auto", "property", "games"}
+
+
+def _find_vocab(field: str, text: str, strict: bool = True) -> tuple[str, int] | None:
+    """The canonical value of the longest vocabulary word in the text, and where it starts.
+
+    strict (free text): skip two-letter abbreviations (sh, it) and words in _AMBIGUOUS.
+    """
+    low = text.lower()
+    best: tuple[int, int, str] | None = None  # (-len, pos, canon)
+    for canon, variants in vocab.BY_FIELD[field].items():
+        for word in (canon, *variants):
+            w = word.lower()
+            if strict and (w in _AMBIGUOUS or (w.isascii() and len(w) <= 2)):
+                continue
+            if len(w) <= 2 and w.isascii():
+                pattern = rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])"
+            elif w.isascii():
+                pattern = rf"\b{re.escape(w)}\b"
+            else:
+                pattern = re.escape(w)
+            m = re.search(pattern, low)
+            if m and (best is None or (-len(w), m.start()) < best[:2]):
+                best = (-len(w), m.start(), canon)
+    return (best[2], best[1]) if best else None
+
+
+def display_value(field: str, canon: str, language: str) -> str:
+    """How a vocabulary value is stored: Chinese for a Chinese interview, else English."""
+    if language == "zh":
+        zh = next((v for v in vocab.BY_FIELD[field].get(canon, ()) if not v.isascii()), None)
+        if zh:
+            return zh
+    if field == "industry" and canon in ("saas", "hr"):
+        return {"saas": "SaaS", "hr": "HR"}[canon]
+    return canon.title() if field != "industry" or canon != "ecommerce" else "E-commerce"
+
+
+def find_city(text: str, language: str = "en", strict: bool = True) -> str | None:
+    hit = _find_vocab("city", text, strict)
+    return display_value("city", hit[0], language) if hit else None
+
+
+def find_industry(text: str, language: str = "en", strict: bool = True) -> str | None:
+    hit = _find_vocab("industry", text, strict)
+    return display_value("industry", hit[0], language) if hit else None
+
+
+# --------------------------------------------------------------------------- people
+
+ROLE_TITLES: dict[str, tuple[str, ...]] = {
+    "EB": (
+        "ceo",
+        "cfo",
+        "coo",
+        "president",
+        "founder",
+        "owner",
+        "general manager",
+        "gm",
+        "managing director",
+        "finance director",
+        "head of finance",
+        "procurement director",
+        "head of procurement",
+        "vp sales",
+        "vp of sales",
+        "vp",
+        "chairman",
+        "boss",
+        "首席执行官",
+        "首席财务官",
+        "财务总监",
+        "财务负责人",
+        "总经理",
+        "副总经理",
+        "董事长",
+        "总裁",
+        "副总裁",
+        "老板",
+        "采购总监",
+        "运营总监",
+        "创始人",
+        "老总",
+        "财务vp",
+    ),
+    "TB": (
+        "cto",
+        "cio",
+        "it director",
+        "it manager",
+        "head of it",
+        "head of engineering",
+        "engineering manager",
+        "head of data",
+        "tech lead",
+        "technical lead",
+        "architect",
+        "security lead",
+        "技术总监",
+        "技术负责人",
+        "首席技术官",
+        "it总监",
+        "it经理",
+        "it负责人",
+        "信息部经理",
+        "信息中心主任",
+        "数据负责人",
+        "架构师",
+        "研发总监",
+    ),
+    "UB": (
+        "ops manager",
+        "operations manager",
+        "ops specialist",
+        "analyst",
+        "team lead",
+        "sales manager",
+        "dispatcher",
+        "end user",
+        "运营经理",
+        "运营专员",
+        "数据分析师",
+        "销售经理",
+        "客服主管",
+        "调度员",
+        "业务主管",
+        "操作员",
+    ),
+}
+ROLE_VERBS: dict[str, tuple[str, ...]] = {
+    "EB": (
+        "signs off",
+        "sign off",
+        "signs",
+        "approves",
+        "decides",
+        "final say",
+        "holds the budget",
+        "decision maker",
+        "拍板",
+        "审批",
+        "签字",
+        "决策",
+        "说了算",
+        "批预算",
+    ),
+    "TB": ("evaluates", "evaluating", "assesses", "tests", "technical", "评估", "选型", "技术把关"),
+    "UB": (
+        "daily",
+        "day to day",
+        "day-to-day",
+        "uses it",
+        "use it",
+        "日常使用",
+        "天天用",
+        "每天用",
+        "一线使用",
+    ),
+}
+ATTITUDE_WORDS: dict[str, tuple[str, ...]] = {
+    "blocker": (
+        "blocker",
+        "blocks",
+        "against",
+        "opposes",
+        "opposed",
+        "resists",
+        "skeptical",
+        "sceptical",
+        "hostile",
+        "negative",
+        "不支持",
+        "反对",
+        "阻碍",
+        "抵触",
+        "质疑",
+        "不看好",
+        "阻力",
+    ),
+    "supporter": (
+        "supporter",
+        "supportive",
+        "supports",
+        "champion",
+        "fan",
+        "positive",
+        "likes us",
+        "on our side",
+        "支持",
+        "认可",
+        "看好",
+        "积极",
+        "力挺",
+    ),
+    "neutral": ("neutral", "undecided", "on the fence", "wait and see", "中立", "观望", "无所谓"),
+}
+ATTITUDE_LABELS = {
+    "supporter": ("supporter", "支持"),
+    "neutral": ("neutral", "中立"),
+    "blocker": ("blocker", "反对"),
+}
+
+SURNAMES = (
+    "欧阳司马诸葛上官东方慕容"  # compound surnames are matched first
+)
+_COMPOUND = ("欧阳", "司马", "诸葛", "上官", "东方", "慕容")
+_SINGLE = set(
+    "李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁"
+    "魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹"
+    "黎易常武乔贺赖龚文庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍韦申尤毕聂焦向柳邢骆岳齐梅莫庄"
+)
+# characters that end a Chinese name: verbs and particles right after it
+_NAME_STOP = set(
+    "是拍负评决说很比对支反用觉也和在的为主管等会要都还已就了做同每天一日目现认希想带参表不没有跟与"
+    "提问让把被给最非，,。；;（(、 "
+)
+_EN_NAME = r"(?:[A-Z][a-z'’-]+|[A-Z]{2,}(?=\s+[A-Z][a-z]))(?:\s+[A-Z][a-z'’-]+){0,2}"
+_EN_NOT_NAME = {"The", "Our", "Their", "They", "He", "She", "And", "But", "Who", "Is", "Signs"}
+
+
+@dataclass
+class Person:
+    """A key person found in text."""
+
+    name: str | None
+    title: str | None = None
+    role: str | None = None  # EB | TB | UB
+    attitude: str | None = None
+
+    def as_value(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def _zh_name_after(text: str, pos: int) -> str | None:
+    s = text[pos:].lstrip(" ：:是叫")
+    for comp in _COMPOUND:
+        if s.startswith(comp):
+            rest = s[2:4]
+            name = comp + "".join(_take_name_chars(rest, 2))
+            return name if len(name) >= 3 else None
+    if not s or s[0] not in _SINGLE:
+        return None
+    given = _take_name_chars(s[1:3], 2)
+    return s[0] + "".join(given) if given else None
+
+
+def _take_name_chars(s: str, limit: int) -> list[str]:
+    out: list[str] = []
+    for ch in s[:limit]:
+        if not ("\u4e00" <= ch <= "\u9fff") or ch in _NAME_STOP:
+            break
+        out.append(ch)
+    return out
+
+
+def _zh_name_before(text: str, pos: int) -> str | None:
+    s = text[:pos].rstrip(" ：:，,是（(")
+    s = re.sub(r"(?:是|为|担任|作为)$", "", s)
+    for size in (3, 2):
+        cand = s[-size:]
+        if len(cand) != size or not all("\u4e00" <= c <= "\u9fff" for c in cand):
+            continue
+        if cand[:2] in _COMPOUND or cand[0] in _SINGLE:
+            if size == 3 and cand[1] in _SINGLE and cand[0] not in _SINGLE:
+                continue
+            if size == 3 and cand[0] in "的和与跟是" :
+                continue
+            return cand
+    return None
+
+
+def _title_pattern() -> list[tuple[str, str]]:
+    pairs = [(t, role) for role, titles in ROLE_TITLES.items() for t in titles]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+_TITLES = _title_pattern()
+
+
+def _clause_around(text: str, start: int, end: int) -> str:
+    """The clause holding a span: split at ; . 。 ； and 'but'/'但'."""
+    seps = re.compile(r"[;；。!！?？\n]|\.\s|\bbut\b|但是|但|不过|\band\b(?=\s+(?:the|our|their)\b)"
+        r"|[，,](?=[^，,；;。]*?(?:总监|经理|负责人|CEO|CTO|CFO))")
+    left = 0
+    for m in seps.finditer(text, 0, start):
+        left = m.end()
+    m = seps.search(text, end)
+    right = m.start() if m else len(text)
+    return text[left:right]
+
+
+def _attitude_in(clause: str) -> str | None:
+    low = clause.lower()
+    for attitude in ("blocker", "supporter", "neutral"):  # "不支持" before "支持"
+        for w in ATTITUDE_WORDS[attitude]:
+            if w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low):
+                return attitude
+    return None
+
+
+def _role_by_verbs(clause: str) -> str | None:
+    low = clause.lower()
+    for role, verbs in ROLE_VERBS.items():
+        for v in verbs:
+            if v in low if not v.isascii() else re.search(rf"\b{re.escape(v)}\b", low):
+                return role
+    return None
+
+
+def find_people(text: str) -> list[Person]:
+    """Key people named with a title ('the CFO Li Na', '财务总监李娜', 'Wang Bo (CTO)')."""
+    people: list[Person] = []
+    taken: list[tuple[int, int]] = []
+    low = text.lower()
+    for title, role in _TITLES:
+        if title.isascii():
+            pat = rf"(?<![A-Za-z]){re.escape(title)}(?![A-Za-z])"
+        else:
+            pat = re.escape(title)
+        for m in re.finditer(pat, low):
+            if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+                continue
+            name, span_end, span_start = None, m.end(), m.start()
+            if title.isascii():
+                after = re.match(rf"\s*[,:]?\s*({_EN_NAME})", text[m.end() :])
+                if after and after.group(1).split()[0] not in _EN_NOT_NAME:
+                    name = after.group(1)
+                    span_end = m.end() + after.end()
+                else:
+                    before = re.search(
+                        rf"({_EN_NAME})\s*(?:,\s*(?:the|our|their|who is)?\s*|\(\s*|\s+is\s+"
+                        r"(?:the|their|our)\s+|\s+-\s+|\s+as\s+(?:the\s+)?)$",
+                        text[: m.start()],
+                    )
+                    if before and before.group(1).split()[0] not in _EN_NOT_NAME:
+                        name = before.group(1)
+                        span_start = before.start()
+                zh_after = None if name else _zh_name_after(text, m.end())
+                name = name or zh_after or _zh_name_before(text, m.start())
+            else:
+                name = _zh_name_after(text, m.end())
+                if name:
+                    span_end = m.end() + text[m.end() :].find(name[-1]) + 1
+                else:
+                    name = _zh_name_before(text, m.start())
+            taken.append((span_start, span_end))
+            clause = _clause_around(text, span_start, span_end)
+            display = text[m.start() : m.end()]
+            verb_role = _role_by_verbs(clause)
+            people.append(
+                Person(
+                    name=name,
+                    title=display if not display.islower() else display.upper()
+                    if len(display) <= 4
+                    else display.title(),
+                    role=verb_role if verb_role and title in ("vp", "owner", "boss") else role,
+                    attitude=_attitude_in(clause),
+                )
+            )
+    people.sort(key=lambda p: text.find(p.name or p.title or ""))
+    return people
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def match_choice(text: str, choices: list[dict[str, Any]]) -> str | None:
+    """The choice a text means: by number, value, label or alias, whole or as a word."""
+    t = text.strip().lower().rstrip(".。!！")
+    if t.isdigit() and 1 <= int(t) <= len(choices):
+        return choices[int(t) - 1]["value"]
+    names = []
+    for c in choices:
+        words = [c["value"], c.get("en"), c.get("zh"), *c.get("aliases", ())]
+        for w in words:
+            if w:
+                names.append((str(w).lower(), c["value"]))
+    for w, value in names:
+        if t == w:
+            return value
+    names.sort(key=lambda p: -len(p[0]))
+    for w, value in names:
+        if (w.isascii() and re.search(rf"\b{re.escape(w)}\b", t)) or (
+            not w.isascii() and w in t
+        ):
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------- one answer
+
+_EMPLOYEE_WORDS = r"(?:people|employees|staff|headcount|persons|人|名员工|个员工|员工|名|号人)"
+_EMPLOYEES_AFTER = re.compile(
+    rf"(?P<num>{_NUM}|[零〇一二两三四五六七八九十百千万]+)\s*(?P<scale>k|K|千|万)?\s*(?:多|来|余)?\s*"
+    + _EMPLOYEE_WORDS,
+)
+_EMPLOYEES_BEFORE = re.compile(
+    rf"(?:employees|staff|headcount|员工|人数|规模)\s*(?:of|is|are|:|：|有|大约|约|大概|差不多|about)?\s*"
+    rf"(?:about|around|roughly|大约|约|大概)?\s*(?P<num>{_NUM}|[零〇一二两三四五六七八九十百千万]+)"
+    r"\s*(?P<scale>k|K|千|万)?"
+)
+_UNKNOWN = re.compile(
+    r"^(?:i\s+)?(?:don'?t know|do not know|dunno|not sure|no idea|unknown|n/?a|不知道|不清楚|"
+    r"不确定|没问到|不了解|未知)[.!。！]*$",
+    re.IGNORECASE,
+)
+
+
+def is_unknown(text: str) -> bool:
+    """'don't know' / '不清楚': the interviewer has no answer (becomes an open hypothesis)."""
+    return bool(_UNKNOWN.match(text.strip()))
+
+
+def find_employees(text: str) -> int | None:
+    for rx in (_EMPLOYEES_AFTER, _EMPLOYEES_BEFORE):
+        m = rx.search(text)
+        if m:
+            n = _num(m.group("num"))
+            if n is None:
+                continue
+            scale = m.group("scale")
+            if scale:
+                n *= _SCALE[scale]
+            if 1 <= n <= 10_000_000:
+                return int(round(n))
+    return None
+
+
+def _number_hint(min_v: float | None, max_v: float | None) -> tuple[str, str]:
+    rng_en = rng_zh = ""
+    if min_v is not None and max_v is not None:
+        rng_en = f" between {min_v:g} and {max_v:g}"
+        rng_zh = f"（{min_v:g} 到 {max_v:g} 之间）"
+    return rng_en, rng_zh
+
+
+def read_value(
+    type_: str,
+    text: str,
+    *,
+    language: str = "en",
+    today: dt.date,
+    choices: list[dict[str, Any]] | None = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    field: str | None = None,
+    role: str | None = None,
+) -> Any:
+    """One answer as a JSON-able value for a question of this type; AnswerError when it does not fit."""
+    t = (text or "").strip()
+    if not t:
+        raise AnswerError("Please type an answer, or `skip`.", "请输入答案，或输入“跳过”。")
+    if type_ in ("integer", "number"):
+        value = find_employees(t) if field == "employees" else None
+        if value is None:
+            value = parse_number(t)
+        rng_en, rng_zh = _number_hint(min_value, max_value)
+        if value is None:
+            raise AnswerError(
+                f"I need a number{rng_en}, e.g. 300 or 1.2k.",
+                f"需要一个数字{rng_zh}，例如 300 或 1.2万。",
+            )
+        if (min_value is not None and value < min_value) or (
+            max_value is not None and value > max_value
+        ):
+            raise AnswerError(
+                f"{value:g} is out of range: give a number{rng_en}.",
+                f"{value:g} 超出范围：请给出{rng_zh or '合理的'}数字。",
+            )
+        return int(round(value)) if type_ == "integer" else value
+    if type_ == "money":
+        amounts = find_amounts(t)
+        if not amounts:
+            raise AnswerError(
+                "I need an amount, e.g. 50k, ¥120,000 or 12万.",
+                "需要一个金额，例如 12万、¥120,000 或 50k。",
+            )
+        value = max(amounts, key=lambda a: (a.explicit, a.value)).value
+        if value < 0 or (max_value is not None and value > max_value):
+            raise AnswerError("That amount looks wrong; try e.g. 50k.", "金额看起来不对，例如 12万。")
+        return value
+    if type_ == "date":
+        d = parse_date(t, today)
+        if d is None:
+            raise AnswerError(
+                "I need a date, e.g. 2027-03-31, March 2027 or 'next March'.",
+                "需要一个日期，例如 2027-03-31、2027年3月 或 明年3月。",
+            )
+        return d.isoformat()
+    if type_ == "choice":
+        opts = choices or []
+        value = match_choice(t, opts)
+        if value is None:
+            labels = " / ".join(
+                str(c.get("zh") if language == "zh" and c.get("zh") else c.get("en") or c["value"])
+                for c in opts
+            )
+            raise AnswerError(f"Please pick one of: {labels}.", f"请从这些选项中选一个：{labels}。")
+        return value
+    if type_ == "city":
+        city = find_city(t, language, strict=False)
+        if city:
+            return city
+        if re.search(r"\d", t) or len(t) > 40 or looks_like_question(t):
+            raise AnswerError(
+                "I need a city name, e.g. Hangzhou or 杭州.", "需要一个城市名，例如 杭州 或 Shanghai。"
+            )
+        return t.strip(" .。")
+    if type_ == "industry":
+        return find_industry(t, language, strict=False) or t.strip(" .。")
+    if type_ == "person":
+        return read_person(t, role=role).as_value()
+    if type_ == "text":
+        return t
+    raise AnswerError(f"unknown question type '{type_}'", f"未知的问题类型 '{type_}'")
+
+
+def read_person(text: str, role: str | None = None) -> Person:
+    """A key person from an answer: 'Li Na, CFO', '财务总监李娜，很支持', or just a name."""
+    found = find_people(text)
+    if found:
+        person = next((p for p in found if p.role == role), found[0])
+        if person.name:
+            person.role = role or person.role
+            return person
+    t = text.strip().strip(".。")
+    parts = [p.strip() for p in re.split(r"[,，(（)）/、;；]|\s+-\s+", t) if p.strip()]
+    if not parts or looks_like_question(t):
+        raise AnswerError(
+            "Give the person's name and title, e.g. 'Li Na, CFO'.",
+            "请给出姓名和职位，例如“李娜，财务总监”。",
+        )
+    name = parts[0]
+    if re.search(r"\d", name) or len(name) > 60:
+        raise AnswerError(
+            "That doesn't look like a name: try 'Li Na, CFO'.",
+            "这看起来不像姓名：例如“李娜，财务总监”。",
+        )
+    title = None
+    attitude = _attitude_in(t)
+    for p in parts[1:]:
+        if _attitude_in(p):
+            continue
+        title = p
+        break
+    if found and found[0].title and not title:
+        title = found[0].title
+    return Person(name=name, title=title, role=role, attitude=attitude)
+
+
+# --------------------------------------------------------------------------- questions to the bot
+
+_QUESTION_START = re.compile(
+    r"^(?:what|which|who|how|when|where|why|show|list|tell me|give me|find|count|top\s+\d+|"
+    r"can you|could you|do we|does|is there|are there|哪些|哪个|多少|有没有|有哪些|什么|怎么|"
+    r"为什么|显示|列出|查一下|查询|帮我查|给我看|谁|是否)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """A question to the bot rather than an answer: ends with ?/？ or starts like one."""
+    t = text.strip()
+    return t.endswith(("?", "？")) or bool(_QUESTION_START.match(t)) or t.endswith(("吗", "呢"))
+
+
+# --------------------------------------------------------------------------- many facts
+
+
+_BUDGET_WORDS = re.compile(r"budget|预算", re.IGNORECASE)
+_ARR_WORDS = re.compile(
+    r"\barr\b|per year|a year|annual|contract value|pay(?:s|ing)?|年费|每年|一年|年合同额|合同额",
+    re.IGNORECASE,
+)
+_REVENUE_WORDS = re.compile(r"revenue|turnover|营收|营业额|收入", re.IGNORECASE)
+_RENEWAL_WORDS = re.compile(
+    r"renew|expire|contract end|ends|到期|续约|续费|合同", re.IGNORECASE
+)
+_FOUNDED = re.compile(r"(?:founded|established|since|成立于?|创立于?)\s*(?:in\s*)?(\d{4})\s*年?")
+
+
+def extract(
+    text: str,
+    language: str,
+    known_fields: set[str] | None = None,
+    *,
+    today: dt.date,
+    focus: str | None = None,
+) -> dict[str, Any]:
+    """Every fact recognised in one answer, by field binding ('employees', 'contact:EB', ...).
+
+    `known_fields` limits the result to the fields the caller can use (None: all); `focus` is the
+    field the question was about, which decides where a bare amount or date goes.
+    """
+    want = (lambda f: True) if known_fields is None else (lambda f: f in known_fields)
+    out: dict[str, Any] = {}
+    employees = find_employees(text)
+    if employees is not None and want("employees"):
+        out["employees"] = employees
+    if want("city") and (city := find_city(text, language)):
+        out["city"] = city
+    if want("industry") and (industry := find_industry(text, language)):
+        out["industry"] = industry
+    if want("plan"):
+        hit = _find_vocab("plan", text)
+        if hit and re.search(r"plan|版|edition|tier|套餐", text, re.IGNORECASE):
+            out["plan"] = hit[0]
+    if (m := _FOUNDED.search(text)) and want("founded"):
+        year = int(m.group(1))
+        if 1800 <= year <= today.year:
+            out["founded"] = year
+    # money: the question's field, else whichever the words around it say
+    amounts = [a for a in find_amounts(text) if a.explicit]
+    if amounts:
+        amount = max(amounts, key=lambda a: a.value).value
+        if _BUDGET_WORDS.search(text) and want("budget"):
+            out["budget"] = amount
+        elif _REVENUE_WORDS.search(text) and want("annual_revenue"):
+            out["annual_revenue"] = amount
+        elif _ARR_WORDS.search(text) and want("arr"):
+            out["arr"] = amount
+        elif focus in ("arr", "budget", "annual_revenue") and want(focus):
+            out[focus] = amount
+    if _RENEWAL_WORDS.search(text) or focus == "contract_end":
+        d = parse_date(text, today)
+        if d is not None and want("contract_end"):
+            out["contract_end"] = d.isoformat()
+    for person in find_people(text):
+        if person.role and person.name and want(f"contact:{person.role}"):
+            out.setdefault(f"contact:{person.role}", person.as_value())
+    if focus == "price_sensitivity" or re.search(r"price|价格", text, re.IGNORECASE):
+        low = text.lower()
+        level = None
+        if re.search(r"very price|highly price|price.sensitive|很在意价格|价格敏感|砍价|非常敏感", low):
+            level = "high"
+        if re.search(r"not (?:very )?price|不敏感|不在意价格|不太在意", low):
+            level = "low"
+        if level and want("price_sensitivity"):
+            out["price_sensitivity"] = level
+    return out
