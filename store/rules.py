@@ -87,7 +87,8 @@ class Action(BaseModel):
         d = dict(data)
         for key in ("tag", "untag"):
             if key in d and isinstance(d[key], str):
-                return {**d, "type": key, "tag": d.pop(key)} | {"tag": data[key]}
+                rest = {k: v for k, v in d.items() if k != key}
+                return {**rest, "type": key, "tag": d[key]}
         if "set" in d and isinstance(d["set"], dict) and len(d["set"]) == 1:
             (field, value), rest = next(iter(d["set"].items())), {
                 k: v for k, v in d.items() if k != "set"
