@@ -1,9 +1,356 @@
-"""(being written) CLI commands; register(app) adds them."""
+"""`profilebot rules …`, `profilebot alerts`, `profilebot digest`, `profilebot scheduler`."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
 import typer
+from rich.table import Table
+
+from bot.cli_common import console, fail, parse_as_of, print_json, services
+
+rules_app = typer.Typer(
+    help="If-then rules: list, add (YAML), preview, run, enable, disable.", no_args_is_help=True
+)
+
+AS_OF_HELP = "Fix 'today' (YYYY-MM-DD)."
+
+
+def _actor() -> str | None:
+    return os.environ.get("USER")
+
+
+def _rule_json(r) -> dict:  # noqa: ANN001
+    return {
+        "id": r.id,
+        "name": r.name,
+        "description": r.description,
+        "if": r.condition,
+        "then": r.actions,
+        "schedule": r.schedule,
+        "enabled": r.enabled,
+        "default": r.is_default,
+        "owner": r.owner,
+        "last_run_at": r.last_run_at.isoformat(timespec="seconds") if r.last_run_at else None,
+    }
+
+
+@rules_app.command("list")
+def rules_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every rule with its condition, actions and whether it is on."""
+    from store.rules import list_rules, rule_def
+
+    svc = services(with_llm=False)
+    with svc.session_factory.begin() as s:
+        rows = list_rules(s)
+        items = [_rule_json(r) for r in rows]
+        described = [
+            (
+                r.id,
+                r.name,
+                "on" if r.enabled else "off",
+                "; ".join(a.describe() for a in rule_def(r).actions),
+            )
+            for r in rows
+        ]
+    if as_json:
+        print_json({"rules": items})
+        return
+    table = Table("id", "name", "enabled", "then")
+    for rid, name, on, then in described:
+        table.add_row(str(rid), name, on, then)
+    console.print(table)
+
+
+@rules_app.command("add")
+def rules_add(
+    file: Path = typer.Argument(..., help="A YAML file with one rule or a list of rules."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Add or replace rules from a YAML file (validated before anything is saved)."""
+    from store.rules import RuleError, load_rule_file, save_rule
+
+    svc = services(with_llm=False)
+    try:
+        defs = load_rule_file(file)
+        with svc.session_factory.begin() as s:
+            saved = []
+            for rd in defs:
+                row, created = save_rule(s, rd, actor=_actor(), platform="cli")
+                saved.append({"id": row.id, "name": row.name, "created": created})
+    except RuleError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"rules": saved})
+        return
+    for it in saved:
+        console.print(
+            f"{'added' if it['created'] else 'updated'} rule {it['id']} [bold]{it['name']}[/bold]"
+        )
+
+
+@rules_app.command("preview")
+def rules_preview(
+    ref: str = typer.Argument(None, help="A rule name or id, or a YAML file; default all enabled."),
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    limit: int = typer.Option(10, "--limit", help="How many matching accounts to show per rule."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Which accounts match now, with the values that fire the rule — without acting."""
+    from store.refresh import ensure_fresh
+    from store.rules import RuleError, get_rule, list_rules, load_rule_file, preview, rule_def
+
+    day = parse_as_of(as_of) or dt.date.today()
+    svc = services(day, with_llm=False)
+    out = []
+    try:
+        with svc.session_factory.begin() as s:
+            if ref and Path(ref).is_file():
+                defs = load_rule_file(ref)
+            elif ref:
+                row = get_rule(s, ref)
+                if row is None:
+                    fail(f"no rule named '{ref}' — see `profilebot rules list`")
+                defs = [rule_def(row)]
+            else:
+                defs = [rule_def(r) for r in list_rules(s) if r.enabled]
+            ensure_fresh(s, day)
+            for rd in defs:
+                total, rows = preview(s, rd, day, limit=limit)
+                out.append({"rule": rd.name, "matches": total, "accounts": rows})
+    except RuleError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"as_of": day.isoformat(), "rules": out})
+        return
+    for item in out:
+        console.print(f"[bold]{item['rule']}[/bold]: matches {item['matches']} accounts now")
+        for a in item["accounts"]:
+            vals = ", ".join(f"{k}={v}" for k, v in a["values"].items())
+            console.print(f"  • {a['name']} ({a['owner'] or '—'}) {vals}")
+
+
+@rules_app.command("run")
+def rules_run(
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    rule: str = typer.Option(None, "--rule", help="Only this rule (name or id)."),
+    send: bool = typer.Option(False, "--send", help="Also deliver the queued messages now."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Evaluate the enabled rules now: tags, fields, alerts, to-dos, DMs and webhooks."""
+    from store.rules import run_rules
+
+    day = parse_as_of(as_of) or dt.date.today()
+    svc = services(day, with_llm=False)
+    now = svc.now() if as_of else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with svc.session_factory.begin() as s:
+        stats = run_rules(s, day, now, rule_ref=rule)
+    if send:
+        from scheduler.jobs import send_outbox
+
+        stats["delivery"] = send_outbox(svc, now)
+    if as_json:
+        print_json({"as_of": day.isoformat(), **stats})
+        return
+    console.print(
+        f"as of {day}: {stats['rules']} rules run, {stats['alerts_opened']} alerts opened, "
+        f"{stats['alerts_updated']} updated, {stats['alerts_closed']} closed, "
+        f"{stats['messages']} messages queued"
+    )
+
+
+def _toggle(name: str, enabled: bool) -> None:
+    from store.rules import RuleError, set_enabled
+
+    svc = services(with_llm=False)
+    try:
+        with svc.session_factory.begin() as s:
+            row = set_enabled(s, name, enabled, actor=_actor())
+            label = row.name
+    except RuleError as exc:
+        fail(str(exc))
+    console.print(f"rule [bold]{label}[/bold] {'enabled' if enabled else 'disabled'}")
+
+
+@rules_app.command("enable")
+def rules_enable(name: str = typer.Argument(..., help="Rule name or id.")) -> None:
+    """Turn a rule on."""
+    _toggle(name, True)
+
+
+@rules_app.command("disable")
+def rules_disable(name: str = typer.Argument(..., help="Rule name or id.")) -> None:
+    """Turn a rule off (its tags leave and the fields it set go back at the next refresh)."""
+    _toggle(name, False)
+
+
+@rules_app.command("why")
+def rules_why(
+    account: str = typer.Argument(..., help="Account id, domain or name."),
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Why an account carries its tags: the rule and the values that fired it."""
+    from store.query import find_account
+    from store.refresh import ensure_fresh
+    from store.rules import why
+
+    day = parse_as_of(as_of) or dt.date.today()
+    svc = services(day, with_llm=False)
+    with svc.session_factory.begin() as s:
+        ensure_fresh(s, day)
+        acc = find_account(s, account)
+        if acc is None:
+            fail(f"no account matches '{account}'")
+        items = why(s, acc.id)
+        name = acc.name
+    if as_json:
+        print_json({"account": name, "tags": items})
+        return
+    for it in items:
+        vals = ", ".join(f"{k}={v}" for k, v in (it["values"] or {}).items())
+        src = f"rule {it['rule']}" if it["rule"] else f"{it['source']} {it['set_by'] or ''}"
+        console.print(f"[bold]{it['tag']}[/bold] — {src}: {vals}")
+
+
+def alerts_cmd(
+    user: str = typer.Option(None, "--user", help="Only this user's alerts (handle)."),
+    all_: bool = typer.Option(False, "--all", help="Include resolved alerts."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open alerts and to-dos (all, or one user's), with who did what and when."""
+    from store.alerts import OPEN_STATUSES, list_alerts
+    from store.models import Account
+
+    svc = services(with_llm=False)
+    statuses = (*OPEN_STATUSES, "resolved") if all_ else OPEN_STATUSES
+    with svc.session_factory.begin() as s:
+        rows = list_alerts(s, user, statuses=statuses, limit=1000)
+        items = []
+        for a in rows:
+            acc = s.get(Account, a.account_id) if a.account_id else None
+            items.append(
+                {
+                    "id": a.id,
+                    "kind": a.kind,
+                    "status": a.status,
+                    "title": a.title,
+                    "account": {"id": acc.id, "account_id": acc.external_id, "name": acc.name}
+                    if acc
+                    else None,
+                    "assignee": a.assignee,
+                    "severity": a.severity,
+                    "rule_id": a.rule_id,
+                    "reason": a.reason,
+                    "snoozed_until": a.snoozed_until,
+                    "escalated_to": a.escalated_to,
+                    "created_at": a.created_at,
+                    "history": a.history or [],
+                }
+            )
+    if as_json:
+        print_json({"alerts": items})
+        return
+    table = Table("id", "kind", "status", "assignee", "title")
+    for it in items:
+        table.add_row(str(it["id"]), it["kind"], it["status"], it["assignee"] or "", it["title"])
+    console.print(table)
+
+
+def digest_cmd(
+    user: str = typer.Option(..., "--user", help="The manager (handle or email)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show it; send nothing."),
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    chart: Path = typer.Option(None, "--chart", help="Also write the chart PNG here."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """A manager's daily digest: build it, and unless --dry-run queue and send it (once a day)."""
+    from handlers.digest import build_digest
+    from store import outbox
+    from store.query import find_user
+
+    day = parse_as_of(as_of)
+    svc = services(day, with_llm=False)
+    now = svc.now()
+    with svc.session_factory.begin() as s:
+        u = find_user(s, user)
+        if u is None:
+            fail(f"no user '{user}' — see `profilebot users list`")
+        reply = build_digest(svc, s, u, now)
+        handle = u.handle
+        queued = False
+        if not dry_run:
+            d = (day or now.date()).isoformat()
+            queued = outbox.enqueue(
+                s,
+                f"digest:{handle}:{d}",
+                "dm",
+                handle,
+                {"kind": "digest", "user": handle, "date": d},
+                now,
+            )
+    delivery = None
+    if not dry_run:
+        from scheduler.jobs import send_outbox
+
+        delivery = send_outbox(svc, now)
+    if chart is not None and reply.chart is not None:
+        chart.write_bytes(reply.chart.png)
+    if as_json:
+        print_json(
+            {
+                "user": handle,
+                "language": reply.language,
+                "title": reply.title,
+                "text": reply.plain(),
+                "sections": [{"heading": h, "body": b} for h, b in reply.sections],
+                "data": reply.data,
+                "chart": {"title": reply.chart.title, "bytes": len(reply.chart.png)}
+                if reply.chart
+                else None,
+                "queued": queued,
+                "delivery": delivery,
+            }
+        )
+        return
+    console.print(reply.plain())
+    if reply.chart is not None:
+        console.print(
+            f"[dim](chart: {reply.chart.title}{' → ' + str(chart) if chart else ''})[/dim]"
+        )
+    if not dry_run:
+        console.print("queued and sent" if queued else "already sent today (nothing new queued)")
+
+
+def scheduler_cmd(
+    once: bool = typer.Option(False, "--once", help="Run every due job once and exit."),
+    as_of: str = typer.Option(
+        None, "--as-of", help="Run as of this date (09:00 UTC; digests due for everyone)."
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The scheduled jobs: rules, renewals, inactivity, escalations, digests, the outbox sender."""
+    from scheduler.runner import run_once, start
+
+    svc = services(parse_as_of(as_of), with_llm=False)
+    if once:
+        report = run_once(svc)
+        if as_json:
+            print_json(report)
+        else:
+            console.print(json.dumps(report, ensure_ascii=False, default=str, indent=1))
+        return
+    console.print("scheduler running (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        start(svc, background=False)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.add_typer(rules_app, name="rules")
+    app.command("alerts")(alerts_cmd)
+    app.command("digest")(digest_cmd)
+    app.command("scheduler")(scheduler_cmd)

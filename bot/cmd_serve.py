@@ -1,9 +1,144 @@
-"""(being written) CLI commands; register(app) adds them."""
+"""`profilebot serve slack [--socket | --http --port P] [--no-scheduler]` and `serve wecom`."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+from typing import Any
+
 import typer
+
+from bot.cli_common import console, fail, parse_as_of, services
+
+log = logging.getLogger(__name__)
+
+
+def start_scheduler(svc: Any) -> Any | None:
+    """Start the scheduled jobs inside this process when the scheduler package provides them."""
+    try:
+        from scheduler import runner  # type: ignore[import-not-found]
+    except ImportError:
+        log.warning("no scheduler in this build: run `profilebot scheduler --once` from cron")
+        return None
+    for name in ("start_background", "start"):
+        fn = getattr(runner, name, None)
+        if callable(fn):
+            return fn(svc)
+    log.warning("scheduler.runner has no start_background(services): scheduler not started")
+    return None
+
+
+def _serve_web(app: Any, host: str, port: int) -> None:
+    from bot.web import make_server
+
+    server = make_server(app, host=host, port=port)
+    console.print(f"listening on http://{host}:{server.effective_port}")
+    server.run()
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    serve_app = typer.Typer(
+        help="Run the bot on Slack (Socket Mode or HTTP events) or WeCom.", no_args_is_help=True
+    )
+    app.add_typer(serve_app, name="serve")
+
+    @serve_app.command("slack")
+    def serve_slack(
+        socket: bool = typer.Option(
+            False, "--socket", help="Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)."
+        ),
+        http: bool = typer.Option(
+            False, "--http", help="HTTP events at POST /slack/events (needs SLACK_SIGNING_SECRET)."
+        ),
+        port: int = typer.Option(
+            None,
+            "--port",
+            help="Web server port (default 3000 with --http; with --socket, "
+            "serves /healthz and /api/v1 only when given).",
+        ),
+        host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),
+        no_scheduler: bool = typer.Option(
+            False, "--no-scheduler", help="Do not run the scheduled jobs in this process."
+        ),
+        as_of: str = typer.Option(None, "--as-of", help="Fix 'today' (demos and checks)."),
+    ) -> None:
+        """Run the Slack bot (env: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+        SLACK_API_URL)."""
+        if socket and http:
+            fail("choose one: --socket (Socket Mode) or --http (events at POST /slack/events)")
+        svc = services(parse_as_of(as_of))
+        st = svc.settings
+        if not st.slack_bot_token:
+            fail(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your "
+                "Slack app's OAuth & Permissions page (create the app from slack/manifest.yml)"
+            )
+        if not socket and not http:
+            socket = st.slack_app_token is not None
+            http = not socket
+        if socket and not st.slack_app_token:
+            fail(
+                "Socket Mode needs SLACK_APP_TOKEN (xapp-…, scope connections:write): create it "
+                "under Basic Information → App-Level Tokens, or use --http --port P"
+            )
+        if http and not st.slack_signing_secret:
+            fail(
+                "HTTP events need SLACK_SIGNING_SECRET (Basic Information → Signing Secret), or "
+                "use --socket"
+            )
+        from bot.slack_app import create_app
+        from bot.slack_messenger import make_web_client
+        from bot.web import make_wsgi_app
+
+        client = make_web_client(st)
+        try:
+            bolt = create_app(svc, client=client)
+        except Exception as exc:
+            fail(f"could not start the Slack app (is SLACK_BOT_TOKEN right?): {exc}")
+        if not no_scheduler:
+            start_scheduler(svc)
+        if http:
+            _serve_web(make_wsgi_app(svc, slack_app=bolt), host, port or 3000)
+            return
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk import WebClient
+
+        from bot.slack_messenger import api_base_url
+
+        if port:
+            web = threading.Thread(
+                target=_serve_web, args=(make_wsgi_app(svc), host, port), daemon=True
+            )
+            web.start()
+        app_token = st.slack_app_token.get_secret_value()  # type: ignore[union-attr]
+        handler = SocketModeHandler(
+            bolt, app_token, web_client=WebClient(token=app_token, base_url=api_base_url(st))
+        )
+        signal.signal(signal.SIGTERM, lambda *_: handler.close())
+        console.print("connected to Slack in Socket Mode — Ctrl+C to stop")
+        handler.start()
+
+    @serve_app.command("wecom")
+    def serve_wecom(
+        port: int = typer.Option(
+            3001, "--port", help="Web server port (GET|POST /wecom/callback)."
+        ),
+        host: str = typer.Option("0.0.0.0", "--host"),
+        no_scheduler: bool = typer.Option(False, "--no-scheduler"),
+        as_of: str = typer.Option(None, "--as-of"),
+    ) -> None:
+        """Run the WeCom (企业微信) bot: callback at GET|POST /wecom/callback."""
+        try:
+            from bot.wecom_app import create_wsgi_app  # type: ignore[import-not-found]
+        except ImportError:
+            fail(
+                "WeCom is not available in this version yet (it is a later issue): use "
+                "`profilebot serve slack` or `profilebot chat` for now"
+            )
+        from bot.web import make_wsgi_app
+
+        svc = services(parse_as_of(as_of))
+        if not no_scheduler:
+            start_scheduler(svc)
+        _serve_web(make_wsgi_app(svc, wecom_app=create_wsgi_app(svc)), host, port)

@@ -173,25 +173,25 @@ def snooze_modal(
 ) -> dict[str, Any]:
     """A modal asking how long to snooze an alert and why."""
     zh = language == "zh"
-    choices = [(24, "1 天", "1 day"), (72, "3 天", "3 days"), (168, "1 周", "1 week")]
-    options = [
-        {"text": _plain(z if zh else e), "value": str(h)} for h, z, e in choices
-    ]
+    choices = [(1, "1 天", "1 day"), (3, "3 天", "3 days"), (7, "1 周", "1 week")]
+    options = [{"text": _plain(z if zh else e), "value": str(d)} for d, z, e in choices]
     return {
         "type": "modal",
         "callback_id": str(CallbackId.SNOOZE_MODAL),
-        "private_metadata": json.dumps({"alert_id": alert_id, "origin": origin or {}}),
+        "private_metadata": json.dumps(
+            {"alert_id": alert_id, "origin": origin or {}, "lang": language}
+        ),
         "title": _plain("暂缓提醒" if zh else "Snooze alert", 24),
         "submit": _plain("暂缓" if zh else "Snooze", 24),
         "close": _plain("取消" if zh else "Cancel", 24),
         "blocks": [
             {
                 "type": "input",
-                "block_id": str(CallbackId.SNOOZE_HOURS),
+                "block_id": str(CallbackId.SNOOZE_DAYS),
                 "label": _plain("暂缓多久" if zh else "For how long"),
                 "element": {
                     "type": "static_select",
-                    "action_id": str(CallbackId.SNOOZE_HOURS),
+                    "action_id": str(CallbackId.SNOOZE_DAYS),
                     "initial_option": options[0],
                     "options": options,
                 },
@@ -218,7 +218,9 @@ def reassign_modal(
     return {
         "type": "modal",
         "callback_id": str(CallbackId.REASSIGN_MODAL),
-        "private_metadata": json.dumps({"alert_id": alert_id, "origin": origin or {}}),
+        "private_metadata": json.dumps(
+            {"alert_id": alert_id, "origin": origin or {}, "lang": language}
+        ),
         "title": _plain("转交提醒" if zh else "Reassign alert", 24),
         "submit": _plain("转交" if zh else "Reassign", 24),
         "close": _plain("取消" if zh else "Cancel", 24),
@@ -371,7 +373,10 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
         return {"type": "home", "blocks": blocks}
     if summary.as_of:
         blocks.append(
-            {"type": "context", "elements": [_mrkdwn(("截至 " if zh else "As of ") + summary.as_of)]}
+            {
+                "type": "context",
+                "elements": [_mrkdwn(("截至 " if zh else "As of ") + summary.as_of)],
+            }
         )
     if summary.note:
         blocks.append({"type": "context", "elements": [_mrkdwn(summary.note)]})
@@ -405,7 +410,9 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
     if summary.team is not None:
         blocks.append({"type": "header", "text": _plain("团队概览" if zh else "My team")})
         if not summary.team:
-            blocks.append({"type": "context", "elements": [_mrkdwn("暂无" if zh else "No accounts")]})
+            blocks.append(
+                {"type": "context", "elements": [_mrkdwn("暂无" if zh else "No accounts")]}
+            )
         lines = []
         for t in summary.team[:25]:
             if zh:

@@ -25,5 +25,5 @@ class CallbackId(StrEnum):
     REASSIGN_MODAL = "alert_reassign_modal"
     INTERVIEW_MODAL = "interview_form"
     SNOOZE_REASON = "snooze_reason"
-    SNOOZE_HOURS = "snooze_hours"
+    SNOOZE_DAYS = "snooze_days"
     REASSIGN_TO = "reassign_to"

@@ -1,10 +1,500 @@
-"""(being written) — router entry: try_handle(services, msg) -> list[Reply] | None."""
+"""Ask: a question in, an answer from SQL out (the router's fallback).
+
+Understanding: the LLM door (services.understander) when configured, its spec validated; on any
+failure, or with no LLM, the deterministic parser. Every answer runs inside the asker's scope
+(the terminal's local operator sees everything) and says how the question was understood.
+"""
 
 from __future__ import annotations
 
-from handlers.messages import IncomingMessage, Reply
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import answer_text as at
+from handlers.messages import AccountRow, IncomingMessage, Reply
+from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
 from handlers.services import Services
+from store import audit
+from store.fields import EVENT_MEASURES, FieldDef
+from store.models import Account, AccountTag, ChatState, CustomField, User
+from store.query import (
+    QueryResult,
+    Scope,
+    SpecError,
+    find_account,
+    load_catalogue,
+    run,
+    scope_for,
+)
+from store.spec import Spec
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+ALL_ROWS = 10**9
+LOCAL_OPERATOR = "local"  # = handlers.router.LOCAL_OPERATOR (the router imports this module)
+MORE_WORDS = {"more", "next", "next page", "more please", "更多", "下一页", "继续", "还有吗", "再来"}
+CONTEXT_FIELDS = ("industry", "city", "province", "country", "plan", "stage", "tier", "status")
+
+SUGGEST_EN = (
+    "which accounts have not logged in for 15 days?",
+    "accounts renewing in the next 30 days",
+    "top 10 accounts by ARR",
+    "how many accounts per industry",
+)
+SUGGEST_ZH = ("哪些客户超过15天没登录", "未来30天内合同到期的客户", "年合同额最高的10个客户", "各行业有多少客户")
+
+
+# ----------------------------------------------------------------------------- context
+
+
+def build_context(session: Session) -> ParseContext:
+    """What this book holds, so the parser recognises its values, people and accounts."""
+    values: dict[str, list[str]] = {}
+    for key in CONTEXT_FIELDS:
+        col = getattr(Account, key)
+        values[key] = [v for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v]
+    tags = [t for t in session.scalars(select(AccountTag.tag).distinct()) if t]
+    users = [
+        UserRef(u.handle, u.name, u.email, u.role)
+        for u in session.scalars(select(User).where(User.active.is_(True)))
+    ]
+    names = list(session.scalars(select(Account.name)))
+    custom = [
+        CustomRef(
+            c.key,
+            c.label_en,
+            c.label_zh,
+            c.type,
+            tuple(str(a) for a in (c.aliases or ())),
+            tuple(str(x) for x in (c.choices or ())),
+        )
+        for c in session.scalars(select(CustomField))
+    ]
+    return ParseContext(values=values, tags=tags, users=users, accounts=names, custom=custom)
+
+
+def llm_context(session: Session, as_of: dt.date, language: str) -> dict[str, Any]:
+    """What the LLM may see: today, the field catalogue and categorical values — never rows."""
+    fields = load_catalogue(session)
+    values: dict[str, list[str]] = {}
+    for key in ("industry", "city", "plan", "stage", "tier", "status"):
+        col = getattr(Account, key)
+        values[key] = sorted(
+            str(v) for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v
+        )[:60]
+    return {
+        "today": as_of.isoformat(),
+        "language": language,
+        "fields": [
+            {"key": f.key, "label": f.label_en, "label_zh": f.label_zh, "type": f.type, "doc": f.doc}
+            for f in fields.values()
+        ],
+        "measures": sorted(EVENT_MEASURES),
+        "values": values,
+        "tags": sorted({t for t in session.scalars(select(AccountTag.tag).distinct()) if t}),
+    }
+
+
+# ----------------------------------------------------------------------------- understanding
+
+
+def validate_spec(spec: Spec, fields: dict[str, FieldDef]) -> None:
+    """Raise SpecError when the spec names a field this store does not have."""
+    known = set(fields) | set(EVENT_MEASURES) | {"tag", "count"}
+    for key in spec.fields_used():
+        if key in known or key.startswith("contact_"):
+            continue
+        raise SpecError(f"unknown field '{key}'")
+
+
+def understand(
+    services: Services, session: Session, msg: IncomingMessage, as_of: dt.date
+) -> tuple[Spec | None, str, Parsed | None]:
+    """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
+    ctx = build_context(session)
+    parsed = parse(msg.text, msg.language, ctx)
+    if services.understander is not None:
+        try:
+            spec = services.understander.understand(
+                msg.text, msg.language, llm_context(session, as_of, msg.language)
+            )
+            if spec is not None:
+                validate_spec(spec, load_catalogue(session))
+                return spec, "llm", parsed
+        except Exception:  # any LLM failure falls back to the parser
+            log.warning("LLM understanding failed; using the parser", exc_info=True)
+    if parsed.matched and parsed.spec is not None:
+        return parsed.spec, "parser", parsed
+    return None, "parser", parsed
+
+
+# ----------------------------------------------------------------------------- answering
+
+
+def scope_of(session: Session, user: str) -> Scope:
+    if user == LOCAL_OPERATOR:
+        return Scope.everything(user)
+    return scope_for(session, user)
+
+
+def _fresh(session: Session, as_of: dt.date) -> None:
+    from store.refresh import ensure_fresh
+
+    try:
+        ensure_fresh(session, as_of)
+    except NotImplementedError:  # figures not available yet: answer from stored fields
+        log.warning("derived figures unavailable; answering from stored fields only")
+
+
+def not_understood(msg: IncomingMessage, unparsed: str = "") -> Reply:
+    """Say so, and suggest questions that work."""
+    zh = msg.zh
+    sugg = SUGGEST_ZH if zh else SUGGEST_EN
+    if zh:
+        text = "抱歉，我没看懂这个问题。可以这样问：\n" + "\n".join(f"• {s}" for s in sugg[:3])
+    else:
+        text = "Sorry, I didn't understand that. Questions I can answer:\n" + "\n".join(
+            f"• {s}" for s in sugg[:3]
+        )
+    data = {"text": text, "understood": None, "accounts": [], "matched": False}
+    return Reply(text=text, kind="error", language=msg.language, data=data)
+
+
+def no_access(msg: IncomingMessage, spec: Spec | None) -> Reply:
+    if msg.zh:
+        text = "你还没有被管理员添加为 profilebot 用户，因此看不到客户数据。请联系管理员用 `profilebot users add` 添加你。"
+    else:
+        text = (
+            "You are not set up as a profilebot user yet, so I can't show you customer data. "
+            "Ask an admin to add you with `profilebot users add`."
+        )
+    data = {
+        "text": text,
+        "understood": spec.model_dump(mode="json") if spec else None,
+        "accounts": [],
+        "total": 0,
+    }
+    return Reply(text=text, kind="error", language=msg.language, private=True, data=data)
+
+
+def answer(
+    services: Services,
+    session: Session,
+    msg: IncomingMessage,
+    spec: Spec,
+    *,
+    source: str = "parser",
+    offset: int = 0,
+) -> Reply:
+    """Run a spec for the asker and build the reply (text page + the full JSON answer)."""
+    as_of = services.today(msg.as_of)
+    scope = scope_of(session, msg.user)
+    if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
+        return no_access(msg, spec)
+    _fresh(session, as_of)
+    if spec.account:
+        return profile_answer(services, session, msg, spec, scope, as_of)
+    fields = load_catalogue(session)
+    lang = msg.language
+    zh = msg.zh
+    how = at.understood(spec, lang, fields)
+    data: dict[str, Any] = {
+        "understood": spec.model_dump(mode="json"),
+        "as_of": as_of.isoformat(),
+        "source": source,
+    }
+    intent = spec.intent
+    if intent == "breakdown":
+        res = run(session, spec, scope, as_of)
+        rows = [
+            {"key": g["key"], "count": g["count"], "value": g["value"]} for g in res.groups
+        ]
+        text, body = _breakdown_text(spec, res, lang, fields, how)
+        data.update({"rows": rows, "total": res.total, "accounts": [], "value": None})
+        data["text"] = text + ("\n" + body if body else "")
+        return Reply(
+            text=text,
+            sections=[("", body)] if body else [],
+            context=how,
+            kind="answer",
+            language=lang,
+            data=data,
+            private=True,
+        )
+
+    # every matching account (top-N: the first N) in answer order
+    full = spec.model_copy(update={"limit": spec.limit or ALL_ROWS, "offset": 0})
+    if intent in ("count", "aggregate"):
+        listing = full.model_copy(update={"aggregate": None})
+        res_all = run(session, listing, scope, as_of)
+        total = res_all.total
+        value: Any = total
+        if intent == "aggregate":
+            value = run(session, spec, scope, as_of).value
+    else:
+        res_all = run(session, full, scope, as_of)
+        value = None
+        total = len(res_all.rows) if spec.limit else res_all.total
+    accounts = [{"id": r.id, "account_id": r.account_id, "name": r.name} for r in res_all.rows]
+    page = res_all.rows[offset : offset + PAGE_SIZE]
+    rows = [_row(r, lang) for r in page]
+    if intent == "count":
+        text = (
+            f"{how}：共 {total} 个。" if zh else f"{_cap(how)}: {total}."
+        )
+    elif intent == "aggregate":
+        name_v = _agg_value_text(spec, value)
+        text = (
+            f"{how}：{name_v}（{total} 个客户）。"
+            if zh
+            else f"{_cap(how)}: {name_v} ({total} accounts)."
+        )
+    elif total == 0:
+        text = f"{how} —— 没有符合条件的客户。" if zh else f"{_cap(how)} — no accounts match."
+    else:
+        text = f"{how} —— 共 {total} 个。" if zh else f"{_cap(how)} — {total} found."
+    paging = ""
+    if intent == "list" and len(res_all.rows) > offset + PAGE_SIZE:
+        a, b = offset + 1, offset + len(page)
+        paging = (
+            f"显示第 {a}–{b} 个，共 {len(res_all.rows)} 个；输入“更多”查看下一页。"
+            if zh
+            else f"Showing {a}–{b} of {len(res_all.rows)}; say 'more' for the next page."
+        )
+    elif intent == "list" and offset and page:
+        a, b = offset + 1, offset + len(page)
+        paging = (
+            f"显示第 {a}–{b} 个，共 {len(res_all.rows)} 个。"
+            if zh
+            else f"Showing {a}–{b} of {len(res_all.rows)}."
+        )
+    if intent != "list":
+        rows = []
+    data.update(
+        {
+            "accounts": accounts,
+            "total": total,
+            "value": value if intent in ("count", "aggregate") else None,
+            "page": {"offset": offset, "size": PAGE_SIZE, "shown": len(rows)},
+        }
+    )
+    lines = [text]
+    lines += [f"{offset + i}. {r.name} — " + " · ".join(f"{k} {v}" for k, v in r.fields.items()) for i, r in enumerate(rows, 1)]
+    if paging:
+        lines.append(paging)
+    data["text"] = "\n".join(lines)
+    shown_ids = [r.id for r in (page if intent == "list" else res_all.rows)]
+    _audit(session, msg, shown_ids if intent == "list" else [a["id"] for a in accounts], spec)
+    if intent == "list":
+        _remember(session, msg, spec, offset, len(res_all.rows))
+    return Reply(
+        text=text,
+        rows=rows,
+        context=how,
+        sections=[("", paging)] if paging else [],
+        kind="answer",
+        language=lang,
+        data=data,
+        private=True,
+    )
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _agg_value_text(spec: Spec, value: Any) -> str:
+    if value is None:
+        return "—"
+    key = spec.aggregate.field if spec.aggregate else None
+    return at.format_value(key or "", value, "en")
+
+
+def _row(r: Any, lang: str) -> AccountRow:
+    zh = lang == "zh"
+    fields = {("负责人" if zh else "owner"): r.owner or "—"}
+    for key, v in r.values.items():
+        lbl = at.label(key, lang)
+        if key == "days_since_login" and v is None:
+            fields[lbl] = "从未登录" if zh else "never"
+        else:
+            fields[lbl] = at.format_value(key, v, lang)
+    return AccountRow(id=r.id, account_id=r.account_id, name=r.name, fields=fields)
+
+
+def _breakdown_text(
+    spec: Spec, res: QueryResult, lang: str, fields: dict[str, FieldDef], how: str
+) -> tuple[str, str]:
+    zh = lang == "zh"
+    if not res.groups:
+        return (f"{how} —— 没有符合条件的客户。" if zh else f"{_cap(how)} — no accounts match."), ""
+    head = f"{how}（共 {res.total} 个客户）：" if zh else f"{_cap(how)} ({res.total} accounts):"
+    agg = spec.aggregate
+    lines = []
+    for g in res.groups:
+        key = g["key"] if g["key"] not in (None, "") else ("（空）" if zh else "(none)")
+        line = f"• {key}: {g['count']}"
+        if agg is not None and agg.func != "count" and agg.field:
+            line += f" · {at.format_value(agg.field, g['value'], lang)}"
+        lines.append(line)
+    return head, "\n".join(lines)
+
+
+def profile_answer(
+    services: Services,
+    session: Session,
+    msg: IncomingMessage,
+    spec: Spec,
+    scope: Scope,
+    as_of: dt.date,
+) -> Reply:
+    """One account's card (the profile handler's, or a short one of our own)."""
+    acc = find_account(session, spec.account or "", scope)
+    understood = spec.model_dump(mode="json")
+    if acc is None:
+        text = (
+            f"找不到你可见的客户“{spec.account}”。可以用客户编号、域名或名称再试一次。"
+            if msg.zh
+            else f"No account named '{spec.account}' that you can see. Try its id, domain or "
+            "full name."
+        )
+        return Reply(
+            text=text,
+            kind="answer",
+            language=msg.language,
+            data={"text": text, "understood": understood, "accounts": [], "total": 0},
+        )
+    reply = None
+    try:
+        from handlers import profile
+
+        fn = getattr(profile, "profile_reply", None)
+        if fn is not None:
+            reply = fn(services, session, acc, msg)
+    except NotImplementedError:
+        reply = None
+    except Exception:
+        log.exception("profile card failed for account %s", acc.id)
+        reply = None
+    if reply is None:
+        reply = _short_card(acc, msg)
+    data = dict(reply.data or {})
+    data.setdefault("text", reply.plain())
+    data["understood"] = understood
+    data["accounts"] = [{"id": acc.id, "account_id": acc.external_id, "name": acc.name}]
+    data.setdefault("total", 1)
+    data.setdefault("as_of", as_of.isoformat())
+    reply.data = data
+    reply.private = True
+    _audit(session, msg, [acc.id], spec, action="view_profile")
+    return reply
+
+
+def _short_card(acc: Account, msg: IncomingMessage) -> Reply:
+    zh = msg.zh
+    keys = ("industry", "city", "owner", "csm", "plan", "arr", "contract_end", "tier", "status")
+    fields = {}
+    for k in keys:
+        v = getattr(acc, k, None)
+        if v is not None:
+            fields[at.label(k, msg.language)] = at.format_value(k, v, msg.language)
+    fig = acc.figures
+    if fig is not None:
+        for k in ("days_since_login", "health_score", "nps_latest"):
+            v = getattr(fig, k, None)
+            fields[at.label(k, msg.language)] = at.format_value(k, v, msg.language)
+    tags = ", ".join(t.tag for t in acc.tags)
+    if tags:
+        fields["标签" if zh else "Tags"] = tags
+    return Reply(text=acc.name, title=acc.name, fields=fields, kind="profile", language=msg.language)
+
+
+def _audit(
+    session: Session, msg: IncomingMessage, ids: list[int], spec: Spec, action: str = "ask"
+) -> None:
+    if not ids:
+        return
+    detail = {"question": msg.text[:300]}
+    if len(ids) <= 50:
+        audit.record_many(session, msg.user, action, ids, platform=msg.platform, detail=detail)
+    else:
+        audit.record(
+            session, msg.user, action, platform=msg.platform, detail={**detail, "ids": ids}
+        )
+
+
+# ----------------------------------------------------------------------------- paging state
+
+
+def _remember(session: Session, msg: IncomingMessage, spec: Spec, offset: int, total: int) -> None:
+    if not msg.user:
+        return
+    row = session.get(ChatState, msg.user)
+    state = dict(row.state or {}) if row else {}
+    state["ask"] = {
+        "spec": spec.model_dump(mode="json"),
+        "offset": offset,
+        "total": total,
+        "language": msg.language,
+    }
+    if row is None:
+        session.add(ChatState(user_handle=msg.user, state=state))
+    else:
+        row.state = state
+    session.flush()
+
+
+def _is_more(text: str) -> bool:
+    t = re.sub(r"[\s.!。！?？]+$", "", text.strip().lower())
+    return t in MORE_WORDS or t in ("show more", "next 20", "下一页吧", "再看看")
+
+
+def more(services: Services, session: Session, msg: IncomingMessage) -> Reply | None:
+    """The next page of the last list this user asked for."""
+    row = session.get(ChatState, msg.user)
+    last = (row.state or {}).get("ask") if row else None
+    if not last:
+        return None
+    spec = Spec.model_validate(last["spec"])
+    offset = int(last.get("offset", 0)) + PAGE_SIZE
+    if offset >= int(last.get("total", 0)):
+        text = "已经是最后一页了。" if msg.zh else "That was the last page."
+        return Reply(text=text, kind="answer", language=msg.language, data={"text": text, "accounts": []})
+    return answer(services, session, msg, spec, offset=offset)
+
+
+# ----------------------------------------------------------------------------- router entry
 
 
 def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
-    return None
+    """Answer any question the other handlers did not take."""
+    if not msg.text.strip():
+        return None
+    with services.session_factory.begin() as s:
+        if _is_more(msg.text):
+            reply = more(services, s, msg)
+            if reply is not None:
+                return [reply]
+        as_of = services.today(msg.as_of)
+        spec, source, parsed = understand(services, s, msg, as_of)
+        if spec is None:
+            scope = scope_of(s, msg.user)
+            if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
+                return [no_access(msg, None)]
+            return [not_understood(msg, parsed.unparsed if parsed else "")]
+        try:
+            return [answer(services, s, msg, spec, source=source)]
+        except SpecError as exc:
+            text = (
+                f"这个问题我理解成了一个无法执行的查询：{exc}。请换个说法。"
+                if msg.zh
+                else f"I understood that as a query I can't run: {exc}. Please rephrase."
+            )
+            return [Reply(text=text, kind="error", language=msg.language, data={"text": text, "understood": spec.model_dump(mode="json"), "accounts": []})]
+

@@ -138,9 +138,7 @@ def parse_number(text: str) -> float | None:
 # --------------------------------------------------------------------------- dates
 
 _MONTHS = {
-    m.lower(): i
-    for i in range(1, 13)
-    for m in (calendar.month_name[i], calendar.month_abbr[i])
+    m.lower(): i for i in range(1, 13) for m in (calendar.month_name[i], calendar.month_abbr[i])
 }
 _MONTHS["sept"] = 9
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -173,9 +171,8 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
         return _safe_date(y, a, b) if a <= 12 else _safe_date(y, b, a)
     if m := re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)", t):
         return _month_end(int(m[1]), int(m[2]))
-    if m := re.search(r"(\d{4})\s*[-/]\s*(\d{1,2})(?!\s*[-/\d])", t):
-        if 1 <= int(m[2]) <= 12:
-            return _month_end(int(m[1]), int(m[2]))
+    if (m := re.search(r"(\d{4})\s*[-/]\s*(\d{1,2})(?!\s*[-/\d])", t)) and 1 <= int(m[2]) <= 12:
+        return _month_end(int(m[1]), int(m[2]))
     if m := re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t):
         return _safe_date(int(m[3]), _MONTHS[m[1]], int(m[2]))
     if m := re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t):
@@ -191,7 +188,9 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
         month = _MONTHS[m[1]]
         year = today.year + (1 if month < today.month else 0)
         return _month_end(year, month)
-    if m := re.search(r"(今年|明年|后年)\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:\s*(\d{1,2})\s*[日号])?", t):
+    if m := re.search(
+        r"(今年|明年|后年)\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:\s*(\d{1,2})\s*[日号])?", t
+    ):
         year = today.year + {"今年": 0, "明年": 1, "后年": 2}[m[1]]
         month = int(m[2]) if m[2].isdigit() else zh_number(m[2]) or 0
         if not 1 <= month <= 12:
@@ -427,9 +426,6 @@ ATTITUDE_LABELS = {
     "blocker": ("blocker", "反对"),
 }
 
-SURNAMES = (
-    "欧阳司马诸葛上官东方慕容"  # compound surnames are matched first
-)
 _COMPOUND = ("欧阳", "司马", "诸葛", "上官", "东方", "慕容")
 _SINGLE = set(
     "李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁"
@@ -490,7 +486,7 @@ def _zh_name_before(text: str, pos: int) -> str | None:
         if cand[:2] in _COMPOUND or cand[0] in _SINGLE:
             if size == 3 and cand[1] in _SINGLE and cand[0] not in _SINGLE:
                 continue
-            if size == 3 and cand[0] in "的和与跟是" :
+            if size == 3 and cand[0] in "的和与跟是":
                 continue
             return cand
     return None
@@ -506,8 +502,10 @@ _TITLES = _title_pattern()
 
 def _clause_around(text: str, start: int, end: int) -> str:
     """The clause holding a span: split at ; . 。 ； and 'but'/'但'."""
-    seps = re.compile(r"[;；。!！?？\n]|\.\s|\bbut\b|但是|但|不过|\band\b(?=\s+(?:the|our|their)\b)"
-        r"|[，,](?=[^，,；;。]*?(?:总监|经理|负责人|CEO|CTO|CFO))")
+    seps = re.compile(
+        r"[;；。!！?？\n]|\.\s|\bbut\b|但是|但|不过|\band\b(?=\s+(?:the|our|their)\b)"
+        r"|[，,](?=[^，,；;。]*?(?:总监|经理|负责人|CEO|CTO|CFO))"
+    )
     left = 0
     for m in seps.finditer(text, 0, start):
         left = m.end()
@@ -577,7 +575,9 @@ def find_people(text: str) -> list[Person]:
             people.append(
                 Person(
                     name=name,
-                    title=display if not display.islower() else display.upper()
+                    title=display
+                    if not display.islower()
+                    else display.upper()
                     if len(display) <= 4
                     else display.title(),
                     role=verb_role if verb_role and title in ("vp", "owner", "boss") else role,
@@ -607,9 +607,7 @@ def match_choice(text: str, choices: list[dict[str, Any]]) -> str | None:
             return value
     names.sort(key=lambda p: -len(p[0]))
     for w, value in names:
-        if (w.isascii() and re.search(rf"\b{re.escape(w)}\b", t)) or (
-            not w.isascii() and w in t
-        ):
+        if (w.isascii() and re.search(rf"\b{re.escape(w)}\b", t)) or (not w.isascii() and w in t):
             return value
     return None
 
@@ -704,7 +702,9 @@ def read_value(
             )
         value = max(amounts, key=lambda a: (a.explicit, a.value)).value
         if value < 0 or (max_value is not None and value > max_value):
-            raise AnswerError("That amount looks wrong; try e.g. 50k.", "金额看起来不对，例如 12万。")
+            raise AnswerError(
+                "That amount looks wrong; try e.g. 50k.", "金额看起来不对，例如 12万。"
+            )
         return value
     if type_ == "date":
         d = parse_date(t, today)
@@ -730,7 +730,8 @@ def read_value(
             return city
         if re.search(r"\d", t) or len(t) > 40 or looks_like_question(t):
             raise AnswerError(
-                "I need a city name, e.g. Hangzhou or 杭州.", "需要一个城市名，例如 杭州 或 Shanghai。"
+                "I need a city name, e.g. Hangzhou or 杭州.",
+                "需要一个城市名，例如 杭州 或 Shanghai。",
             )
         return t.strip(" .。")
     if type_ == "industry":
@@ -758,7 +759,7 @@ def read_person(text: str, role: str | None = None) -> Person:
             "请给出姓名和职位，例如“李娜，财务总监”。",
         )
     name = parts[0]
-    if re.search(r"\d", name) or len(name) > 60:
+    if re.search(r"\d", name) or len(name) > 60 or _attitude_in(name) or is_unknown(name):
         raise AnswerError(
             "That doesn't look like a name: try 'Li Na, CFO'.",
             "这看起来不像姓名：例如“李娜，财务总监”。",
@@ -785,6 +786,11 @@ _QUESTION_START = re.compile(
 )
 
 
+def starts_like_question(text: str) -> bool:
+    """Starts with a question word or a request to show something."""
+    return bool(_QUESTION_START.match(text.strip()))
+
+
 def looks_like_question(text: str) -> bool:
     """A question to the bot rather than an answer: ends with ?/？ or starts like one."""
     t = text.strip()
@@ -800,9 +806,7 @@ _ARR_WORDS = re.compile(
     re.IGNORECASE,
 )
 _REVENUE_WORDS = re.compile(r"revenue|turnover|营收|营业额|收入", re.IGNORECASE)
-_RENEWAL_WORDS = re.compile(
-    r"renew|expire|contract end|ends|到期|续约|续费|合同", re.IGNORECASE
-)
+_RENEWAL_WORDS = re.compile(r"renew|expire|contract end|ends|到期|续约|续费|合同", re.IGNORECASE)
 _FOUNDED = re.compile(r"(?:founded|established|since|成立于?|创立于?)\s*(?:in\s*)?(\d{4})\s*年?")
 
 
@@ -858,7 +862,9 @@ def extract(
     if focus == "price_sensitivity" or re.search(r"price|价格", text, re.IGNORECASE):
         low = text.lower()
         level = None
-        if re.search(r"very price|highly price|price.sensitive|很在意价格|价格敏感|砍价|非常敏感", low):
+        if re.search(
+            r"very price|highly price|price.sensitive|很在意价格|价格敏感|砍价|非常敏感", low
+        ):
             level = "high"
         if re.search(r"not (?:very )?price|不敏感|不在意价格|不太在意", low):
             level = "low"

@@ -72,7 +72,18 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "公司",
             "名称",
         ),
-        "domain": ("domain", "website", "web", "url", "site", "homepage", "官网", "网址", "域名", "网站"),
+        "domain": (
+            "domain",
+            "website",
+            "web",
+            "url",
+            "site",
+            "homepage",
+            "官网",
+            "网址",
+            "域名",
+            "网站",
+        ),
         "industry": ("industry", "sector", "vertical", "行业", "所属行业", "行业类别"),
         "employees": (
             "employees",
@@ -133,7 +144,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "客户成功经理",
             "客户成功",
         ),
-        "plan": ("plan", "plan_tier", "edition", "subscription", "订阅版本", "版本", "套餐", "产品版本"),
+        "plan": (
+            "plan",
+            "plan_tier",
+            "edition",
+            "subscription",
+            "订阅版本",
+            "版本",
+            "套餐",
+            "产品版本",
+        ),
         "arr": (
             "arr",
             "arr_amount",
@@ -178,7 +198,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "contacts": {
         "account": _ACCOUNT_REF,
-        "name": ("name", "contact", "contact_name", "full_name", "person", "姓名", "联系人", "关键人"),
+        "name": (
+            "name",
+            "contact",
+            "contact_name",
+            "full_name",
+            "person",
+            "姓名",
+            "联系人",
+            "关键人",
+        ),
         "title": ("title", "job_title", "position", "职位", "职务", "头衔"),
         "role": ("role", "buying_role", "角色", "决策角色", "采购角色"),
         "email": ("email", "e_mail", "mail", "邮箱", "电子邮件", "邮件"),
@@ -204,7 +233,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "发生时间",
             "事件时间",
         ),
-        "type": ("type", "event", "event_type", "activity", "activity_type", "类型", "事件", "事件类型"),
+        "type": (
+            "type",
+            "event",
+            "event_type",
+            "activity",
+            "activity_type",
+            "类型",
+            "事件",
+            "事件类型",
+        ),
         "user": ("user", "actor", "user_id", "user_email", "用户", "操作人", "使用者"),
         "feature": ("feature", "feature_name", "功能", "功能名称"),
         "amount": ("amount", "value", "price", "金额", "数额"),
@@ -295,9 +333,7 @@ class HeaderMap:
         return next((h for h, f in self.fields.items() if f == fld), None)
 
 
-def map_headers(
-    headers: list[str], kind: str, explicit: dict[str, str] | None = None
-) -> HeaderMap:
+def map_headers(headers: list[str], kind: str, explicit: dict[str, str] | None = None) -> HeaderMap:
     """Map each header to a field of `kind`; `explicit` ({header: field}) wins over aliases."""
     explicit = {header_key(k): v for k, v in (explicit or {}).items()}
     index = _INDEX[kind]

@@ -40,11 +40,13 @@ Every figure (what, unit, window):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import Select, and_, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from store import completeness, health, rfm
@@ -94,45 +96,66 @@ def ltv(
     return round(purchase_total + (subscription or 0.0), 2)
 
 
-def _event_aggregates(as_of: dt.date):  # noqa: ANN202
-    """One SELECT over the events up to as-of: every windowed measure per account."""
+def _event_aggregates(as_of: dt.date) -> Select:
+    """One GROUP BY over the events up to as-of: every windowed count and sum per account.
+
+    Conditional aggregation with FILTER (PostgreSQL, SQLite ≥ 3.30) rather than CASE: the
+    planner keeps a hash aggregate and skips the expression work for rows a filter rejects.
+    """
     e = Event.__table__.c
     _, end = window_bounds(as_of, 0)
     start = {w: window_bounds(as_of, w)[0] for w in (*WINDOWS, 60)}
-
-    def count_if(*conds: Any) -> Any:
-        return func.sum(case((and_(*conds), 1), else_=0))
-
-    cols: list[Any] = [e.account_id]
     is_login = e.type == "login"
     is_purchase = e.type == "purchase"
-    amount = func.coalesce(e.amount, 0.0)
-    cols.append(func.max(case((is_login, e.ts))).label("last_login_at"))
+    cols: list[Any] = [e.account_id, func.max(e.ts).filter(is_login).label("last_login_at")]
     for name, etype in _COUNTED.items():
         for w in WINDOWS:
-            cols.append(count_if(e.type == etype, e.ts >= start[w]).label(f"{name}_{w}d"))
-    cols.append(count_if(is_login, e.ts >= start[60], e.ts < start[30]).label("logins_prev_30d"))
-    for w in WINDOWS:
-        cols.append(
-            func.count(func.distinct(case((e.ts >= start[w], func.nullif(e.actor, ""))))).label(
-                f"active_users_{w}d"
+            cols.append(
+                func.count().filter(and_(e.type == etype, e.ts >= start[w])).label(f"{name}_{w}d")
             )
-        )
+    cols.append(
+        func.count()
+        .filter(and_(is_login, e.ts >= start[60], e.ts < start[30]))
+        .label("logins_prev_30d")
+    )
     for w in WINDOWS:
-        cols.append(
-            func.sum(case((and_(is_purchase, e.ts >= start[w]), amount), else_=0.0)).label(
-                f"purchase_amount_{w}d"
-            )
-        )
-        cols.append(count_if(is_purchase, e.ts >= start[w]).label(f"purchase_count_{w}d"))
-    cols.append(func.sum(case((is_purchase, amount), else_=0.0)).label("purchase_amount_total"))
-    cols.append(count_if(is_purchase).label("purchase_count_total"))
-    cols.append(func.max(case((is_purchase, e.ts))).label("last_purchase_at"))
+        in_window = and_(is_purchase, e.ts >= start[w])
+        cols.append(func.sum(e.amount).filter(in_window).label(f"purchase_amount_{w}d"))
+        cols.append(func.count().filter(in_window).label(f"purchase_count_{w}d"))
+    cols.append(func.sum(e.amount).filter(is_purchase).label("purchase_amount_total"))
+    cols.append(func.count().filter(is_purchase).label("purchase_count_total"))
+    cols.append(func.max(e.ts).filter(is_purchase).label("last_purchase_at"))
     return select(*cols).where(e.ts < end).group_by(e.account_id)
 
 
+def _active_users(as_of: dt.date) -> Select:
+    """Distinct users per window: each user's latest event in the 90 days, counted per window.
+
+    The windows share their end, so a user was active in the last N days exactly when their
+    latest event of the last 90 days falls in it; a hash GROUP BY (account, user) avoids
+    COUNT(DISTINCT), which forces a sort.
+    """
+    e = Event.__table__.c
+    s90, end = window_bounds(as_of, 90)
+    latest = (
+        select(e.account_id, e.actor, func.max(e.ts).label("last_ts"))
+        .where(e.ts >= s90, e.ts < end, e.actor.is_not(None), e.actor != "")
+        .group_by(e.account_id, e.actor)
+        .subquery()
+    )
+    cols = [latest.c.account_id]
+    for w in WINDOWS:
+        cols.append(
+            func.count()
+            .filter(latest.c.last_ts >= window_bounds(as_of, w)[0])
+            .label(f"active_users_{w}d")
+        )
+    return select(*cols).group_by(latest.c.account_id)
+
+
+_ACTIVE_COLS = tuple(f"active_users_{w}d" for w in WINDOWS)
 _INT_COLS = (
-    *(f"{n}_{w}d" for n in (*_COUNTED, "active_users", "purchase_count") for w in WINDOWS),
+    *(f"{n}_{w}d" for n in (*_COUNTED, "purchase_count") for w in WINDOWS),
     "logins_prev_30d",
     "purchase_count_total",
 )
@@ -173,22 +196,34 @@ def compute(
     health_weights: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Every account's figures as of a date, as rows for account_figures (nothing written)."""
-    agg = {row.account_id: row._mapping for row in session.execute(_event_aggregates(as_of))}
+    session.flush()  # Core statements below do not autoflush pending ORM objects
+    with _no_jit(session):
+        result = session.execute(_event_aggregates(as_of))
+        names = list(result.keys())
+        agg = {r[0]: dict(zip(names, r, strict=True)) for r in result.all()}
+        active = {r[0]: r[1:] for r in session.execute(_active_users(as_of)).all()}
     nps = _latest_nps(session, as_of)
     accounts = session.execute(
         select(Account.id, Account.arr, Account.contract_start, Account.contract_end)
     ).all()
-    comp = completeness.compute_all(session, key_fields)
+    comp = completeness.ratios_all(session, key_fields)
 
     rows: list[dict[str, Any]] = []
     purchases: dict[int, tuple[int, int, float]] = {}
+    empty = dict.fromkeys(_INT_COLS, 0) | dict.fromkeys(_FLOAT_COLS, 0.0)
     for acc_id, arr, c_start, c_end in accounts:
         a = agg.get(acc_id)
         row: dict[str, Any] = {"account_id": acc_id, "as_of": as_of}
-        for c in _INT_COLS:
-            row[c] = int(a[c] or 0) if a is not None else 0
-        for c in _FLOAT_COLS:
-            row[c] = round(float(a[c] or 0.0), 2) if a is not None else 0.0
+        if a is None:
+            row.update(empty)
+        else:
+            for c in _INT_COLS:
+                row[c] = int(a[c] or 0)
+            for c in _FLOAT_COLS:
+                row[c] = round(float(a[c] or 0.0), 2)
+        users = active.get(acc_id)
+        for i, c in enumerate(_ACTIVE_COLS):
+            row[c] = int(users[i]) if users is not None else 0
         last_login = _as_datetime(a["last_login_at"]) if a is not None else None
         last_purchase = _as_datetime(a["last_purchase_at"]) if a is not None else None
         row["last_login_at"] = last_login
@@ -215,8 +250,7 @@ def compute(
         )
         row["health_score"], row["health_band"], row["health_components"] = h_score, h_band, h_comp
         c = comp.get(acc_id)
-        row["completeness_key"] = c.key if c else None
-        row["completeness_all"] = c.all if c else None
+        row["completeness_key"], row["completeness_all"] = c if c else (None, None)
         if row["purchase_count_total"] and last_purchase is not None:
             purchases[acc_id] = (
                 (as_of - last_purchase.date()).days,
@@ -239,6 +273,23 @@ def compute(
     return rows
 
 
+@contextmanager
+def _no_jit(session: Session) -> Iterator[None]:
+    """On PostgreSQL, skip JIT for the aggregates: compiling costs more than it saves here."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    old = session.execute(text("SELECT current_setting('jit', true)")).scalar()
+    if old is None:
+        yield
+        return
+    session.execute(text("SELECT set_config('jit', 'off', true)"))
+    try:
+        yield
+    finally:
+        session.execute(text("SELECT set_config('jit', :v, true)"), {"v": old})
+
+
 def refresh(
     session: Session,
     as_of: dt.date,
@@ -248,9 +299,29 @@ def refresh(
 ) -> int:
     """Rewrite every account's figures as of a date; returns how many rows were written."""
     rows = compute(session, as_of, key_fields=key_fields, health_weights=health_weights)
-    session.execute(delete(AccountFigures.__table__))
     table = AccountFigures.__table__
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(table), rows[i : i + 5000])
+    session.execute(delete(table))
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_rows(session, rows)
+    else:
+        for i in range(0, len(rows), 5000):
+            session.execute(insert(table), rows[i : i + 5000])
     log.info("figures: %d accounts as of %s", len(rows), as_of)
     return len(rows)
+
+
+def _copy_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write the rows with PostgreSQL COPY, inside the session's transaction."""
+    if not rows:
+        return
+    names = [c.name for c in AccountFigures.__table__.columns]
+    json_cols = {"health_components"}
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY account_figures ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[n]) if n in json_cols and row[n] is not None else row[n]
+                    for n in names
+                ]
+            )

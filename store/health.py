@@ -131,47 +131,54 @@ def compute(
     has_events: bool,
     weights: Mapping[str, float] | None = None,
 ) -> tuple[float | None, str | None, dict[str, Any]]:
-    """(score, band, components) for one account; missing inputs redistribute their weight."""
-    w = {**DEFAULT_WEIGHTS, **(weights or {})}
-    scores = {
-        "usage": usage_score(days_since_login, logins_30d, has_events),
-        "engagement_trend": trend_score(logins_30d, logins_prev_30d),
-        "support_load": support_score(tickets_30d, has_events),
-        "nps": nps_score(nps_latest),
-        "renewal": renewal_score(days_to_renewal),
-    }
-    inputs = {
-        "usage": {"days_since_login": days_since_login, "logins_30d": logins_30d},
-        "engagement_trend": {"logins_30d": logins_30d, "logins_prev_30d": logins_prev_30d},
-        "support_load": {"tickets_30d": tickets_30d},
-        "nps": {"nps_latest": nps_latest},
-        "renewal": {"days_to_renewal": days_to_renewal},
-    }
-    present = sum(w[k] for k, s in scores.items() if s is not None and w.get(k, 0) > 0)
+    """(score, band, components) for one account; missing inputs redistribute their weight.
+
+    components: {name: {"score": 0-100 or None, "weight": the share it carried}} — the shares
+    of the present components add up to 1; a missing one carries 0.
+    """
+    w = DEFAULT_WEIGHTS if weights is None else {**DEFAULT_WEIGHTS, **weights}
+    scores = (
+        usage_score(days_since_login, logins_30d, has_events),
+        trend_score(logins_30d, logins_prev_30d),
+        support_score(tickets_30d, has_events),
+        nps_score(nps_latest),
+        renewal_score(days_to_renewal),
+    )
+    present = 0.0
+    for key, sc in zip(COMPONENTS, scores, strict=True):
+        if sc is not None:
+            present += w[key]
     total = 0.0
     components: dict[str, Any] = {}
-    for key in COMPONENTS:
-        s = scores[key]
-        eff = w[key] / present if s is not None and present > 0 else 0.0
-        if s is not None:
-            total += s * eff
-        components[key] = {
-            "score": round(s, 1) if s is not None else None,
-            "weight": w[key],
-            "effective_weight": round(eff, 4),
-            "inputs": inputs[key],
-        }
+    for key, sc in zip(COMPONENTS, scores, strict=True):
+        if sc is None or present <= 0:
+            components[key] = {"score": None, "weight": 0.0}
+            continue
+        eff = w[key] / present
+        total += sc * eff
+        components[key] = {"score": round(sc, 1), "weight": round(eff, 4)}
     if present <= 0:
         return None, None, components
     score = round(total, 1)
     return score, band(score), components
 
 
-def explain(key: str, comp: Mapping[str, Any], lang: str = "en") -> str:
-    """One line saying why a component scored what it did, in the asker's language."""
+def inputs(figures: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The figures a component reads, from an account_figures row (as a mapping)."""
+    names = {
+        "usage": ("days_since_login", "logins_30d"),
+        "engagement_trend": ("logins_30d", "logins_prev_30d"),
+        "support_load": ("tickets_30d",),
+        "nps": ("nps_latest",),
+        "renewal": ("days_to_renewal",),
+    }[key]
+    return {n: figures.get(n) for n in names}
+
+
+def explain(key: str, score: float | None, i: Mapping[str, Any], lang: str = "en") -> str:
+    """One line saying why a component scored what it did (i: its inputs), in the language."""
     zh = lang == "zh"
-    s = comp.get("score")
-    i = comp.get("inputs") or {}
+    s = score
     if s is None:
         what = {
             "usage": ("no usage data imported", "暂无使用数据"),

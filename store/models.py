@@ -502,3 +502,15 @@ class RuleMatch(Base):
     )
     since: Mapped[dt.date] = mapped_column(Date)
     previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class InterviewTemplate(Base):
+    """An admin-edited interview template (YAML text), shared by every bot instance."""
+
+    __tablename__ = "interview_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

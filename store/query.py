@@ -540,31 +540,70 @@ def _breakdown(session: Session, comp: Compiler, spec: Spec, filtered: Select) -
             .select_from(Account)
             .join(AccountTag, AccountTag.account_id == Account.id)
         )
+    elif key in ("owner", "csm") or (key in EVENT_MEASURES):
+        group_col = comp.expr(key)
+        stmt = (
+            select(group_col, func.count())
+            .select_from(Account)
+            .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
+        )
     else:
         group_col = comp.expr(key)
-        if comp.fields.get(key) and comp.fields[key].type in ("text",) and key in vocab.BY_FIELD:
-            group_col = func.lower(group_col)
         stmt = (
             select(group_col, func.count())
             .select_from(Account)
             .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
         )
     agg = spec.aggregate
-    if agg is not None and agg.func != "count" and agg.field:
-        stmt = stmt.add_columns(getattr(func, agg.func)(comp.expr(agg.field)))
+    measured = agg is not None and agg.func != "count" and bool(agg.field)
+    if measured:
+        col = comp.expr(agg.field or "")
+        if agg.func == "avg":
+            stmt = stmt.add_columns(func.sum(col), func.count(col))
+        else:
+            stmt = stmt.add_columns(getattr(func, agg.func)(col), literal(None))
     else:
-        stmt = stmt.add_columns(literal(None))
+        stmt = stmt.add_columns(literal(None), literal(None))
     stmt = stmt.where(Account.id.in_(select(ids.c.id))).group_by(group_col)
+    # values that mean the same (金融科技 = Fintech, shanghai = Shanghai) form one group, shown
+    # under the spelling most accounts use
+    merged: dict[Any, dict[str, Any]] = {}
+    for g, n, value, n_value in session.execute(stmt):
+        if isinstance(g, dt.date):
+            g = g.isoformat()
+        if isinstance(g, str):
+            canon = vocab.canonical(key, g) if key in vocab.BY_FIELD else None
+            mkey: Any = canon or g.strip().lower()
+        else:
+            mkey = g
+        cur = merged.setdefault(
+            mkey, {"labels": {}, "count": 0, "value": None, "n_value": 0, "func": None}
+        )
+        cur["labels"][g] = cur["labels"].get(g, 0) + n
+        cur["count"] += n
+        if measured and value is not None:
+            v = float(value)
+            if agg.func in ("sum", "avg"):
+                cur["value"] = (cur["value"] or 0.0) + v
+                cur["n_value"] += int(n_value or 0)
+            elif agg.func == "max":
+                cur["value"] = v if cur["value"] is None else max(cur["value"], v)
+            else:
+                cur["value"] = v if cur["value"] is None else min(cur["value"], v)
     groups = []
-    for g, count, value in session.execute(stmt):
+    for cur in merged.values():
+        label = max(cur["labels"].items(), key=lambda kv: (kv[1], str(kv[0])))[0]
+        value = cur["value"]
+        if measured and agg.func == "avg":
+            value = value / cur["n_value"] if cur["n_value"] else None
         groups.append(
             {
-                "key": g if not isinstance(g, dt.date) else g.isoformat(),
-                "count": count,
+                "key": label,
+                "count": cur["count"],
                 "value": round(float(value), 2) if value is not None else None,
             }
         )
-    by = "value" if agg is not None and agg.func != "count" else "count"
+    by = "value" if measured else "count"
     desc = spec.sort[0].desc if spec.sort else True
     groups.sort(
         key=lambda r: (r[by] is None, -(r[by] or 0) if desc else (r[by] or 0), str(r["key"]))

@@ -16,6 +16,7 @@ Segments (R/rfm-segment.R with the README's ten rules): the first rule whose R, 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,12 +94,15 @@ class Bins:
         return cls((min(values), *cuts), (*cuts, max(values) + 1))
 
     def bucket(self, x: float) -> int | None:
-        """1-based bucket of x, or None when it falls in none (R's NA)."""
-        found = None
-        for i, (lo, up) in enumerate(zip(self.lower, self.upper, strict=True), 1):
-            if lo <= x < up:
-                found = i  # R assigns in order, so a later matching bucket overwrites
-        return found
+        """1-based bucket of x, or None when it falls in none (R's NA).
+
+        The bounds never decrease (quantiles are monotone), so the buckets are disjoint and the
+        first upper bound above x names the only one that can hold it — as R's loop finds.
+        """
+        i = bisect.bisect_right(self.upper, x)
+        if i < len(self.upper) and self.lower[i] <= x:
+            return i + 1
+        return None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ from store.models import (
     Account,
     AccountFigures,
     AccountTag,
-    Alert,
     CustomField,
     Rule,
     RuleMatch,
@@ -90,9 +89,10 @@ class Action(BaseModel):
                 rest = {k: v for k, v in d.items() if k != key}
                 return {**rest, "type": key, "tag": d[key]}
         if "set" in d and isinstance(d["set"], dict) and len(d["set"]) == 1:
-            (field, value), rest = next(iter(d["set"].items())), {
-                k: v for k, v in d.items() if k != "set"
-            }
+            (field, value), rest = (
+                next(iter(d["set"].items())),
+                {k: v for k, v in d.items() if k != "set"},
+            )
             return {**rest, "type": "set_field", "field": field, "value": value}
         for key in ("alert", "todo", "dm"):
             if key in d:
@@ -281,7 +281,9 @@ def set_enabled(session: Session, name: str, enabled: bool, actor: str | None = 
     if row is None:
         raise RuleError(f"no rule named '{name}' — see `profilebot rules list`")
     row.enabled = enabled
-    audit.record(session, actor, "rule.enable" if enabled else "rule.disable", detail={"rule": row.name})
+    audit.record(
+        session, actor, "rule.enable" if enabled else "rule.disable", detail={"rule": row.name}
+    )
     _mark_stale(session)
     return row
 
@@ -313,7 +315,7 @@ def install_default_rules(session: Session) -> int:
         for rd in load_rule_file(path):
             if session.scalars(select(Rule.id).where(Rule.name == rd.name)).first() is not None:
                 continue
-            session.add(Rule(**rd.to_row_values(), is_default=True, owner="profilebot"))
+            session.add(Rule(**{**rd.to_row_values(), "owner": "profilebot"}, is_default=True))
             added += 1
     if added:
         session.flush()
@@ -508,11 +510,18 @@ def _revert_fields(
                         "field.set",
                         list(changed),
                         platform="rules",
-                        detail={"field": a.field, "from": a.value, "to": prev_value, "rule": rule.name},
+                        detail={
+                            "field": a.field,
+                            "from": a.value,
+                            "to": prev_value,
+                            "rule": rule.name,
+                        },
                     )
             else:
                 for acc_id in acc_ids:
-                    set_value(session, acc_id, cf, prev_value, source="rule", actor=f"rule:{rule.name}")
+                    set_value(
+                        session, acc_id, cf, prev_value, source="rule", actor=f"rule:{rule.name}"
+                    )
 
 
 def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, stats: dict) -> None:
@@ -533,7 +542,11 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
             .execution_options(synchronize_session=False)
         )
         audit.record_many(
-            session, f"rule:{rule.name}", "tag.clear", list(gone), platform="rules",
+            session,
+            f"rule:{rule.name}",
+            "tag.clear",
+            list(gone),
+            platform="rules",
             detail={"tag": tag, "rule": rule.name, "why": "rule no longer matches"},
         )
     missing = select(RuleMatch.account_id).where(
@@ -561,7 +574,11 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
             )
         )
         audit.record_many(
-            session, f"rule:{rule.name}", "tag.set", list(added), platform="rules",
+            session,
+            f"rule:{rule.name}",
+            "tag.set",
+            list(added),
+            platform="rules",
             detail={"tag": tag, "rule": rule.name},
         )
     # the values that fired it move with the figures: refresh the reason of every tag it holds
@@ -580,9 +597,15 @@ def _apply_untag(session: Session, rule: Rule, action: Action, stats: dict) -> N
     where = (AccountTag.tag == tag, AccountTag.account_id.in_(_current(rule.id)))
     gone = session.scalars(select(AccountTag.account_id).where(*where)).all()
     if gone:
-        session.execute(delete(AccountTag).where(*where).execution_options(synchronize_session=False))
+        session.execute(
+            delete(AccountTag).where(*where).execution_options(synchronize_session=False)
+        )
         audit.record_many(
-            session, f"rule:{rule.name}", "tag.clear", list(gone), platform="rules",
+            session,
+            f"rule:{rule.name}",
+            "tag.clear",
+            list(gone),
+            platform="rules",
             detail={"tag": tag, "rule": rule.name},
         )
     stats["untagged"] += len(gone)
@@ -611,7 +634,11 @@ def _apply_set_field(session: Session, rule: Rule, action: Action, stats: dict) 
             by_prev[prev].append(acc_id)
         for prev, acc_ids in by_prev.items():
             audit.record_many(
-                session, f"rule:{rule.name}", "field.set", acc_ids, platform="rules",
+                session,
+                f"rule:{rule.name}",
+                "field.set",
+                acc_ids,
+                platform="rules",
                 detail={"field": action.field, "from": prev, "to": action.value, "rule": rule.name},
             )
         stats["fields_set"] += len(changed)
@@ -679,9 +706,7 @@ def preview(
     from store.spec import Sort, Spec
 
     validate_rule(session, rd, as_of)
-    show = [
-        f.field for f in reason_fields(rd.condition) if f.field not in EVENT_MEASURES
-    ][:4]
+    show = [f.field for f in reason_fields(rd.condition) if f.field not in EVENT_MEASURES][:4]
     sort = [Sort(field="arr", desc=True)]
     result = run(
         session,
@@ -760,9 +785,16 @@ def run_rules(
     from store import alerts, outbox
     from store.refresh import ensure_fresh
 
+    outbox.write_lock(session)
     refreshed = ensure_fresh(session, as_of)
-    stats = {"rules": 0, "alerts_opened": 0, "alerts_updated": 0, "alerts_closed": 0,
-             "messages": 0, "refreshed": int(refreshed)}
+    stats = {
+        "rules": 0,
+        "alerts_opened": 0,
+        "alerts_updated": 0,
+        "alerts_closed": 0,
+        "messages": 0,
+        "refreshed": int(refreshed),
+    }
     people = _people(session)
     for rule in list_rules(session):
         if not rule.enabled or (rule_ref and get_rule(session, rule_ref) is not rule):
@@ -776,8 +808,12 @@ def run_rules(
                     sync_matches(session, rule, rd, as_of)
                 rows = session.execute(
                     select(
-                        Account.id, Account.name, Account.external_id, Account.owner,
-                        Account.csm, RuleMatch.since,
+                        Account.id,
+                        Account.name,
+                        Account.external_id,
+                        Account.owner,
+                        Account.csm,
+                        RuleMatch.since,
                     )
                     .join(RuleMatch, RuleMatch.account_id == Account.id)
                     .where(RuleMatch.rule_id == rule.id)
@@ -791,7 +827,7 @@ def run_rules(
                         stats["alerts_updated"] += u
                     elif action.type == "dm":
                         msgs = []
-                        for acc_id, name, ext, owner, csm, since in rows:
+                        for acc_id, name, _ext, owner, csm, since in rows:
                             to = recipient(people, action.to or "owner", owner, csm)
                             if not to:
                                 continue
@@ -800,9 +836,14 @@ def run_rules(
                                     f"rule:{rule.id}:{acc_id}:dm:{to}:{since.isoformat()}",
                                     "dm",
                                     to,
-                                    {"kind": "rule_dm", "rule": rule.name, "rule_id": rule.id,
-                                     "account_id": acc_id, "account": name,
-                                     "title": action.title},
+                                    {
+                                        "kind": "rule_dm",
+                                        "rule": rule.name,
+                                        "rule_id": rule.id,
+                                        "account_id": acc_id,
+                                        "account": name,
+                                        "title": action.title,
+                                    },
                                     now,
                                 )
                             )
@@ -813,11 +854,16 @@ def run_rules(
                                 f"rule:{rule.id}:{acc_id}:webhook:{since.isoformat()}",
                                 "webhook",
                                 action.url,
-                                {"kind": "webhook", "body": {
-                                    "event": "rule.matched", "rule": rule.name,
-                                    "account": {"id": acc_id, "account_id": ext, "name": name},
-                                    "since": since.isoformat(), "as_of": as_of.isoformat(),
-                                }},
+                                {
+                                    "kind": "webhook",
+                                    "body": {
+                                        "event": "rule.matched",
+                                        "rule": rule.name,
+                                        "account": {"id": acc_id, "account_id": ext, "name": name},
+                                        "since": since.isoformat(),
+                                        "as_of": as_of.isoformat(),
+                                    },
+                                },
                                 now,
                             )
                             for acc_id, name, ext, _o, _c, since in rows

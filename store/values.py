@@ -32,7 +32,9 @@ _SCALE = (
     ("m", 1e6),
     ("k", 1e3),
 )
-_CURRENCY = re.compile(r"^(?:rmb|cny|usd|us\$|hk\$|eur|gbp|jpy|[￥¥$€£元])+|(?:rmb|cny|usd|元|块)+$")
+_CURRENCY = re.compile(
+    r"^(?:rmb|cny|usd|us\$|hk\$|eur|gbp|jpy|[￥¥$€£元])+|(?:rmb|cny|usd|元|块)+$"
+)
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 

@@ -163,7 +163,8 @@ class SlackStandIn:
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in req.headers.items()}
-        args = _parse_args(raw, headers.get("content-type", ""), req.path)
+        binary = path.startswith("/upload/")
+        args = {} if binary else _parse_args(raw, headers.get("content-type", ""), req.path)
         now = time.time()
 
         if path.startswith("/api/"):
@@ -173,7 +174,9 @@ class SlackStandIn:
                 limited = pending.pop(0) if pending else None
             if limited is not None:
                 self._record(Call(method, args, headers, now, raw, status=429))
-                _send(req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)})
+                _send(
+                    req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)}
+                )
                 return
             body = self._answer(method, args)
             self._record(Call(method, args, headers, now, raw))

@@ -1,0 +1,260 @@
+"""The production web server: one small WSGI app served by waitress.
+
+GET /healthz, POST /slack/events (Bolt), GET|POST /wecom/callback (mounted when WeCom is on), and
+POST /api/v1/{accounts,contacts,events,nps} for pushed data (Bearer PROFILEBOT_API_TOKEN), each
+answered with the import report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import text
+
+from handlers.services import Services
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+PUSH_KINDS = ("accounts", "contacts", "events", "nps")
+MAX_BODY = 50 * 1024 * 1024
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _status(code: int) -> str:
+    return f"{code} {_REASONS.get(code, 'Status')}"
+
+
+def _json(start_response: Callable[..., Any], code: int, obj: Any, headers=None) -> list[bytes]:  # noqa: ANN001
+    data = json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8")
+    hdrs = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data)))]
+    hdrs += list(headers or [])
+    start_response(_status(code), hdrs)
+    return [data]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    return environ["wsgi.input"].read(min(length, MAX_BODY + 1))
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            out[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        out["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        out["content-length"] = environ["CONTENT_LENGTH"]
+    return out
+
+
+def report_dict(report: Any) -> dict[str, Any]:
+    """An import report (dict, dataclass or pydantic model) as a JSON-able dict."""
+    if isinstance(report, dict):
+        return report
+    for name in ("to_json", "as_dict", "to_dict", "model_dump"):
+        fn = getattr(report, name, None)
+        if callable(fn):
+            return fn()
+    if dataclasses.is_dataclass(report) and not isinstance(report, type):
+        return dataclasses.asdict(report)
+    return {"report": str(report)}
+
+
+def batch_rejected(report: dict[str, Any]) -> bool:
+    """Whether a batch committed nothing because of bad rows."""
+    if report.get("ok") is False or report.get("status") in ("rejected", "failed"):
+        return True
+    rejected = report.get("rejected") or []
+    changed = sum(int(report.get(k) or 0) for k in ("inserted", "updated", "merged"))
+    return bool(rejected) and changed == 0 and not report.get("skipped_bad_rows")
+
+
+class WebApp:
+    """The WSGI callable: routes requests to health, Slack, WeCom and the push API."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        slack_app: Any | None = None,  # a slack_bolt.App
+        wecom_app: WSGIApp | None = None,
+    ):
+        self.services = services
+        self.slack_app = slack_app
+        self.wecom_app = wecom_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        path = environ.get("PATH_INFO") or "/"
+        method = (environ.get("REQUEST_METHOD") or "GET").upper()
+        try:
+            if path in ("/healthz", "/health"):
+                return self.health(start_response)
+            if path == "/slack/events":
+                if method != "POST":
+                    return _json(start_response, 405, {"error": "use POST"}, [("Allow", "POST")])
+                return self.slack(environ, start_response)
+            if path == "/wecom/callback":
+                if self.wecom_app is None:
+                    return _json(
+                        start_response,
+                        404,
+                        {
+                            "error": "WeCom is not enabled on this server: run `profilebot serve wecom`"
+                        },
+                    )
+                return self.wecom_app(environ, start_response)
+            if path.startswith("/api/v1/"):
+                kind = path[len("/api/v1/") :].strip("/")
+                if kind not in PUSH_KINDS:
+                    return _json(
+                        start_response,
+                        404,
+                        {"error": f"unknown kind '{kind}': use one of {', '.join(PUSH_KINDS)}"},
+                    )
+                if method != "POST":
+                    return _json(start_response, 405, {"error": "use POST"}, [("Allow", "POST")])
+                return self.push(kind, environ, start_response)
+            return _json(start_response, 404, {"error": f"nothing at {path}"})
+        except Exception:
+            err = uuid.uuid4().hex[:8]
+            log.exception("web error %s on %s %s", err, method, path)
+            return _json(start_response, 500, {"error": f"internal error (id {err})"})
+
+    # ---- routes
+    def health(self, start_response: Callable[..., Any]) -> list[bytes]:
+        try:
+            with self.services.session_factory() as s:
+                s.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unreachable: %s", exc)
+            return _json(start_response, 503, {"ok": False, "database": "unreachable"})
+        return _json(
+            start_response,
+            200,
+            {"ok": True, "database": "ok", "slack": self.slack_app is not None},
+        )
+
+    def slack(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if self.slack_app is None:
+            return _json(start_response, 404, {"error": "Slack is not enabled on this server"})
+        from slack_bolt import BoltRequest
+
+        body = _read_body(environ)
+        req = BoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=environ.get("QUERY_STRING") or "",
+            headers=_headers(environ),
+        )
+        resp = self.slack_app.dispatch(req)
+        data = (resp.body or "").encode("utf-8")
+        hdrs: list[tuple[str, str]] = []
+        for name, values in (resp.headers or {}).items():
+            if name.lower() == "content-length":
+                continue
+            for v in values if isinstance(values, list | tuple) else [values]:
+                hdrs.append((name, str(v)))
+        hdrs.append(("Content-Length", str(len(data))))
+        start_response(_status(resp.status), hdrs)
+        return [data]
+
+    def push(
+        self, kind: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> list[bytes]:
+        token = self.services.settings.api_token
+        if token is None or not token.get_secret_value():
+            return _json(
+                start_response,
+                404,
+                {"error": "the push API is off: set PROFILEBOT_API_TOKEN and restart the server"},
+            )
+        auth = environ.get("HTTP_AUTHORIZATION") or ""
+        given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if not given or not hmac.compare_digest(
+            given.encode("utf-8"), token.get_secret_value().encode("utf-8")
+        ):
+            return _json(
+                start_response,
+                401,
+                {
+                    "error": "missing or wrong token: send Authorization: Bearer <PROFILEBOT_API_TOKEN>"
+                },
+                [("WWW-Authenticate", 'Bearer realm="profilebot"')],
+            )
+        raw = _read_body(environ)
+        if len(raw) > MAX_BODY:
+            return _json(start_response, 413, {"error": "body larger than 50 MB: send it in parts"})
+        try:
+            data = json.loads(raw.decode("utf-8") or "null")
+        except (UnicodeDecodeError, ValueError) as exc:
+            return _json(start_response, 400, {"error": f"body is not JSON: {exc}"})
+        rows = data.get("rows") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            return _json(
+                start_response,
+                400,
+                {"error": 'send a JSON list of row objects, e.g. [{"name": "Acme", "arr": 12000}]'},
+            )
+        try:
+            from store.importer import ImportAborted, import_rows
+        except ImportError:
+            return _json(
+                start_response, 503, {"error": "the import engine is not available in this build"}
+            )
+        query = environ.get("QUERY_STRING") or ""
+        kwargs: dict[str, Any] = {"actor": "api", "platform": "api"}
+        if "skip_bad_rows=1" in query or "skip_bad_rows=true" in query:
+            kwargs["skip_bad_rows"] = True
+        with self.services.session_factory() as s:
+            try:
+                report = report_dict(import_rows(s, kind, rows, **kwargs))
+            except ImportAborted as exc:  # bad rows or columns: one transaction, nothing kept
+                s.rollback()
+                return _json(start_response, 422, report_dict(exc.report))
+            except ValueError as exc:
+                s.rollback()
+                return _json(start_response, 422, {"error": str(exc)})
+            if batch_rejected(report):
+                s.rollback()
+                return _json(start_response, 422, report)
+            s.commit()
+        return _json(start_response, 200, report)
+
+
+def make_wsgi_app(
+    services: Services, *, slack_app: Any | None = None, wecom_app: WSGIApp | None = None
+) -> WebApp:
+    """The WSGI app for waitress."""
+    return WebApp(services, slack_app=slack_app, wecom_app=wecom_app)
+
+
+def make_server(app: WSGIApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 8):  # noqa: ANN201
+    """A waitress server (not started); port 0 picks a free port (see .effective_port)."""
+    from waitress import create_server
+
+    return create_server(app, host=host, port=port, threads=threads, ident="profilebot")

@@ -1,0 +1,224 @@
+"""How an answer reads: the spec explained in words, and values formatted, in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
+from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Spec
+
+MEASURE_LABELS = {
+    "logins": ("logins", "登录次数"),
+    "feature_uses": ("feature uses", "功能使用次数"),
+    "tickets": ("tickets", "工单数"),
+    "purchase_count": ("purchases", "购买次数"),
+    "purchase_amount": ("purchase amount", "购买金额"),
+    "active_users": ("active users", "活跃用户数"),
+}
+SPECIAL_LABELS = {
+    "contact_phone": ("key person phone", "关键人电话"),
+    "contact_email": ("key person email", "关键人邮箱"),
+    "count": ("count", "数量"),
+}
+PERIOD_TEXT = {
+    "today": ("today", "今天"),
+    "this_week": ("this week", "本周"),
+    "last_week": ("last week", "上周"),
+    "next_week": ("next week", "下周"),
+    "this_month": ("this month", "本月"),
+    "last_month": ("last month", "上个月"),
+    "next_month": ("next month", "下个月"),
+    "this_quarter": ("this quarter", "本季度"),
+    "last_quarter": ("last quarter", "上季度"),
+    "next_quarter": ("next quarter", "下季度"),
+    "this_year": ("this year", "今年"),
+    "last_year": ("last year", "去年"),
+    "next_year": ("next year", "明年"),
+}
+
+
+def label(key: str, lang: str, fields: dict[str, FieldDef] | None = None, window: int | None = None) -> str:
+    """A field's name for people (an event measure with its window)."""
+    zh = lang == "zh"
+    if key in EVENT_MEASURES:
+        en, z = MEASURE_LABELS.get(key, (key, key))
+        w = window or 30
+        return f"近{w}天{z}" if zh else f"{en} in the last {w} days"
+    f = (fields or {}).get(key) or BUILTIN.get(key)
+    if f is not None:
+        return f.label(lang)
+    if key in SPECIAL_LABELS:
+        return SPECIAL_LABELS[key][1 if zh else 0]
+    return key
+
+
+def _rel_text(v: RelativeDate, lang: str) -> str:
+    zh = lang == "zh"
+    if v.period:
+        en, z = PERIOD_TEXT.get(v.period, (v.period, v.period))
+        edge = ("start of " if v.edge == "start" else "end of ") if not zh else ""
+        return (z + ("初" if v.edge == "start" else "末")) if zh else edge + en
+    if v.days == 0:
+        return "今天" if zh else "today"
+    n = abs(v.days)
+    if zh:
+        return f"{n}天后" if v.days > 0 else f"{n}天前"
+    return f"in {n} days" if v.days > 0 else f"{n} days ago"
+
+
+def value_text(v: Any, lang: str, key: str | None = None) -> str:
+    """A filter value in words."""
+    if isinstance(v, RelativeDate):
+        return _rel_text(v, lang)
+    if isinstance(v, dict) and set(v) <= {"days", "period", "edge"}:
+        return _rel_text(RelativeDate.model_validate(v), lang)
+    if isinstance(v, list):
+        return ", ".join(value_text(x, lang, key) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int | float) and key and _is_money(key):
+        return money(v)
+    return str(v)
+
+
+def _is_money(key: str) -> bool:
+    f = BUILTIN.get(key)
+    return (f is not None and f.type == "money") or key == "purchase_amount"
+
+
+def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+    """One filter in words: 'days since login ≥ 15', '近30天工单数 > 5'."""
+    zh = lang == "zh"
+    name = label(flt.field, lang, fields, flt.window_days)
+    if flt.field == "tag":
+        if flt.op in ("ne", "not_in"):
+            return f"没有标签 {value_text(flt.value, lang)}" if zh else f"not tagged {value_text(flt.value, lang)}"
+        return f"标签 {value_text(flt.value, lang)}" if zh else f"tagged {value_text(flt.value, lang)}"
+    if flt.op == "between" and isinstance(flt.value, list):
+        a, b = (value_text(x, lang, flt.field) for x in flt.value)
+        return f"{name} 介于 {a} 和 {b} 之间" if zh else f"{name} between {a} and {b}"
+    if flt.op == "in_period":
+        en, z = PERIOD_TEXT.get(str(flt.value), (str(flt.value), str(flt.value)))
+        return f"{name}在{z}" if zh else f"{name} {en}"
+    if flt.op in ("empty", "not_empty"):
+        return f"{name}{OP_TEXT_ZH[flt.op]}" if zh else f"{name} {OP_TEXT_EN[flt.op]}"
+    op = (OP_TEXT_ZH if zh else OP_TEXT_EN)[flt.op]
+    return f"{name} {op} {value_text(flt.value, lang, flt.field)}"
+
+
+def condition_text(cond: Condition, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+    """A condition tree in words."""
+    zh = lang == "zh"
+    parts_all = [_item(x, lang, fields) for x in cond.all]
+    parts_any = [_item(x, lang, fields) for x in cond.any]
+    out = []
+    if parts_all:
+        out.append((" 且 " if zh else " and ").join(parts_all))
+    if parts_any:
+        joined = (" 或 " if zh else " or ").join(parts_any)
+        out.append(f"({joined})" if parts_all or len(parts_any) > 1 and cond.all else joined)
+    s = (" 且 " if zh else " and ").join(out)
+    if cond.negate:
+        return f"并非（{s}）" if zh else f"not ({s})"
+    return s
+
+
+def _item(x: Filter | Condition, lang: str, fields: dict[str, FieldDef] | None) -> str:
+    if isinstance(x, Filter):
+        return filter_text(x, lang, fields)
+    inner = condition_text(x, lang, fields)
+    return inner if x.negate or (len(x.all) + len(x.any)) == 1 else f"({inner})"
+
+
+def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+    """'most inactive first' / '按年合同额从高到低'."""
+    if not spec.sort:
+        return ""
+    zh = lang == "zh"
+    s = spec.sort[0]
+    name = label(s.field, lang, fields)
+    if s.field == "days_since_login" and s.desc:
+        return "最久未登录的在前" if zh else "most inactive first"
+    if s.field == "contract_end" and not s.desc:
+        return "最早到期的在前" if zh else "soonest renewal first"
+    if zh:
+        return f"按{name}从高到低" if s.desc else f"按{name}从低到高"
+    return f"sorted by {name}, highest first" if s.desc else f"sorted by {name}, lowest first"
+
+
+def understood(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None, me: str | None = None) -> str:
+    """How the question was understood, without the result: 'accounts where …, sorted by …'."""
+    zh = lang == "zh"
+    conds: list[str] = []
+    if spec.mine:
+        conds.append("我的客户" if zh else "your accounts")
+    if spec.owner:
+        conds.append(f"负责人 = {spec.owner}" if zh else f"owner = {spec.owner}")
+    if not spec.where.is_empty():
+        conds.append(condition_text(spec.where, lang, fields))
+    where = (" 且 " if zh else " and ").join(conds)
+    if zh:
+        head = f"{where}的客户" if where else "全部客户"
+    else:
+        head = f"accounts where {where}" if where else "all accounts"
+    if spec.mine and len(conds) == 1:
+        head = "我的客户" if zh else "your accounts"
+    if spec.group_by:
+        g = label(spec.group_by, lang, fields)
+        agg = _agg_text(spec, lang, fields)
+        return f"{head}，按{g}统计{agg}" if zh else f"{agg} per {g} of {head}"
+    if spec.aggregate is not None:
+        agg = _agg_text(spec, lang, fields)
+        return f"{head}的{agg}" if zh else f"{agg} of {head}"
+    parts = [head]
+    st = sort_text(spec, lang, fields)
+    if st:
+        parts.append(st)
+    if spec.limit:
+        parts.append(f"前{spec.limit}个" if zh else f"top {spec.limit}")
+    return ("，" if zh else ", ").join(parts)
+
+
+def _agg_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None) -> str:
+    zh = lang == "zh"
+    agg = spec.aggregate
+    if agg is None or agg.func == "count" or not agg.field:
+        return "客户数" if zh else "number of accounts"
+    name = label(agg.field, lang, fields)
+    words = {
+        "sum": ("total", "总"),
+        "avg": ("average", "平均"),
+        "min": ("minimum", "最低"),
+        "max": ("maximum", "最高"),
+    }[agg.func]
+    return f"{words[1]}{name}" if zh else f"{words[0]} {name}"
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def money(v: float | int | None) -> str:
+    if v is None:
+        return "—"
+    return f"¥{v:,.0f}"
+
+
+def format_value(key: str, v: Any, lang: str) -> str:
+    """A field value on an account row."""
+    if v is None:
+        return "—"
+    f = BUILTIN.get(key)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if _is_money(key) and isinstance(v, int | float):
+        return money(v)
+    if f is not None and f.type == "percent" and isinstance(v, int | float):
+        return f"{v * 100:.0f}%"
+    if key == "days_since_login" and isinstance(v, int | float):
+        return f"{int(v)}天" if lang == "zh" else f"{int(v)} d"
+    if isinstance(v, float):
+        return f"{v:,.1f}" if not v.is_integer() else f"{int(v):,}"
+    return str(v)

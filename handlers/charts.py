@@ -1,0 +1,104 @@
+"""Charts as PNG bytes (matplotlib, Agg backend), titled in the reader's language when possible.
+
+Chinese text needs a CJK font; when none is installed the chart falls back to its English labels
+rather than drawing empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from functools import lru_cache
+
+from handlers.messages import Chart
+
+log = logging.getLogger(__name__)
+
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The name of an installed font that can draw Chinese, or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in CJK_FONTS if n in names), None)
+
+
+def _pick(zh: str, en: str, lang: str) -> str:
+    if lang == "zh" and (cjk_font() or not _CJK.search(zh)):
+        return zh
+    return en
+
+
+def _safe(label: str) -> str:
+    """A label drawable without a CJK font (CJK characters dropped, never empty)."""
+    if cjk_font() or not _CJK.search(label):
+        return label
+    cleaned = _CJK.sub("", label).strip(" -_·")
+    return cleaned or "?"
+
+
+def bar_chart(
+    *,
+    title_zh: str,
+    title_en: str,
+    labels: list[str],
+    values: list[float],
+    lang: str,
+    xlabel_zh: str = "",
+    xlabel_en: str = "",
+) -> Chart:
+    """A horizontal bar chart, largest on top."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    title = _pick(title_zh, title_en, lang)
+    xlabel = _pick(xlabel_zh, xlabel_en, lang)
+    font = cjk_font()
+    rc = {
+        "font.family": ["sans-serif"],
+        "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+    }
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(7, max(2.2, 0.45 * len(labels) + 1.2)), dpi=100)
+        try:
+            pairs = list(zip(labels, values, strict=False))[::-1]
+            ys = range(len(pairs))
+            ax.barh(
+                list(ys),
+                [v for _l, v in pairs],
+                color="#d9534f" if "risk" in title_en.lower() else "#2a7ab9",
+            )
+            ax.set_yticks(list(ys), [_safe(lbl) for lbl, _v in pairs])
+            ax.set_title(title)
+            if xlabel:
+                ax.set_xlabel(xlabel)
+            for y, (_l, v) in zip(ys, pairs, strict=False):
+                ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
+            if not pairs:
+                ax.text(0.5, 0.5, "—", ha="center", va="center", transform=ax.transAxes)
+            ax.spines[["top", "right"]].set_visible(False)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plt.close(fig)
+    alt = "; ".join(f"{lbl}: {v:,.0f}" for lbl, v in zip(labels, values, strict=False))
+    return Chart(title=title, png=buf.getvalue(), alt=alt)

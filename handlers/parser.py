@@ -1,0 +1,1297 @@
+"""The deterministic bilingual parser: a question (or a rule's condition) in, a query Spec out.
+
+Pure: no database. What the database knows (its industries, cities, plans, owners, tags, account
+names, custom fields) comes in as a `ParseContext`, so values of a book never seen before are
+recognised too.
+
+Conventions (PRODUCT.md "Default definitions"):
+- "not logged in for 15 days" / "15天没登录" / "no login in the last 15 days": days_since_login ≥ 15
+  (no login in the window (as-of − 15, as-of]); "more than 15 days" / "超过15天": > 15. An account
+  that never logged in counts as inactive (the compiler matches NULL).
+- "inactive" / "不活跃" with no number: days_since_login ≥ 30.
+- "renewing in the next N days" / "未来N天内到期": contract_end in [as-of, as-of + N];
+  "upcoming renewals" with no window: the next 90 days; "expired" / "已过期": contract_end < as-of.
+- Event measures (logins, tickets, purchases, ...) without a window use the last 30 days.
+- Sorting: inactivity lists most inactive first; renewals soonest first; top-N by the figure
+  asked; anything else by ARR, largest first. A superlative with no number keeps 1 for a singular
+  question ("which account has the highest ARR") and 10 otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers import lexicon as lx
+from handlers.textnorm import normalise
+from store import vocab
+from store.identity import normalise_name
+from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
+
+# ----------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class UserRef:
+    handle: str
+    name: str | None = None
+    email: str | None = None
+    role: str = "sales"
+
+
+@dataclass(frozen=True)
+class CustomRef:
+    key: str
+    label_en: str
+    label_zh: str | None = None
+    type: str = "text"
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+
+
+@dataclass
+class ParseContext:
+    """What the database knows, so the parser recognises a book's own values."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)  # field -> distinct values
+    tags: list[str] = field(default_factory=list)
+    users: list[UserRef] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # account names
+    custom: list[CustomRef] = field(default_factory=list)
+
+
+EMPTY_CONTEXT = ParseContext()
+
+
+@dataclass
+class Parsed:
+    """The parser's answer: a spec (or None), whether it understood, and what it left over."""
+
+    spec: Spec | None
+    matched: bool
+    unparsed: str = ""
+    text: str = ""  # the normalised question
+
+    @property
+    def where(self) -> Condition:
+        return self.spec.where if self.spec else Condition()
+
+
+# ----------------------------------------------------------------------------- helpers
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+NUM = r"\d+(?:\.\d+)?"
+
+
+def _phrase_rx(phrases: list[str] | tuple[str, ...]) -> str:
+    """One alternation, longest first; ASCII phrases get word boundaries."""
+    parts = []
+    for p in sorted({p.lower() for p in phrases if p}, key=len, reverse=True):
+        e = re.escape(p)
+        if p[0].isascii() and p[0].isalnum():
+            e = r"(?<![a-z0-9_])" + e
+        if p[-1].isascii() and p[-1].isalnum():
+            e = e + r"(?![a-z0-9_])"
+        parts.append(e)
+    return "|".join(parts) if parts else r"(?!x)x"
+
+
+class Rest:
+    """The question with consumed spans blanked out (positions never shift)."""
+
+    def __init__(self, text: str) -> None:
+        self.s = text
+
+    def take(self, start: int, end: int) -> None:
+        self.s = self.s[:start] + " " * (end - start) + self.s[end:]
+
+    def finditer(self, pattern: str | re.Pattern) -> list[re.Match]:
+        return list(re.finditer(pattern, self.s))
+
+    def search(self, pattern: str | re.Pattern) -> re.Match | None:
+        return re.search(pattern, self.s)
+
+    def leftover(self) -> str:
+        return re.sub(r"\s+", " ", self.s).strip()
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    key: str
+    used: bool = False
+
+
+def _num(s: str) -> float | int:
+    f = float(s)
+    return int(f) if f == int(f) else f
+
+
+def _rel(days: int) -> RelativeDate:
+    return RelativeDate(days=days)
+
+
+OPS = {">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq", "!=": "ne"}
+FLIP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge", "eq": "eq", "ne": "ne"}
+
+NEG_EN = r"(?:not|never|no|without|zero|0)"
+LOGIN_EN = (
+    r"(?:log(?:ged|ging)?\s*(?:in|on|into)?|logins?|sign(?:ed|ing)?\s*(?:in|on)|sign-?ins?"
+    r"|been\s+active|active|activity|used|usage|engaged|engagement|touched|contacted"
+    r"|interactions?|follow(?:ed)?[- ]?ups?|visited|visits?)"
+)
+ZH_NEG = r"(?:没有|没|未|无|不曾|从未|尚未|未曾|零)"
+ZH_LOGIN = r"(?:登录|登陆|上线|活跃|使用|访问|跟进|互动|联系|用过|打开|动静|登入)"
+DUR = r"(\d+)天"
+PAST_WORDS = r"(?:(?:in|for|within|over|during|since|of|the|last|past|previous|recent|prior)\s+)*"
+ZH_PAST = r"(?:近|最近|过去|过去的|前|这|已经|已|长达|达|连续|有)?"
+
+PERIODS: dict[str, str] = {
+    "this_month": r"\bthis month\b|\bcurrent month\b|本月|这个月|当月|本月份",
+    "last_month": r"\blast month\b|\bprevious month\b|上个月|上月",
+    "next_month": r"\bnext month\b|\bcoming month\b|下个月|下月",
+    "this_week": r"\bthis week\b|本周|这周|这个星期|本星期|这星期",
+    "last_week": r"\blast week\b|\bprevious week\b|上周|上个星期|上星期",
+    "next_week": r"\bnext week\b|\bcoming week\b|下周|下个星期|下星期",
+    "this_quarter": r"\bthis quarter\b|\bcurrent quarter\b|本季度|这个季度|本季|当季",
+    "last_quarter": r"\blast quarter\b|\bprevious quarter\b|上季度|上个季度|上一季度",
+    "next_quarter": r"\bnext quarter\b|\bcoming quarter\b|下季度|下个季度|下一季度",
+    "this_year": r"\bthis year\b|\bcurrent year\b|今年|本年度|本年",
+    "last_year": r"\blast year\b|\bprevious year\b|去年|上一年",
+    "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
+    "today": r"\btoday\b|今天|今日",
+}
+PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365, "today": 1}
+
+
+# ----------------------------------------------------------------------------- the parser
+
+
+class _Parser:
+    def __init__(self, text: str, language: str | None, ctx: ParseContext) -> None:
+        self.raw = text or ""
+        self.t = normalise(self.raw)
+        self.lang = language or ("zh" if _CJK.search(self.raw) else "en")
+        self.ctx = ctx
+        self.rest = Rest(self.t)
+        self.filters: list[Filter | Condition] = []
+        self.spec_kw: dict[str, Any] = {}
+        self.sort: list[Sort] = []
+        self.limit: int | None = None
+        self.group_by: str | None = None
+        self.aggregate: Aggregate | None = None
+        self.count = False
+        self.show: list[str] = []
+        self.default_sort: Sort | None = None
+        self.found_something = False
+        self.account_noun = False
+        self.field_rx = self._build_field_rx()
+        self.singular = bool(
+            re.search(
+                r"\b(?:which|what|the)\s+(?:\w+\s+)?(?:account|customer|company|client)\b(?!s)"
+                r"|\bwho\s+(?:has|is)\b|哪个|哪家|哪一个|哪一家|哪位|谁",
+                self.t,
+            )
+        )
+
+    # ---- lexicon with context
+    def _build_field_rx(self) -> dict[str, str]:
+        phrases: dict[str, list[str]] = {k: list(v) for k, v in lx.FIELD_PHRASES.items()}
+        for c in self.ctx.custom:
+            names = [c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases]
+            phrases.setdefault(c.key, []).extend(n.lower() for n in names if n)
+        return {k: _phrase_rx(v) for k, v in phrases.items()}
+
+    def field_type(self, key: str) -> str:
+        from store.fields import BUILTIN, EVENT_MEASURES
+
+        if key in EVENT_MEASURES:
+            return "measure"
+        f = BUILTIN.get(key)
+        if f is not None:
+            return f.type
+        for c in self.ctx.custom:
+            if c.key == key:
+                return {"number": "number", "date": "date"}.get(c.type, "text")
+        return "text"
+
+    def numeric(self, key: str) -> bool:
+        return self.field_type(key) in ("number", "money", "integer", "percent", "measure")
+
+    def add(self, f: Filter | Condition) -> None:
+        self.filters.append(f)
+        self.found_something = True
+
+    # ---- steps
+    def run(self) -> Parsed:
+        if not self.t:
+            return Parsed(None, False, "", self.t)
+        self.account_noun = bool(
+            re.search(lx.ACCOUNT_NOUNS_EN + r"|" + lx.ACCOUNT_NOUNS_ZH, self.t)
+        )
+        profile = self.profile()
+        if profile is not None:
+            return Parsed(Spec(account=profile), True, "", self.t)
+        self.perspective()
+        self.dates_absolute()
+        self.inactivity()
+        self.activity()
+        self.renewals()
+        self.new_accounts()
+        self.risk_superlative()
+        self.classes()
+        self.missing()
+        self.mentions = self.find_mentions()
+        self.grouping()
+        self.aggregates()
+        self.superlatives()
+        self.explicit_sort()
+        self.comparisons()
+        self.date_windows()
+        self.values()
+        self.people_bare()
+        self.counting()
+        self.leftover_mentions()
+        return self.finish()
+
+    # -- named account: "tell me about X", "X的客户画像"
+    def profile(self) -> str | None:
+        t = self.t
+        explicit = [
+            r"^(?:please\s+)?(?:tell me about|tell me more about|what about|how is|how's|"
+            r"give me (?:a )?(?:summary|brief(?:ing)?|overview|profile) (?:of|for|on)|"
+            r"(?:show|open|get|pull up|display)(?: me)?(?: the)? (?:profile|card|details|summary)"
+            r" (?:of|for|on)|profile (?:of|for)|summary (?:of|for)|summari[sz]e|brief(?:ing)? on|"
+            r"(?:info|information|details) (?:on|about|for)|look up|lookup|about)\s+(?P<x>.+?)"
+            r"(?:'s)?(?:\s+(?:profile|card|account|customer))?(?:\s+before my call)?\s*$",
+            r"^(?P<x>.+?)(?:'s)?\s+(?:profile|profile card|account profile|customer profile)\s*$",
+            r"^(?:请|帮我|给我)?(?:查看|看看|看一下|介绍一下|介绍|说说|讲讲|查一下|打开|总结一下|总结)?"
+            r"\s*(?P<x>.+?)\s*(?:的)?\s*(?:客户画像|画像|用户画像|档案|客户档案|概况|基本情况|详细信息|详情|资料)"
+            r"\s*$",
+        ]
+        soft = [
+            r"^(?:please\s+)?(?:show|open|view|check|profile|summary for|summary of|brief me on|"
+            r"draft [a-z ]+ for|give me a summary for)\s+(?P<x>.+?)\s*(?:before my call)?$",
+            r"^(?:请|帮我|给我)?(?:查看|看看|看一下|介绍一下|介绍|查一下|打开|分析|评估|"
+            r"分析一下|评估一下)?\s*(?:客户)?\s*(?P<x>.+?)\s*(?:的)?\s*(?:怎么样|如何|情况|近况|"
+            r"最近互动|健康度|流失风险|最近怎么样)?\s*$",
+        ]
+        names = self.ctx.accounts
+        for pat in explicit:
+            m = re.match(pat, t)
+            if m:
+                x = m.group("x").strip()
+                hit = self.match_account(x)
+                if hit:
+                    return hit
+                if not names and x and not self._generic_phrase(x):
+                    return self.raw_ref(x)
+        # an account name anywhere, with nothing else recognisable around it
+        hit = self.account_in_text()
+        if hit:
+            name, span = hit
+            outside = (t[: span[0]] + " " + t[span[1] :]).strip()
+            for pat in soft:
+                m = re.match(pat, t)
+                if m and self.match_account(m.group("x").strip()):
+                    return name
+            if not outside or self._profileish(outside):
+                return name
+        return None
+
+    def _generic_phrase(self, x: str) -> bool:
+        return bool(
+            re.search(
+                r"\b(?:my|our|all|accounts|customers|clients|companies)\b|我的|所有|客户$|"
+                r"哪些|多少|行业|城市",
+                x,
+            )
+        )
+
+    def _profileish(self, s: str) -> bool:
+        words = re.sub(
+            r"\b(?:tell|me|about|the|profile|card|show|summary|summarize|of|for|how|is|what|"
+            r"about|info|details|on|a|an|give|please|account|customer|open|before|my|call|"
+            r"brief|briefing|doing|status|arr|nps|health|look|up|s|draft|cold|email|overview)\b"
+            r"|'s|客户画像|画像|怎么样|如何|情况|的|客户|查看|看看|介绍一下|介绍|详情|资料|档案|"
+            r"最近|互动|健康度|流失风险|分析|评估|一下|请|帮我|生成|挽回方案|总结",
+            " ",
+            s,
+        )
+        return not words.strip()
+
+    def raw_ref(self, x: str) -> str:
+        return re.sub(r"^(?:the|客户|公司)\s*", "", x).strip()
+
+    def match_account(self, x: str) -> str | None:
+        """An account name from the context that x names (exactly, normalised, or contained)."""
+        if not x or not self.ctx.accounts:
+            return None
+        xl = x.lower().strip()
+        xn = normalise_name(x)
+        best = None
+        for name in self.ctx.accounts:
+            nl = name.lower()
+            if nl == xl or (xn and normalise_name(name) == xn):
+                return name
+            nn = normalise_name(name)
+            if len(xn) >= 2 and (xn in nn or (len(nn) >= 3 and nn in xn)):
+                if best is None or len(name) < len(best):
+                    best = name
+        return best
+
+    def account_in_text(self) -> tuple[str, tuple[int, int]] | None:
+        best: tuple[str, tuple[int, int]] | None = None
+        t = self.t
+        for name in self.ctx.accounts:
+            for cand in {name.lower(), normalise_name(name)}:
+                if len(cand) < 3 and not (_CJK.search(cand) and len(cand) >= 2):
+                    continue
+                i = t.find(cand)
+                if i < 0:
+                    continue
+                if cand[0].isascii() and i > 0 and t[i - 1].isalnum():
+                    continue
+                j = i + len(cand)
+                if cand[-1].isascii() and j < len(t) and t[j].isalnum():
+                    continue
+                if best is None or (j - i) > (best[1][1] - best[1][0]):
+                    best = (name, (i, j))
+        return best
+
+    # -- perspective: my accounts, owned by X, X's accounts, CSM X
+    def perspective(self) -> None:
+        r = self.rest
+        for m in r.finditer(r"\bmy\b|\bmine\b|我的|我负责的?|我名下的?|我跟进的?|我管理的?|我手上的?"):
+            self.spec_kw["mine"] = True
+            self.found_something = True
+            r.take(*m.span())
+        users = self.ctx.users
+        who = r"(?P<who>[a-z0-9_.@\-]+(?: [a-z]+)?|[\u4e00-\u9fff]{2,4}?)"
+        pats = [
+            (r"\b(?:owned|managed|handled|run)\s+by\s+" + who, "owner"),
+            (r"\b(?:belonging|assigned)\s+to\s+" + who, "owner"),
+            (r"\b(?:owner|rep|sales rep|account manager|am)\s+(?:is\s+|=\s*)?" + who, "owner"),
+            (r"\b(?:served|supported|covered)\s+by\s+" + who, "csm"),
+            (r"\b(?:csm|customer success manager)\s+(?:is\s+|=\s*)?" + who, "csm"),
+            (r"(?<![a-z0-9])" + who + r"'s\s+(?:accounts?|customers?|clients?|book|portfolio)", "auto"),
+            (r"(?:负责人|客户经理|销售|owner)\s*(?:是|为|=)?\s*" + who + r"(?=的|$|\s|且|和)", "owner"),
+            (r"(?:客户成功经理|客户成功|csm)\s*(?:是|为|=)?\s*" + who + r"(?=的|$|\s|且|和)", "csm"),
+            (who + r"\s*(?:名下|负责|跟进|管理|手上)的?", "auto"),
+            (who + r"\s*(?:服务)的", "csm"),
+        ]
+        for pat, kind in pats:
+            for m in r.finditer(pat):
+                name = m.group("who").strip()
+                user = self.find_user(name)
+                if user is None and (users or kind == "auto" or _CJK.search(name) is None and
+                                     name in lx.STOPWORDS_EN):
+                    continue
+                handle = user.handle if user else name
+                if kind == "auto":
+                    kind = "csm" if user and user.role == "csm" else "owner"
+                if kind == "csm":
+                    self.add(Filter(field="csm", op="eq", value=handle))
+                else:
+                    self.spec_kw["owner"] = handle
+                    self.found_something = True
+                r.take(*m.span())
+        # X的客户 with X a known user
+        if users:
+            for m in r.finditer(r"(?P<who>[a-z0-9_.@\-]+|[\u4e00-\u9fff]{2,4}?)\s*的\s*(?:客户|账户)"):
+                user = self.find_user(m.group("who"))
+                if user:
+                    if user.role == "csm":
+                        self.add(Filter(field="csm", op="eq", value=user.handle))
+                    else:
+                        self.spec_kw["owner"] = user.handle
+                        self.found_something = True
+                    r.take(m.start(), m.end("who"))
+
+    def find_user(self, name: str) -> UserRef | None:
+        n = name.strip().lower()
+        if not n:
+            return None
+        for u in self.ctx.users:
+            cands = {u.handle.lower()}
+            if u.name:
+                cands |= {u.name.lower(), u.name.lower().split(" ")[0]}
+            if u.email:
+                cands |= {u.email.lower(), u.email.lower().split("@")[0]}
+            if n in cands:
+                return u
+        return None
+
+    # -- absolute dates: before/after DATE
+    def dates_absolute(self) -> None:
+        r = self.rest
+        pat = (
+            r"(?P<op>>=|<=|>|<|\bbefore\b|\bafter\b|\bsince\b|\buntil\b|\bby\b|\bon\b|从|自)?\s*"
+            r"(?P<d>\d{4}-\d{2}-\d{2})\s*(?P<post>之前|以前|前|之后|以后|后|起|以来)?"
+        )
+        self.date_quals: list[tuple[int, int, str, str]] = []
+        for m in r.finditer(pat):
+            op = m.group("op") or ""
+            post = m.group("post") or ""
+            if op in ("<", "before", "until", "by") or post in ("之前", "以前", "前"):
+                o = "lt"
+            elif op in (">", "after") or post in ("之后", "以后", "后"):
+                o = "gt"
+            elif op in (">=", "since", "从", "自") or post in ("起", "以来"):
+                o = "ge"
+            elif op == "<=":
+                o = "le"
+            else:
+                o = "eq"
+            self.date_quals.append((m.start(), m.end(), o, m.group("d")))
+            r.take(*m.span())
+
+    def _take_dates(self, default_field: str) -> bool:
+        """Attach absolute dates to a date field (used by renewals/new accounts)."""
+        did = False
+        for _s, _e, o, d in self.date_quals:
+            self.add(Filter(field=default_field, op=o, value=d))
+            did = True
+        self.date_quals = []
+        return did
+
+    # -- durations near a cue
+    def _duration_near(self, start: int, end: int, before: bool = True) -> tuple[re.Match, str] | None:
+        r = self.rest
+        best = None
+        pat = (
+            r"(?P<pre>(?:(?:in|for|within|over|during|since|of|the|last|past|previous|recent|"
+            r"prior|at least|about)\s+)*)(?P<op>>=|<=|>|<)?\s*"
+            r"(?P<pre2>(?:(?:in|for|the|last|past|近|最近|过去|长达|已经|已|达|连续|有)\s*)*)"
+            r"(?P<n>\d+)天(?P<post>\s*(?:以上|以下|以内|之内|多|内|以来|里|中|或更久|ago|前|了|之久)*)"
+        )
+        for m in r.finditer(pat):
+            if not before and m.end() <= start:
+                continue
+            gap = m.start() - end if m.start() >= end else start - m.end()
+            if gap > 25:
+                continue
+            if best is None or abs(gap) < best[0]:
+                best = (abs(gap), m)
+        if best is None:
+            return None
+        m = best[1]
+        op = m.group("op") or ""
+        post = m.group("post") or ""
+        if "以上" in post or "多" in post or "或更久" in post:
+            op = ">=" if not op else op
+        if "以下" in post or "以内" in post or "之内" in post:
+            op = "<=" if not op else op
+        return m, op
+
+    # -- inactivity: not logged in for N days
+    def inactivity(self) -> None:
+        r = self.rest
+        cues = [
+            rf"\b{NEG_EN}\s+(?:\w+\s+){{0,2}}?{LOGIN_EN}\b",
+            r"\b(?:inactive|idle|dormant|gone\s+quiet|gone\s+dark|quiet|silent|unengaged)\b",
+            rf"{ZH_NEG}\s*(?:再|任何|过|有)?\s*{ZH_LOGIN}(?:过|记录)?",
+            r"不活跃|沉默|零登录|失联|没动静|不登录|不用",
+            r"\blast\s+(?:logged\s+in|login|log\s+in|active|seen)\b",
+        ]
+        cue_rx = "|".join(f"(?:{c})" for c in cues)
+        ms = r.finditer(cue_rx)
+        if not ms:
+            # "days since login > 15" is handled by the generic comparison
+            return
+        m = ms[0]
+        last_login = m.group().startswith("last")
+        hit = self._duration_near(m.start(), m.end())
+        for extra in ms[1:]:
+            r.take(*extra.span())
+        if hit is None:
+            if last_login:
+                return
+            self.add(Filter(field="days_since_login", op="ge", value=30))
+        else:
+            dm, op = hit
+            n = int(dm.group("n"))
+            o = OPS.get(op, "ge")
+            self.add(Filter(field="days_since_login", op=o, value=n))
+            r.take(*dm.span())
+        r.take(*m.span())
+        self.default_sort = Sort(field="days_since_login", desc=True)
+
+    # -- activity: logged in in the last N days
+    def activity(self) -> None:
+        r = self.rest
+        cue = (
+            r"\b(?:logged\s+in|log\s+in|signed\s+in|active|used|has\s+logged\s+in)\b"
+            r"|(?:有|有过)?(?:登录|登陆)(?:过|记录)|活跃的?|(?:登录|登陆)了"
+        )
+        for m in r.finditer(cue):
+            hit = self._duration_near(m.start(), m.end())
+            if hit is None:
+                if re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()) and not r.search(
+                    r"\d+天"
+                ):
+                    self.add(Filter(field="days_since_login", op="lt", value=30))
+                    r.take(*m.span())
+                continue
+            dm, _op = hit
+            self.add(Filter(field="days_since_login", op="lt", value=int(dm.group("n"))))
+            r.take(*dm.span())
+            r.take(*m.span())
+            return
+
+    # -- renewals
+    def renewals(self) -> None:
+        r = self.rest
+        cue = (
+            r"\b(?:up\s+for\s+renewal|due\s+for\s+renewal|renew(?:s|al|als|ing|ed)?|"
+            r"expir(?:e|es|ing|ed|y|ation|ations)|contracts?\s+(?:that\s+)?(?:end|ends|ending|"
+            r"ended|finish|finishing|run(?:s|ning)?\s+out|up)|end\s+of\s+(?:the\s+)?contract|"
+            r"contract\s+end(?:s|ing)?)\b"
+            r"|合同(?:将|即将)?(?:到期|结束|期满)|即将到期|快到期|将到期|到期|续约|续费|续签|过期|期满"
+        )
+        ms = r.finditer(cue)
+        if not ms:
+            return
+        m = ms[0]
+        for extra in ms[1:]:
+            r.take(*extra.span())
+        word = m.group()
+        field_ = "contract_end"
+        self.default_sort = Sort(field="contract_end", desc=False)
+        r.take(*m.span())
+        if re.search(r"expired|过期|ended", word) and not re.search(r"未来|next|coming", self.t):
+            if not r.search(r"\d+天"):
+                self.add(Filter(field=field_, op="lt", value=_rel(0)))
+                self.default_sort = Sort(field="contract_end", desc=True)
+                self._consume(r"已经|已|already|has|have")
+                return
+        if self._take_dates(field_):
+            return
+        if self._period_for(field_):
+            return
+        year = r.search(r"(?:\bin\s+|在)?(?<!\d)(20\d{2})(?!\d)\s*年?")
+        if year:
+            y = year.group(1)
+            self.add(Filter(field=field_, op="between", value=[f"{y}-01-01", f"{y}-12-31"]))
+            r.take(*year.span())
+            return
+        hit = self._duration_near(m.start(), m.end())
+        if hit is None:
+            hit2 = r.search(
+                r"(?P<pre>(?:in|within|the|next|coming|following|upcoming)\s+)*(?P<n>\d+)天"
+            )
+            hit = (hit2, "") if hit2 else None
+        if hit is not None:
+            dm, _op = hit
+            n = int(dm.group("n"))
+            past = bool(
+                re.search(r"\b(?:last|past|previous|ago)\b|过去|前|近|最近", dm.group())
+            ) and not re.search(r"未来|\bnext\b", self.t)
+            if past:
+                self.add(Filter(field=field_, op="between", value=[_rel(-n), _rel(0)]))
+            else:
+                self.add(Filter(field=field_, op="between", value=[_rel(0), _rel(n)]))
+            r.take(*dm.span())
+            self._consume(r"\b(?:next|coming|upcoming|following)\b|未来|接下来|之后|以后")
+            return
+        self._consume(r"\b(?:upcoming|soon|coming up)\b|即将|快要|马上")
+        self.add(Filter(field=field_, op="between", value=[_rel(0), _rel(90)]))
+
+    def _consume(self, pat: str) -> None:
+        for m in self.rest.finditer(pat):
+            self.rest.take(*m.span())
+
+    def _period_for(self, field_: str, cue_start: int | None = None) -> bool:
+        for period, pat in PERIODS.items():
+            m = self.rest.search(pat)
+            if m:
+                self.add(Filter(field=field_, op="in_period", value=period))
+                self.rest.take(*m.span())
+                return True
+        return False
+
+    # -- new accounts: signed this month
+    def new_accounts(self) -> None:
+        r = self.rest
+        m = r.search(
+            r"\b(?:new|newly\s+signed|signed|onboarded|acquired|started|won|joined|added)\b"
+            r"|新增|新签|新签约|新客户|签约|签单|新加入|新开"
+        )
+        if not m:
+            return
+        if not (self.date_quals or any(re.search(p, r.s) for p in PERIODS.values())
+                or r.search(r"\d+天")):
+            if re.search(r"新增|新签|新客户|\bnew\b", m.group()):
+                pass
+            else:
+                return
+        r.take(*m.span())
+        if self._take_dates("contract_start") or self._period_for("contract_start"):
+            self.default_sort = Sort(field="contract_start", desc=True)
+            return
+        dm = r.search(r"(?:(?:in|the|last|past)\s+)*(?:近|最近|过去)?\s*(\d+)天(?:内|以来|里)?")
+        n = int(dm.group(1)) if dm else 30
+        if dm:
+            r.take(*dm.span())
+        self.add(Filter(field="contract_start", op="between", value=[_rel(-n + 1), _rel(0)]))
+        self.default_sort = Sort(field="contract_start", desc=True)
+
+    # -- "highest churn risk" -> lowest health first
+    def risk_superlative(self) -> None:
+        r = self.rest
+        m = r.search(
+            r"(?:流失)?风险最(?:高|大)|最(?:高|大)的?(?:流失)?风险|最(?:可能|容易)流失"
+            r"|\b(?:highest|most|greatest|biggest)\s+(?:churn\s+)?risk\b|\briskiest\b"
+            r"|\bmost\s+likely\s+to\s+churn\b"
+        )
+        if m:
+            self.sort.append(Sort(field="health_score", desc=False))
+            self.found_something = True
+            r.take(*m.span())
+            self._limit_near(m.start(), m.end(), default=True)
+
+    # -- tags, NPS classes, health bands, RFM segments, key people
+    def classes(self) -> None:
+        r = self.rest
+        neg = r"(?:\bnot\b|\bno\b|\bnon-?|\bwithout\b|\bexcluding\b|\bexcept\b|不是|没有|无|非|不带|除了?)\s*"
+        tag_phr: dict[str, list[str]] = {k: list(v) for k, v in lx.TAG_PHRASES.items()}
+        for tg in self.ctx.tags:
+            tl = tg.lower()
+            tag_phr.setdefault(tl, []).extend([tl, tl.replace("_", " "), tl.replace("_", "-")])
+        found: list[tuple[str, bool]] = []
+        all_rx = []
+        for tag, phrases in tag_phr.items():
+            all_rx.append((tag, _phrase_rx(phrases)))
+        # longest phrase first across tags
+        spans: list[tuple[int, int, str]] = []
+        for tag, rx in all_rx:
+            for m in r.finditer(rx):
+                spans.append((m.start(), m.end(), tag))
+        spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
+        for s, e, tag in spans:
+            if self.rest.s[s:e].strip() == "":
+                continue
+            if self.rest.s[s:e] != self.t[s:e]:
+                continue
+            before = self.rest.s[max(0, s - 14) : s]
+            negm = re.search(neg + r"(?:tagged\s+|标签\s*)?$", before)
+            found.append((tag, bool(negm)))
+            self.rest.take(s, e)
+            if negm:
+                self.rest.take(s - len(before) + negm.start(), s)
+        tags_pos = [t for t, n in found if not n]
+        tags_neg = [t for t, n in found if n]
+        for tg in dict.fromkeys(tags_pos):
+            also = lx.TAG_ALSO_FIELD.get(tg)
+            if also:
+                self.add(
+                    Condition(
+                        any=[
+                            Filter(field="tag", op="eq", value=tg),
+                            Filter(field=also, op="eq", value=tg),
+                        ]
+                    )
+                )
+            else:
+                self.add(Filter(field="tag", op="eq", value=tg))
+        for tg in dict.fromkeys(tags_neg):
+            self.add(Filter(field="tag", op="ne", value=tg))
+        self._consume(r"\b(?:tagged|tags?|labell?ed|with\s+the\s+tag|with\s+tag)\b|标签为|标签是|打了|标签")
+        # NPS classes and health bands
+        for key, table in (("nps_class", lx.NPS_CLASS_PHRASES), ("health_band", lx.HEALTH_PHRASES)):
+            vals: list[str] = []
+            for val, phrases in table.items():
+                for m in r.finditer(_phrase_rx(phrases)):
+                    # "健康度低于50" is a comparison, not a band
+                    if key == "health_band" and re.match(r"\s*[<>=]", r.s[m.end() :]):
+                        continue
+                    vals.append(val)
+                    r.take(*m.span())
+            if vals:
+                uniq = list(dict.fromkeys(vals))
+                self.add(
+                    Filter(field=key, op="eq", value=uniq[0])
+                    if len(uniq) == 1
+                    else Filter(field=key, op="in", value=uniq)
+                )
+                if key == "health_band":
+                    self._consume(r"\bhealth\b|健康度|健康状况|健康")
+                    self.show.append("health_score")
+                else:
+                    self._consume(r"\bnps\b")
+                    self.show.append("nps_latest")
+        segs = [s for s in lx.RFM_SEGMENTS if s not in ("lost", "promising", "new customers")]
+        for m in r.finditer(_phrase_rx(segs)):
+            self.add(Filter(field="rfm_segment", op="eq", value=m.group().title()))
+            r.take(*m.span())
+        # key people
+        for role, phrases in lx.CONTACT_ROLES.items():
+            for m in r.finditer(_phrase_rx(phrases)):
+                before = r.s[max(0, m.start() - 16) : m.start()]
+                negm = re.search(
+                    r"(?:\bno\b|\bwithout\b|\bmissing\b|\blacking\b|没有|缺少|缺|无)\s*(?:an?\s+|the\s+|any\s+)?$",
+                    before,
+                )
+                flt = Filter(field="contact_role", op="eq", value=role)
+                self.add(Condition(all=[flt], negate=True) if negm else flt)
+                r.take(*m.span())
+                if negm:
+                    r.take(m.start() - len(before) + negm.start(), m.start())
+        for att, phrases in lx.CONTACT_ATTITUDES.items():
+            for m in r.finditer(_phrase_rx(phrases)):
+                self.add(Filter(field="contact_attitude", op="eq", value=att))
+                r.take(*m.span())
+
+    # -- missing values: "without an industry", "行业为空", "没有填写电话"
+    def missing(self) -> None:
+        r = self.rest
+        fields_rx = "|".join(f"(?P<f_{i}>{rx})" for i, rx in enumerate(self.field_rx.values()))
+        keys = list(self.field_rx)
+        pats = [
+            rf"\b(?:no|without|missing|lacking|blank|empty|unknown|null)\s+(?:an?\s+|the\s+|any\s+)?(?:{fields_rx})(?:\s+(?:set|filled|recorded|info|information|data))?",
+            rf"(?:{fields_rx})\s+(?:is\s+|are\s+)?(?:missing|empty|blank|unknown|not\s+set|null)\b",
+            rf"(?:没有填写?|没填写?|未填写?|缺少|缺失|缺|没有|无)\s*(?:{fields_rx})(?:信息|数据|字段)?",
+            rf"(?:{fields_rx})\s*(?:为空|是空的|空白|缺失|未填写?|没填写?|没有填写?|不详|未知)",
+        ]
+        for pat in pats:
+            for m in r.finditer(pat):
+                key = next((keys[i] for i in range(len(keys)) if m.group(f"f_{i}")), None)
+                if key is None or key in lx.GROUPABLE - {"industry", "city", "province", "country", "plan", "stage", "tier", "status", "owner", "csm", "parent"} and key != "tag":
+                    continue
+                if self.numeric(key) and self.field_type(key) == "measure":
+                    continue
+                if key in ("logins", "tickets", "purchase_count", "purchase_amount"):
+                    continue
+                self.add(Filter(field=key, op="empty"))
+                r.take(*m.span())
+
+    # -- field mentions
+    def find_mentions(self) -> list[Mention]:
+        spans: list[Mention] = []
+        for key, rx in self.field_rx.items():
+            for m in self.rest.finditer(rx):
+                spans.append(Mention(m.start(), m.end(), key))
+        spans.sort(key=lambda x: (-(x.end - x.start), x.start))
+        out: list[Mention] = []
+        taken: list[tuple[int, int]] = []
+        for sp in spans:
+            if any(sp.start < e and s < sp.end for s, e in taken):
+                continue
+            taken.append((sp.start, sp.end))
+            out.append(sp)
+        out.sort(key=lambda x: x.start)
+        return out
+
+    def _mention_at(self, start: int, end: int) -> Mention | None:
+        for mn in self.mentions:
+            if mn.start >= start and mn.end <= end:
+                return mn
+        return None
+
+    # -- group by
+    def grouping(self) -> None:
+        r = self.rest
+        for mn in self.mentions:
+            if mn.key not in lx.GROUPABLE and not self._custom_groupable(mn.key):
+                continue
+            before = r.s[max(0, mn.start - 22) : mn.start]
+            after = r.s[mn.end : mn.end + 8]
+            b = re.search(
+                r"(?:\bper|\bby|\bfor\s+each|\beach|\bevery|\bacross(?:\s+all)?|\bgrouped\s+by|"
+                r"\bbroken\s+down\s+by|\bbreak\s*down\s+by|\bbreakdown\s+by|\bsplit\s+by|"
+                r"\bin\s+each|\bacross\s+different|按照?|各个?|每一?个?|分|根据|不同)\s*"
+                r"(?:the\s+|their\s+|account\s+|customer\s+)?$",
+                before,
+            )
+            a = re.match(r"\s*(?:breakdown|distribution|split|mix|分布|构成|占比|维度|分组)", after)
+            if not (b or a):
+                continue
+            if b and re.search(r"by\s*$", b.group()) and re.search(
+                r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\s*$", before
+            ):
+                continue
+            self.group_by = mn.key
+            mn.used = True
+            self.found_something = True
+            if b:
+                r.take(mn.start - len(before) + b.start(), mn.end)
+            if a:
+                r.take(mn.start, mn.end + a.end())
+            r.take(mn.start, mn.end)
+            return
+
+    def _custom_groupable(self, key: str) -> bool:
+        return any(c.key == key and c.type in ("choice", "text", "region") for c in self.ctx.custom)
+
+    # -- sum / average
+    def aggregates(self) -> None:
+        r = self.rest
+        for mn in self.mentions:
+            if mn.used or not self.numeric(mn.key):
+                continue
+            before = r.s[max(0, mn.start - 16) : mn.start]
+            after = r.s[mn.end : mn.end + 8]
+            func = None
+            b = re.search(
+                r"(?:\b(?:total|sum\s+of(?:\s+the)?|sum|combined|overall|aggregate)|总的?|合计|累计|总计)\s*(?:the\s+)?$",
+                before,
+            )
+            if b:
+                func, span = "sum", (mn.start - len(before) + b.start(), mn.start)
+            b2 = re.search(
+                r"(?:\b(?:average|avg|mean|typical)(?:\s+of)?(?:\s+the)?|平均的?)\s*$", before
+            )
+            if b2:
+                func, span = "avg", (mn.start - len(before) + b2.start(), mn.start)
+            a = re.match(r"\s*(?:的)?(?:总额|总计|合计|总和|之和|总量|总值|加起来|一共)", after)
+            if a:
+                func, span = "sum", (mn.end, mn.end + a.end())
+            a2 = re.match(r"\s*(?:的)?(?:平均值|平均数|均值|平均)", after)
+            if a2:
+                func, span = "avg", (mn.end, mn.end + a2.end())
+            b3 = re.search(r"(?:\b(?:max(?:imum)?|min(?:imum)?)(?:\s+of)?(?:\s+the)?)\s*$", before)
+            if b3 and not func:
+                func = "max" if b3.group().strip().startswith("max") else "min"
+                span = (mn.start - len(before) + b3.start(), mn.start)
+            if func:
+                self.aggregate = Aggregate(func=func, field=mn.key)
+                mn.used = True
+                self.found_something = True
+                r.take(*span)
+                r.take(mn.start, mn.end)
+                return
+
+    # -- top-N and superlatives
+    def _limit_near(self, start: int, end: int, default: bool) -> None:
+        r = self.rest
+        pats = [
+            r"\b(?:top|first|bottom|best|worst)\s*(\d+)\b",
+            r"(?:前|后|倒数|排名前|top)\s*(\d+)\s*(?:名|个|家|位|条)?",
+            r"(?<![\d.])(\d+)\s*(?:名|个|家|位|条)",
+            r"(?<![\d.])(\d+)\s+(?:\w+\s+)?" + lx.ACCOUNT_NOUNS_EN,
+            r"(?<![\d.-])(\d+)\s+(?=largest|biggest|highest|smallest|lowest|most|least|top)",
+        ]
+        for pat in pats:
+            m = r.search(pat)
+            if m and 0 < int(m.group(1)) <= 1000:
+                self.limit = int(m.group(1))
+                r.take(*m.span(1))
+                self._consume(r"\b(?:top|bottom|first)\b|排名前|前(?=\s)|(?<!\S)名(?=\s|$)")
+                return
+        if default and self.limit is None:
+            self.limit = 1 if self.singular else 10
+
+    def superlatives(self) -> None:
+        r = self.rest
+        desc_en = r"\b(?:top|largest|biggest|highest|most|greatest|best|heaviest|leading)\b"
+        asc_en = r"\b(?:bottom|smallest|lowest|least|fewest|worst)\b"
+        desc_zh = r"最(?:高|大|多|好|长|久|重要|活跃)|排名前|前(?=\s*\d)|top(?=\s*\d)|(?:由|从)高到低|降序"
+        asc_zh = r"最(?:低|小|少|差|短|不活跃)|倒数|后(?=\s*\d)|(?:由|从)低到高|升序"
+        special = [
+            (r"\bmost\s+(?:recently\s+)?inactive\b|最不活跃|最久没(?:有)?登录|最长时间没登录", "days_since_login", True),
+            (r"\bleast\s+active\b", "days_since_login", True),
+            (r"\bmost\s+active\b|最活跃", "logins", True),
+            (r"\bmost\s+recent(?:ly)?\s+(?:active|login|logged\s+in)\b", "last_login_at", True),
+            (r"\bhealthiest\b", "health_score", True),
+            (r"\b(?:newest|latest|most\s+recent)\b|最新", "contract_start", True),
+            (r"\boldest\b", "contract_start", False),
+            (r"\b(?:renewing|expiring)\s+soonest\b|最早到期|最快到期", "contract_end", False),
+        ]
+        for pat, key, desc in special:
+            m = r.search(pat)
+            if m:
+                self.sort.append(Sort(field=key, desc=desc))
+                r.take(*m.span())
+                self.found_something = True
+                self._limit_near(m.start(), m.end(), default=True)
+                return
+        for rx, desc in ((desc_en, True), (asc_en, False), (desc_zh, True), (asc_zh, False)):
+            m = r.search(rx)
+            if not m:
+                continue
+            mn = self._superlative_field(m)
+            key = mn.key if mn else "arr"
+            if mn:
+                mn.used = True
+                r.take(mn.start, mn.end)
+            word = m.group()
+            if word in ("top", "排名前", "前", "bottom", "倒数", "后") and mn is None:
+                by = r.search(r"\bby\s+(?:the\s+)?(\w+)")
+                if by:
+                    r.take(*by.span())
+            r.take(*m.span())
+            self.sort.append(Sort(field=key, desc=desc))
+            self.found_something = True
+            self._limit_near(m.start(), m.end(), default=True)
+            self._consume(r"\bby\b(?=\s*$)|\bwith\s+the\b|\bin\s+terms\s+of\b")
+            return
+
+    def _superlative_field(self, m: re.Match) -> Mention | None:
+        cands = [mn for mn in self.mentions if not mn.used and self.numeric_or_date(mn.key)]
+        if not cands:
+            return None
+        zh = bool(_CJK.search(m.group()))
+        after = [mn for mn in cands if mn.start >= m.end() and mn.start - m.end() <= 40]
+        before = [mn for mn in cands if mn.end <= m.start() and m.start() - mn.end <= 12]
+        if zh:
+            pick = before[-1] if before else (after[0] if after else None)
+        else:
+            by = [mn for mn in after if re.search(r"\bby\s*(?:the\s+)?$", self.rest.s[: mn.start])]
+            pick = by[0] if by else (after[0] if after else (before[-1] if before else None))
+        return pick
+
+    def numeric_or_date(self, key: str) -> bool:
+        return self.numeric(key) or self.field_type(key) in ("date", "datetime")
+
+    def explicit_sort(self) -> None:
+        r = self.rest
+        for mn in self.mentions:
+            if mn.used:
+                continue
+            before = r.s[max(0, mn.start - 26) : mn.start]
+            after = r.s[mn.end : mn.end + 14]
+            b = re.search(r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|arranged)\s+by\s+(?:the\s+)?$", before)
+            zb = re.search(r"(?:按照?|根据)\s*$", before)
+            za = re.match(r"\s*(?:的)?\s*(?:排序|排列|排名|降序|升序|从高到低|从低到高|从大到小|从小到大|由高到低|由低到高)", after)
+            if not (b or (zb and za)):
+                continue
+            tail = r.s[mn.end : mn.end + 30]
+            desc = not re.search(r"\b(?:asc(?:ending)?|lowest\s+first|smallest\s+first)\b|升序|从低到高|从小到大|由低到高", tail)
+            self.sort.insert(0, Sort(field=mn.key, desc=desc))
+            mn.used = True
+            self.found_something = True
+            if b:
+                r.take(mn.start - len(before) + b.start(), mn.end)
+            if zb:
+                r.take(mn.start - len(before) + zb.start(), mn.end)
+            if za:
+                r.take(mn.end, mn.end + za.end())
+            self._consume(r"\b(?:asc(?:ending)?|desc(?:ending)?|lowest\s+first|highest\s+first)\b")
+            return
+
+    # -- comparisons: FIELD OP NUMBER / OP NUMBER FIELD / between
+    def comparisons(self) -> None:
+        r = self.rest
+        qpat = (
+            r"(?P<between>\bbetween\s+|介于\s*|在\s*)?(?P<op>>=|<=|!=|>|<|=)?\s*(?P<num>-?" + NUM + r")"
+            r"(?P<pct>\s*%)?(?P<dur>天)?"
+            r"(?:\s*(?:and|to|-|~|–|到|至|和)\s*(?P<num2>" + NUM + r")(?P<pct2>\s*%)?天?\s*(?:之间|间)?)?"
+            r"(?P<unit>\s*(?:人|名|个|家|次|笔|张|分|条|位|points?\b|pts?\b))?"
+            r"(?P<post>\s*(?:以上|以下|以内|之内))?"
+        )
+        quals = []
+        for m in r.finditer(qpat):
+            if re.match(r"\d{4}-\d{2}", r.s[m.start("num") :]):
+                continue
+            has_range = m.group("num2") is not None and (
+                m.group("between") or re.search(r"-|~|–|到|至|之间", m.group())
+            )
+            if not (m.group("op") or m.group("post") or has_range):
+                # "NPS is 9", "0 logins", "tier = A"
+                eq_before = re.search(r"(?:\bis|\bof|=|为|是|等于)\s*$", r.s[max(0, m.start() - 6) : m.start()])
+                zero = m.group("num") == "0"
+                if not (eq_before or zero):
+                    continue
+            quals.append(m)
+        for m in quals:
+            mn = self._field_for_quantity(m)
+            if mn is None:
+                continue
+            key = mn.key
+            if m.group("dur") and not self._days_field(key):
+                continue
+            mn.used = True
+            scale = 0.01 if (m.group("pct") and self.field_type(key) == "percent") else 1
+            a = _num(m.group("num"))
+            a = a * scale if scale != 1 else a
+            num2 = m.group("num2")
+            has_range = num2 is not None and (
+                m.group("between") or re.search(r"-|~|–|到|至|之间", m.group())
+            )
+            if has_range:
+                b = _num(num2) * scale if scale != 1 else _num(num2)
+                flt_kw: dict[str, Any] = {"op": "between", "value": [a, b]}
+            else:
+                op = m.group("op") or ""
+                post = (m.group("post") or "").strip()
+                if not op:
+                    op = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<="}.get(post, "=")
+                flt_kw = {"op": OPS[op], "value": a}
+            flt = self._measure_filter(key, mn, flt_kw)
+            self.add(flt)
+            r.take(m.start(), m.end() if num2 is None or has_range else m.end("num"))
+            r.take(mn.start, mn.end)
+            if key not in self.show:
+                self.show.append(key)
+        # "no tickets", "没有购买", "zero purchases" -> measure = 0
+        for mn in self.mentions:
+            if mn.used or self.field_type(mn.key) != "measure":
+                continue
+            before = r.s[max(0, mn.start - 14) : mn.start]
+            negm = re.search(r"(?:\bno\b|\bwithout\b|\bzero\b|\bnot\s+\w+\s+any\b|\bnot\s+any\b|没有|无|未|没)\s*(?:any\s+)?$", before)
+            if negm:
+                mn.used = True
+                self.add(self._measure_filter(mn.key, mn, {"op": "eq", "value": 0}))
+                r.take(mn.start - len(before) + negm.start(), mn.end)
+
+    def _days_field(self, key: str) -> bool:
+        return key in ("days_since_login", "days_to_renewal", "rfm_recency_days")
+
+    def _field_for_quantity(self, m: re.Match) -> Mention | None:
+        cands = [mn for mn in self.mentions if self.numeric_or_date(mn.key) or self._custom(mn.key)]
+        if not cands:
+            return None
+        s = self.rest.s
+        glue = r"\s*(?:is|are|was|of|at|with|having|has|:|的|为|是|在|达到|达)?\s*"
+        before = [
+            mn
+            for mn in cands
+            if mn.end <= m.start() and re.fullmatch(glue, s[mn.end : m.start()])
+        ]
+        if before:
+            return before[-1]
+        after = [mn for mn in cands if mn.start >= m.end() and re.fullmatch(r"\s{0,2}", s[m.end() : mn.start])]
+        if after:
+            return after[0]
+        before = [mn for mn in cands if mn.end <= m.start() and m.start() - mn.end <= 30]
+        if before:
+            return before[-1]
+        after = [mn for mn in cands if mn.start >= m.end() and mn.start - m.end() <= 20]
+        return after[0] if after else None
+
+    def _custom(self, key: str) -> bool:
+        return any(c.key == key for c in self.ctx.custom)
+
+    def _window_for(self, mn: Mention) -> int:
+        """A measure's window: the nearest 'last N days' / period, else 30 days."""
+        r = self.rest
+        best = None
+        for m in r.finditer(
+            r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent)\s+)*"
+            r"(?:近|最近|过去|前)?\s*(\d+)天\s*(?:内|以来|里|中|之内|以内)?"
+        ):
+            gap = min(abs(m.start() - mn.end), abs(mn.start - m.end()))
+            if best is None or gap < best[0]:
+                best = (gap, m)
+        if best is not None:
+            self.rest.take(*best[1].span())
+            return int(best[1].group(1))
+        for period, pat in PERIODS.items():
+            m = r.search(pat)
+            if m:
+                self.rest.take(*m.span())
+                return next((d for k, d in PERIOD_DAYS.items() if period.endswith(k)), 30)
+        return 30
+
+    def _measure_filter(self, key: str, mn: Mention, kw: dict[str, Any]) -> Filter:
+        if self.field_type(key) == "measure":
+            return Filter(field=key, window_days=self._window_for(mn), **kw)
+        if self.field_type(key) in ("date", "datetime"):
+            v = kw["value"]
+            if isinstance(v, int) and 1900 <= v <= 2100:
+                if kw["op"] in ("eq",):
+                    return Filter(field=key, op="between", value=[f"{v}-01-01", f"{v}-12-31"])
+                if kw["op"] in ("gt", "le"):
+                    return Filter(field=key, op=kw["op"], value=f"{v}-12-31")
+                return Filter(field=key, op=kw["op"], value=f"{v}-01-01")
+        return Filter(field=key, **kw)
+
+    # -- date fields with windows or periods: "signed in the last 90 days", "contract end next month"
+    def date_windows(self) -> None:
+        for mn in self.mentions:
+            if mn.used or self.field_type(mn.key) not in ("date", "datetime"):
+                continue
+            quals = [q for q in self.date_quals]
+            if quals:
+                for _s, _e, o, d in quals:
+                    self.add(Filter(field=mn.key, op=o, value=d))
+                self.date_quals = []
+                mn.used = True
+                self.rest.take(mn.start, mn.end)
+                continue
+            if self._period_for(mn.key):
+                mn.used = True
+                self.rest.take(mn.start, mn.end)
+                continue
+            m = self.rest.search(r"(?P<pre>(?:in|within|the|next|last|past|coming)\s+)*(?:未来|近|最近|过去|接下来)?\s*(?P<n>\d+)天(?:内|之内|以内)?")
+            if m:
+                n = int(m.group("n"))
+                past = bool(re.search(r"last|past|近|过去", m.group())) or mn.key in ("last_login_at", "last_purchase_at", "contract_start")
+                if re.search(r"next|coming|未来|接下来", m.group()):
+                    past = False
+                val = [_rel(-n + 1), _rel(0)] if past else [_rel(0), _rel(n)]
+                self.add(Filter(field=mn.key, op="between", value=val))
+                mn.used = True
+                self.rest.take(*m.span())
+                self.rest.take(mn.start, mn.end)
+        # dates nobody claimed go to the contract end
+        if self.date_quals:
+            self._take_dates("contract_end")
+
+    # -- entity values: industries, cities, plans, countries, tiers, stages, custom choices
+    def values(self) -> None:
+        r = self.rest
+        neg_rx = r"(?:\bnot\s+in\b|\bnot\b|\bnon-?|\boutside(?:\s+of)?\b|\bexcluding\b|\bexcept(?:\s+for)?\b|\bother\s+than\b|不在|不是|非|除了?|排除)\s*$"
+        per_field: dict[str, list[str]] = {}
+        spans: list[tuple[int, int, str, str]] = []
+        fields = ["industry", "city", "province", "country", "plan", "stage", "tier", "status", "price_sensitivity"]
+        fields += [c.key for c in self.ctx.custom if c.type in ("choice", "text", "region")]
+        for f in fields:
+            table: dict[str, str] = {}  # phrase -> value to filter on
+            if f in vocab.BY_FIELD:
+                for canon, variants in vocab.BY_FIELD[f].items():
+                    for v in (canon, *variants):
+                        if len(v) <= 2 and v.isascii():
+                            continue
+                        if f == "industry" and v in ("it", "auto", "health", "security", "media", "food", "legal", "travel"):
+                            if v != canon:
+                                continue
+                        table.setdefault(v.lower(), canon)
+            for v in self.ctx.values.get(f, []):
+                if not v:
+                    continue
+                vl = str(v).lower().strip()
+                if len(vl) < 2 or (vl.isascii() and len(vl) < 3 and f not in ("tier",)):
+                    continue
+                table[vl] = str(v)
+            if f == "price_sensitivity":
+                table.update({"price sensitive": "high", "price-sensitive": "high", "价格敏感": "high"})
+            for c in self.ctx.custom:
+                if c.key == f:
+                    for ch in c.choices:
+                        table[str(ch).lower()] = str(ch)
+            for phrase, val in table.items():
+                for m in r.finditer(_phrase_rx([phrase])):
+                    spans.append((m.start(), m.end(), f, val))
+        # tier: "A类客户", "tier A", "A级"
+        for m in r.finditer(r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级)(?:客户)?|\btier\s+([a-z0-9]+)\b|\b([a-z0-9]+)\s+tier\b"):
+            val = next(g for g in m.groups() if g)
+            tiers = {str(v).lower(): str(v) for v in self.ctx.values.get("tier", [])}
+            spans.append((m.start(), m.end(), "tier", tiers.get(val.lower(), val.upper() if len(val) == 1 else val)))
+        spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
+        taken: list[tuple[int, int]] = []
+        neg_vals: dict[str, list[str]] = {}
+        for s, e, f, val in spans:
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            before = r.s[max(0, s - 14) : s]
+            negm = re.search(neg_rx, before)
+            if negm:
+                neg_vals.setdefault(f, []).append(val)
+                r.take(s - len(before) + negm.start(), s)
+            else:
+                per_field.setdefault(f, []).append(val)
+            r.take(s, e)
+        for f, vals in per_field.items():
+            vals = list(dict.fromkeys(vals))
+            self.add(Filter(field=f, op="eq", value=vals[0]) if len(vals) == 1 else Filter(field=f, op="in", value=vals))
+            for mn in self.mentions:
+                if mn.key == f and not mn.used:
+                    mn.used = True
+                    r.take(mn.start, mn.end)
+        for f, vals in neg_vals.items():
+            vals = list(dict.fromkeys(vals))
+            self.add(Filter(field=f, op="ne", value=vals[0]) if len(vals) == 1 else Filter(field=f, op="not_in", value=vals))
+        self._consume(r"\b(?:in|from|based in|located in|headquartered in|on the|on)\b(?=\s*$)")
+
+    # -- a known user's name alone: "bob accounts", "王越 的客户"
+    def people_bare(self) -> None:
+        if "owner" in self.spec_kw or not self.ctx.users:
+            return
+        r = self.rest
+        for u in self.ctx.users:
+            for cand in {u.handle.lower(), (u.name or "").lower()} - {""}:
+                if len(cand) < 3 and not _CJK.search(cand):
+                    continue
+                m = r.search(_phrase_rx([cand]))
+                if m:
+                    if u.role == "csm":
+                        self.add(Filter(field="csm", op="eq", value=u.handle))
+                    else:
+                        self.spec_kw["owner"] = u.handle
+                        self.found_something = True
+                    r.take(*m.span())
+                    self._consume(r"\bfor\b|\bof\b|名下|负责的|的(?=\s*客户)")
+                    return
+
+    # -- how many
+    def counting(self) -> None:
+        m = self.rest.search(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount(?:\s+of)?\b|\btotal\s+number\b|多少|几个|几家|几位|数量|总数|个数|家数|计数|有几")
+        if m:
+            self.count = True
+            self.found_something = True
+            self.rest.take(*m.span())
+
+    def leftover_mentions(self) -> None:
+        for mn in self.mentions:
+            if not mn.used and self.numeric_or_date(mn.key) and mn.key not in self.show:
+                # a figure named without a condition is shown ("ARR of fintech accounts")
+                self.show.append(mn.key)
+                self.rest.take(mn.start, mn.end)
+
+    # -- assemble
+    def finish(self) -> Parsed:
+        left = self.leftover_clean()
+        if not self.found_something:
+            if self.account_noun and not left:
+                pass  # "all accounts"
+            elif not (self.show and not left):
+                return Parsed(None, False, left, self.t)
+        sort = list(self.sort)
+        if not sort and self.default_sort is not None:
+            sort = [self.default_sort]
+        if self.group_by:
+            nums = [k for k in self.show if self.numeric(k) and self.field_type(k) != "measure"]
+            if self.aggregate is None and nums:
+                self.aggregate = Aggregate(func="sum", field=nums[0])
+            sort = [Sort(field="count", desc=sort[0].desc)] if sort and self.limit else []
+            if self.aggregate is None:
+                pass
+        elif self.count and self.aggregate is None:
+            self.aggregate = Aggregate(func="count")
+            sort, self.limit = [], None
+        elif not sort and self.aggregate is None:
+            dsl = any(
+                isinstance(f, Filter) and f.field == "days_since_login" and f.op in ("gt", "ge")
+                for f in self.filters
+            )
+            sort = [Sort(field="days_since_login" if dsl else "arr", desc=True)]
+        show = [k for k in self.show if k not in ("count",)]
+        where = Condition(all=self.filters)
+        try:
+            spec = Spec(
+                where=where,
+                sort=[s for s in sort if s.field != "count"] if not self.group_by else [],
+                limit=self.limit,
+                group_by=self.group_by,
+                aggregate=self.aggregate,
+                show=show,
+                **self.spec_kw,
+            )
+        except ValueError:
+            return Parsed(None, False, left, self.t)
+        if self.group_by and self.limit:
+            spec = spec.model_copy(update={"limit": self.limit})
+        return Parsed(spec, True, left, self.t)
+
+    def leftover_clean(self) -> str:
+        s = self.rest.leftover()
+        for w in sorted(lx.STOPWORDS_ZH, key=len, reverse=True):
+            s = s.replace(w, " ")
+        words = [w for w in re.split(r"[\s'\-/.]+", s) if w and w not in lx.STOPWORDS_EN]
+        words = [w for w in words if not re.fullmatch(lx.ACCOUNT_NOUNS_EN, w)]
+        return " ".join(words)
+
+
+def parse(text: str, language: str | None = None, context: ParseContext | None = None) -> Parsed:
+    """Understand a question or a condition phrase; `matched` is False when it cannot."""
+    return _Parser(text, language, context or EMPTY_CONTEXT).run()
+
+
+def parse_condition(text: str, context: ParseContext | None = None) -> Condition | None:
+    """Only the filter part of a phrase ("no login for 15 days"), for rules."""
+    p = parse(text, None, context)
+    return p.spec.where if p.matched and p.spec and not p.spec.where.is_empty() else None

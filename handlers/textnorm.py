@@ -1,0 +1,239 @@
+"""Normalise a question before parsing: width, case, numbers, money, durations, comparators.
+
+After `normalise`, both languages share one surface: numbers are plain digits (5万 -> 50000,
+50k -> 50000, 十五 -> 15), durations are `N天` in days (两周 -> 14天, 2 months -> 60天),
+comparators are symbols (超过/more than -> `>`, 至少/at least -> `>=`), and dates are ISO.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5}
+_ZH_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+_ZH_NUM = re.compile(r"[零〇一二两俩三四五六七八九十百千]+")
+# a Chinese numeral is converted only before a measure word or after a comparator-ish prefix
+_ZH_MEASURE = re.compile(r"\s*(?:天|日|周|星期|礼拜|个|月|年|万|千|亿|人|次|家|位|名|笔|条|单|元|块|岁|%|倍|分)")
+_ZH_PREFIX = ("前", "近", "过去", "最近", "未来", "超过", "大于", "少于", "低于", "高于", "top")
+
+_EN_NUMBERS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "ninety": 90,
+    "hundred": 100,
+}
+_EN_UNIT_WORDS = r"(?:days?|weeks?|months?|years?|quarters?)"
+
+# phrase -> canonical comparator; longest phrases first so 不超过 wins over 超过
+_COMPARATORS: list[tuple[str, str]] = [
+    # English
+    (r"greater than or equal to", ">="),
+    (r"more than or equal to", ">="),
+    (r"less than or equal to", "<="),
+    (r"at least", ">="),
+    (r"no less than", ">="),
+    (r"not less than", ">="),
+    (r"no fewer than", ">="),
+    (r"a minimum of", ">="),
+    (r"minimum of", ">="),
+    (r"at most", "<="),
+    (r"no more than", "<="),
+    (r"not more than", "<="),
+    (r"a maximum of", "<="),
+    (r"maximum of", "<="),
+    (r"up to", "<="),
+    (r"more than", ">"),
+    (r"greater than", ">"),
+    (r"higher than", ">"),
+    (r"larger than", ">"),
+    (r"bigger than", ">"),
+    (r"in excess of", ">"),
+    (r"exceeding", ">"),
+    (r"exceeds", ">"),
+    (r"exceed", ">"),
+    (r"over", ">"),
+    (r"above", ">"),
+    (r"beyond", ">"),
+    (r"less than", "<"),
+    (r"fewer than", "<"),
+    (r"lower than", "<"),
+    (r"smaller than", "<"),
+    (r"under", "<"),
+    (r"below", "<"),
+    (r"equal to", "="),
+    (r"equals", "="),
+    (r"exactly", "="),
+    # Chinese
+    ("大于等于", ">="),
+    ("大于或等于", ">="),
+    ("小于等于", "<="),
+    ("小于或等于", "<="),
+    ("不少于", ">="),
+    ("不低于", ">="),
+    ("不小于", ">="),
+    ("至少", ">="),
+    ("起码", ">="),
+    ("不超过", "<="),
+    ("不多于", "<="),
+    ("不高于", "<="),
+    ("不大于", "<="),
+    ("至多", "<="),
+    ("超过了", ">"),
+    ("超过", ">"),
+    ("超出", ">"),
+    ("大于", ">"),
+    ("多于", ">"),
+    ("高于", ">"),
+    ("多过", ">"),
+    ("少于", "<"),
+    ("小于", "<"),
+    ("低于", "<"),
+    ("不到", "<"),
+    ("不足", "<"),
+    ("未满", "<"),
+    ("不满", "<"),
+    ("等于", "="),
+]
+_COMP_RE = [
+    (
+        re.compile(rf"\b{p}\b" if p[0].isascii() else p),
+        sym,
+    )
+    for p, sym in sorted(_COMPARATORS, key=lambda x: -len(x[0]))
+]
+
+
+def zh_numeral(s: str) -> int | None:
+    """十五 -> 15, 二十 -> 20, 三百五十 -> 350, 一 -> 1; None when it is not a numeral."""
+    if not s:
+        return None
+    if all(c in _ZH_DIGITS for c in s):
+        return int("".join(str(_ZH_DIGITS[c]) for c in s))
+    total, cur = 0, 0
+    for c in s:
+        if c in _ZH_DIGITS:
+            cur = _ZH_DIGITS[c]
+        elif c in _ZH_UNITS:
+            total += (cur or 1) * _ZH_UNITS[c]
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+def _zh_numbers(t: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _ZH_NUM.finditer(t):
+        before = t[max(0, m.start() - 4) : m.start()]
+        ok = bool(_ZH_MEASURE.match(t, m.end())) or before.endswith(_ZH_PREFIX)
+        # 千 alone after a digit is a magnitude (5千), handled later
+        if not ok or (m.group() in ("千", "百") and m.start() > 0 and t[m.start() - 1].isdigit()):
+            continue
+        n = zh_numeral(m.group())
+        if n is None:
+            continue
+        out.append(t[pos : m.start()])
+        out.append(str(n))
+        pos = m.end()
+    out.append(t[pos:])
+    return "".join(out)
+
+
+def _num(s: str) -> str:
+    f = float(s)
+    return str(int(f)) if f == int(f) else f"{f:g}"
+
+
+def _scale(m: re.Match, factor: float) -> str:
+    return _num(str(float(m.group(1)) * factor))
+
+
+def normalise(text: str) -> str:
+    """The parser's view of a question (see the module docstring)."""
+    t = unicodedata.normalize("NFKC", text or "").lower()
+    t = t.replace("’", "'").replace("‘", "'")
+    t = re.sub(r"n't\b", " not", t)
+    t = re.sub(r"(\d),(?=\d{3}\b)", r"\1", t)
+    t = re.sub(r"(\d),(?=\d{3}\D)", r"\1", t)
+    # ISO-ish dates: 2026/3/1, 2026年3月1日, 2026.03.01 -> 2026-03-01
+    t = re.sub(
+        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?",
+        lambda m: f" {m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ",
+        t,
+    )
+    t = re.sub(r"[，。？！：；、（）「」『』【】《》“”\"!?;:()\[\]{}]", " ", t)
+    t = t.replace(",", " ")
+    t = re.sub(r"[¥￥$€£]\s*(?=\d)", "", t)
+    t = _zh_numbers(t)
+    t = re.sub(r"半年", "180天", t)
+    t = re.sub(r"半个?月", "15天", t)
+    t = re.sub(r"\bhalf a year\b", "180 days", t)
+    t = re.sub(r"\b(?:a|an|one|a single)\s+(?=" + _EN_UNIT_WORDS + r"\b)", "1 ", t)
+    t = re.sub(r"\ba (?:couple of|few)\s+(?=" + _EN_UNIT_WORDS + r"\b)", "2 ", t)
+    words = "|".join(_EN_NUMBERS)
+    t = re.sub(rf"\b({words})\b", lambda m: str(_EN_NUMBERS[m.group(1)]), t)
+    # magnitudes
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:亿)", lambda m: _scale(m, 1e8), t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:万|w\b)", lambda m: _scale(m, 1e4), t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:千|k\b|thousand\b)", lambda m: _scale(m, 1e3), t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:百万|m\b|mn\b|million\b)", lambda m: _scale(m, 1e6), t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:bn\b|billion\b)", lambda m: _scale(m, 1e9), t)
+    t = re.sub(
+        r"(\d)\s*(?:元|块钱|块|rmb\b|cny\b|usd\b|yuan\b|dollars?\b|bucks\b)", r"\1", t
+    )
+    # durations -> N天
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:days?\b|天)", lambda m: _num(m.group(1)) + "天", t)
+    t = re.sub(
+        r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:weeks?\b|wks?\b|周|星期|礼拜)",
+        lambda m: _scale(m, 7) + "天",
+        t,
+    )
+    t = re.sub(
+        r"(\d+(?:\.\d+)?)\s*(?:个多月|个月|months?\b|mos?\b)", lambda m: _scale(m, 30) + "天", t
+    )
+    t = re.sub(
+        r"(近|过去|最近|未来|前)\s*(\d+)\s*月(?!\d)",
+        lambda m: m.group(1) + str(int(m.group(2)) * 30) + "天",
+        t,
+    )
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:quarters?\b|个季度)", lambda m: _scale(m, 90) + "天", t)
+    t = re.sub(
+        r"(?<!\d)(\d{1,2})\s*(?:years?\b|yrs?\b|年)", lambda m: _scale(m, 365) + "天", t
+    )
+    # years with before/after
+    t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以后|之后|后)", r" > \1 ", t)
+    t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以前|之前)", r" < \1 ", t)
+    t = re.sub(r"\b(?:after|later than)\s+(?=\d{4})", " > ", t)
+    t = re.sub(r"\b(?:before|earlier than|prior to)\s+(?=\d{4})", " < ", t)
+    # post-comparators ("6 or below") before the comparator words they contain
+    t = re.sub(r"\b(?:or|and)\s+(?:more|above|greater|higher|up|longer)\b", " 以上 ", t)
+    t = re.sub(r"\b(?:or|and)\s+(?:less|fewer|below|lower|under)\b", " 以下 ", t)
+    # comparators
+    t = t.replace("≥", ">=").replace("≤", "<=").replace("＞", ">").replace("＜", "<")
+    t = t.replace("=>", ">=").replace("=<", "<=").replace("!=", " != ")
+    for rx, sym in _COMP_RE:
+        t = rx.sub(f" {sym} ", t)
+    t = re.sub(r"\s*(>=|<=|!=)\s*", r" \1 ", t)
+    t = re.sub(r"(?<![<>!=])\s*([<>])\s*(?!=)", r" \1 ", t)
+    # post-comparators after a number
+    t = re.sub(r"(\d)\s*\+", r"\1 以上 ", t)
+    t = re.sub(r"(及|或)(以上|以下)", r"\2", t)
+    return re.sub(r"\s+", " ", t).strip()

@@ -1,0 +1,1 @@
+"""Scheduled jobs (plain functions of services and now) and their APScheduler wiring."""

@@ -1,0 +1,274 @@
+"""The scheduled jobs: plain functions `job(services, now)`; APScheduler only wires them to time.
+
+`now` is a naive UTC datetime. A job's "today" (as-of) is `services.as_of` when fixed
+(`scheduler --as-of D`), else now's date in the default timezone. Every message a job wants to
+send becomes an outbox row with a unique key, so running a job twice, or in two processes at
+once, sends nothing new; `send_outbox` delivers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from handlers.services import Services
+from store import alerts, outbox, rules
+from store.models import Account, AccountFigures, OutboxMessage, User
+
+log = logging.getLogger(__name__)
+
+RENEWAL_DAYS = (90, 30, 7)
+INACTIVITY_DAYS = 30
+WORKER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _zone(name: str | None, default: str) -> ZoneInfo:
+    for candidate in (name, default, "UTC"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except Exception:  # noqa: BLE001 - an unknown zone name falls back
+                continue
+    return ZoneInfo("UTC")
+
+
+def job_date(services: Services, now: dt.datetime) -> dt.date:
+    """The as-of a job works for."""
+    if services.as_of is not None:
+        return services.as_of
+    tz = _zone(None, services.settings.default_timezone)
+    return now.replace(tzinfo=dt.UTC).astimezone(tz).date()
+
+
+def run_rules(services: Services, now: dt.datetime) -> dict:
+    """Evaluate every enabled rule: tags and fields, then alerts, to-dos, DMs, webhooks."""
+    with services.session_factory.begin() as s:
+        return rules.run_rules(s, job_date(services, now), now)
+
+
+def _people(session) -> dict[str, str]:  # noqa: ANN001
+    out: dict[str, str] = {}
+    for handle, email in session.execute(select(User.handle, User.email).where(User.active)):
+        out[handle.lower()] = handle
+        if email:
+            out[email.lower()] = handle
+    return out
+
+
+def renewal_reminders(services: Services, now: dt.datetime) -> dict:
+    """Remind owner and CSM once as each contract comes within 90, 30 and 7 days of its end.
+
+    A threshold is crossed once per contract end: an account 25 days out gets the 30-day
+    reminder even if the job did not run on day 30 (catch-up), and never twice.
+    """
+    as_of = job_date(services, now)
+    bounds = [*RENEWAL_DAYS, -1]
+    added = 0
+    with services.session_factory.begin() as s:
+        people = _people(s)
+        msgs = []
+        for hi, lo in zip(bounds, bounds[1:], strict=False):
+            rows = s.execute(
+                select(Account.id, Account.name, Account.owner, Account.csm, Account.contract_end)
+                .where(
+                    Account.contract_end <= as_of + dt.timedelta(days=hi),
+                    Account.contract_end > as_of + dt.timedelta(days=lo),
+                )
+                .order_by(Account.id)
+            ).all()
+            for acc_id, name, owner, csm, end in rows:
+                for who in {people.get((owner or "").lower()), people.get((csm or "").lower())}:
+                    if not who:
+                        continue
+                    msgs.append(
+                        outbox.message(
+                            f"renewal:{hi}:{acc_id}:{who}:{end.isoformat()}",
+                            "dm",
+                            who,
+                            {
+                                "kind": "renewal",
+                                "account_id": acc_id,
+                                "account": name,
+                                "threshold": hi,
+                                "days_left": (end - as_of).days,
+                                "contract_end": end.isoformat(),
+                            },
+                            now,
+                        )
+                    )
+        added = outbox.enqueue_many(s, msgs)
+    return {"messages": added}
+
+
+def inactivity(services: Services, now: dt.datetime) -> dict:
+    """DM the owner once when an account goes quiet (no login for 30 days), per quiet spell."""
+    from store.refresh import ensure_fresh
+
+    as_of = job_date(services, now)
+    with services.session_factory.begin() as s:
+        outbox.write_lock(s)
+        ensure_fresh(s, as_of)
+        people = _people(s)
+        rows = s.execute(
+            select(
+                Account.id,
+                Account.name,
+                Account.owner,
+                AccountFigures.days_since_login,
+                AccountFigures.last_login_at,
+            )
+            .join(AccountFigures, AccountFigures.account_id == Account.id)
+            .where(AccountFigures.days_since_login >= INACTIVITY_DAYS)
+            .order_by(Account.id)
+        ).all()
+        msgs = []
+        for acc_id, name, owner, days, last in rows:
+            who = people.get((owner or "").lower())
+            if not who:
+                continue
+            spell = last.date().isoformat() if last else "never"
+            msgs.append(
+                outbox.message(
+                    f"inactivity:{acc_id}:{who}:{spell}",
+                    "dm",
+                    who,
+                    {"kind": "inactivity", "account_id": acc_id, "account": name, "days": days},
+                    now,
+                )
+            )
+        return {"messages": outbox.enqueue_many(s, msgs)}
+
+
+def escalations(services: Services, now: dt.datetime) -> dict:
+    """Unacknowledged alerts older than the limit go to the assignee's manager; snoozes wake."""
+    with services.session_factory.begin() as s:
+        outbox.write_lock(s)
+        n = alerts.escalate(s, now, services.settings.escalate_after_hours)
+        woke = alerts.notify_new(s, now)
+    return {"messages": n + woke}
+
+
+def digest_due(services: Services, user: User, now: dt.datetime) -> dt.date | None:
+    """The local date a manager's digest is due for, or None before their morning hour.
+
+    With a fixed as-of (`scheduler --as-of D`) every manager is treated as being at their
+    digest hour on D, so a check run sends each manager D's digest.
+    """
+    if services.as_of is not None:
+        return services.as_of
+    local = now.replace(tzinfo=dt.UTC).astimezone(
+        _zone(user.timezone, services.settings.default_timezone)
+    )
+    if local.hour < services.settings.digest_hour:
+        return None
+    return local.date()
+
+
+def digests(services: Services, now: dt.datetime) -> dict:
+    """Queue each manager's daily digest at their morning hour, once per local date."""
+    with services.session_factory.begin() as s:
+        managers = s.scalars(
+            select(User).where(User.role == "manager", User.active).order_by(User.id)
+        ).all()
+        msgs = []
+        for m in managers:
+            day = digest_due(services, m, now)
+            if day is None:
+                continue
+            msgs.append(
+                outbox.message(
+                    f"digest:{m.handle}:{day.isoformat()}",
+                    "dm",
+                    m.handle,
+                    {"kind": "digest", "user": m.handle, "date": day.isoformat()},
+                    now,
+                )
+            )
+        return {"messages": outbox.enqueue_many(s, msgs)}
+
+
+def send_outbox(services: Services, now: dt.datetime, limit: int = 500) -> dict:
+    """Deliver due outbox messages: claim each, render, mark delivering, send, mark sent."""
+    from scheduler.delivery import DeliveryError, deliver, render
+    from store.query import find_user
+
+    settings = services.settings
+    stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    with services.session_factory.begin() as s:
+        outbox.reclaim_expired(s, now, settings.outbox_lease_seconds)
+        ids = outbox.due_ids(s, now, limit)
+    for mid in ids:
+        with services.session_factory.begin() as s:
+            won = outbox.claim(s, mid, WORKER, now)
+        if not won:
+            stats["skipped"] += 1
+            continue
+        row = None
+        try:
+            with services.session_factory.begin() as s:
+                outbox.write_lock(s)  # rendering may refresh figures
+                row = s.get(OutboxMessage, mid)
+                reply = None if row.channel == "webhook" else render(services, s, row, now)
+                user = find_user(s, row.recipient or "")
+            with services.session_factory.begin() as s:
+                if not outbox.mark_delivering(s, mid, WORKER):
+                    stats["skipped"] += 1
+                    continue
+            ref = deliver(services, row, reply, user)
+            with services.session_factory.begin() as s:
+                outbox.mark_sent(s, mid, now, ref if isinstance(ref, dict) else None)
+                _remember_ref(s, row, ref)
+            stats["sent"] += 1
+        except DeliveryError as exc:
+            log.warning("outbox %s (%s): %s", mid, row.key if row else "?", exc)
+            with services.session_factory.begin() as s:
+                if exc.retryable:
+                    status = outbox.mark_retry(
+                        s,
+                        mid,
+                        now,
+                        str(exc),
+                        max_attempts=settings.outbox_max_attempts,
+                        retry_after=exc.retry_after,
+                    )
+                    stats["retry" if status == "pending" else "failed"] += 1
+                else:
+                    outbox.mark_failed(s, mid, str(exc))
+                    stats["failed"] += 1
+        except Exception as exc:  # one bad message never stops the run
+            log.exception("outbox %s failed", mid)
+            with services.session_factory.begin() as s:
+                status = outbox.mark_retry(
+                    s, mid, now, repr(exc), max_attempts=settings.outbox_max_attempts
+                )
+                stats["retry" if status == "pending" else "failed"] += 1
+    return stats
+
+
+def _remember_ref(session, row: OutboxMessage, ref) -> None:  # noqa: ANN001
+    """Keep where an alert message went, so a button click can update it in place."""
+    p = row.payload or {}
+    if p.get("kind") != "alert" or not isinstance(ref, dict):
+        return
+    from store.models import Alert
+
+    alert = session.get(Alert, p["alert_id"])
+    if alert is not None:
+        alert.message_refs = [*(alert.message_refs or []), {**ref, "to": row.recipient}]
+
+
+# Run order for `scheduler --once`: what creates messages first, the sender last.
+JOBS = {
+    "rules": run_rules,
+    "renewals": renewal_reminders,
+    "inactivity": inactivity,
+    "escalations": escalations,
+    "digests": digests,
+    "outbox": send_outbox,
+}

@@ -1,0 +1,333 @@
+"""Alerts and to-dos: opened by rules and reminders, acted on by people, escalated when ignored.
+
+Lifecycle: open → acknowledged → resolved, with snoozed (until a date, with a reason) and
+reassigned on the way; every step is appended to `history` as {at, by, action, detail}.
+
+A rule's alert holds `open_key = rule:<id>:<kind>:<account>` for as long as the account keeps
+matching, so repeat matches update that alert instead of opening another — even after a person
+resolved it. When the account stops matching the rule closes what is still open and releases
+the key, so the next time it matches a fresh alert opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from store import audit, outbox
+from store.models import Alert, OutboxMessage, Rule, RuleMatch, User
+from store.query import find_user, team_of
+
+OPEN_STATUSES = ("open", "acknowledged", "snoozed")
+
+
+class AlertError(ValueError):
+    """An alert action that cannot be done; the message says why."""
+
+
+def _entry(now: dt.datetime, by: str | None, action: str, **detail: Any) -> dict[str, Any]:
+    out = {"at": now.isoformat(timespec="seconds"), "by": by, "action": action}
+    if detail:
+        out["detail"] = {k: v for k, v in detail.items() if v is not None}
+    return out
+
+
+def add_history(alert: Alert, entry: dict[str, Any]) -> None:
+    alert.history = [*(alert.history or []), entry]
+
+
+def _insert(session: Session):  # noqa: ANN202
+    table = Alert.__table__
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["open_key"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=["open_key"])
+
+
+def create(
+    session: Session,
+    *,
+    kind: str,
+    title: str,
+    assignee: str | None,
+    now: dt.datetime,
+    account_id: int | None = None,
+    open_key: str | None = None,
+    body: str | None = None,
+    severity: str = "medium",
+    reason: dict[str, Any] | None = None,
+    by: str | None = None,
+) -> Alert | None:
+    """Open one alert or to-do; with an open_key, None when one is already open under it."""
+    values = {
+        "kind": kind,
+        "account_id": account_id,
+        "open_key": open_key,
+        "title": title[:500],
+        "body": body,
+        "severity": severity,
+        "assignee": assignee,
+        "status": "open",
+        "reason": reason,
+        "history": [_entry(now, by, "opened")],
+        "created_at": now,
+        "updated_at": now,
+    }
+    res = session.execute(_insert(session).returning(Alert.__table__.c.id), [values]).all()
+    if not res:
+        return None
+    return session.get(Alert, res[0][0])
+
+
+def open_for_rule(
+    session: Session,
+    rule: Rule,
+    action: Any,
+    rows: list[Any],
+    people: dict,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Open an alert/to-do per matching account without one; refresh the open ones' reasons."""
+    from store.rules import recipient, values_expr
+
+    kind = action.type
+    values = []
+    for acc_id, name, _ext, owner, csm, since in rows:
+        values.append(
+            {
+                "kind": kind,
+                "account_id": acc_id,
+                "rule_id": rule.id,
+                "open_key": f"rule:{rule.id}:{kind}:{acc_id}",
+                "title": (action.title or rule.name)[:400] + f" — {name}",
+                "body": rule.description,
+                "severity": action.severity,
+                "assignee": recipient(people, action.to or "owner", owner, csm),
+                "status": "open",
+                "history": [_entry(now, f"rule:{rule.name}", "opened", since=since.isoformat())],
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    opened = 0
+    stmt = _insert(session).returning(Alert.__table__.c.id)
+    for i in range(0, len(values), 1000):
+        opened += len(session.execute(stmt, values[i : i + 1000]).all())
+    mine = and_(Alert.rule_id == rule.id, Alert.kind == kind, Alert.open_key.is_not(None))
+    res = session.execute(
+        update(Alert)
+        .where(mine, Alert.status != "resolved")
+        .values(reason=values_expr(session, rule, as_of, Alert.account_id), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return opened, max((res.rowcount or 0) - opened, 0)
+
+
+def close_ended(session: Session, rule: Rule, kinds: set[str], now: dt.datetime) -> int:
+    """Close the rule's alerts whose account no longer matches, and release their keys."""
+    ended = session.scalars(
+        select(Alert).where(
+            Alert.rule_id == rule.id,
+            Alert.open_key.is_not(None),
+            ~exists().where(RuleMatch.rule_id == rule.id, RuleMatch.account_id == Alert.account_id),
+        )
+    ).all()
+    closed = 0
+    for a in ended:
+        if a.status != "resolved":
+            a.status = "resolved"
+            a.resolved_by = f"rule:{rule.name}"
+            a.resolved_at = now
+            add_history(a, _entry(now, f"rule:{rule.name}", "resolved", why="no longer matches"))
+            closed += 1
+        a.open_key = None
+        a.updated_at = now
+    return closed
+
+
+def _key_expr(prefix: str, suffix: str):  # noqa: ANN202
+    return literal(prefix, String) + cast(Alert.id, String) + literal(suffix, String)
+
+
+def notify_new(session: Session, now: dt.datetime) -> int:
+    """Queue one message per alert that opened or woke from a snooze and was not announced."""
+    woke = session.scalars(
+        select(Alert).where(Alert.status == "snoozed", Alert.snoozed_until <= now)
+    ).all()
+    for a in woke:
+        a.status = "open"
+        add_history(a, _entry(now, "profilebot", "woke", snoozed_until=a.snoozed_until.isoformat()))
+    session.flush()
+    msgs = []
+    for a in woke:
+        msgs.append(
+            outbox.message(
+                f"alert:{a.id}:wake:{a.snoozed_until:%Y-%m-%d}",
+                "dm",
+                a.assignee,
+                {"kind": "alert", "alert_id": a.id, "event": "woke"},
+                now,
+            )
+        )
+    fresh = session.execute(
+        select(Alert.id, Alert.assignee).where(
+            Alert.status == "open",
+            Alert.assignee.is_not(None),
+            ~exists().where(OutboxMessage.key == _key_expr("alert:", ":open")),
+        )
+    ).all()
+    msgs += [
+        outbox.message(
+            f"alert:{aid}:open",
+            "dm",
+            who,
+            {"kind": "alert", "alert_id": aid, "event": "opened"},
+            now,
+        )
+        for aid, who in fresh
+    ]
+    return outbox.enqueue_many(session, msgs)
+
+
+def escalate(session: Session, now: dt.datetime, after_hours: float) -> int:
+    """Alerts left unacknowledged for too long go to the assignee's manager (once each)."""
+    cutoff = now - dt.timedelta(hours=after_hours)
+    due = session.scalars(
+        select(Alert).where(
+            Alert.status == "open",
+            Alert.escalated_at.is_(None),
+            Alert.created_at <= cutoff,
+            Alert.assignee.is_not(None),
+        )
+    ).all()
+    managers = dict(
+        session.execute(
+            select(User.handle, User.manager_id).where(User.manager_id.is_not(None))
+        ).all()
+    )
+    handles = dict(session.execute(select(User.id, User.handle)).all())
+    msgs = []
+    for a in due:
+        boss = handles.get(managers.get(a.assignee))
+        if not boss or boss == a.assignee:
+            continue
+        a.escalated_at = now
+        a.escalated_to = boss
+        add_history(a, _entry(now, "profilebot", "escalated", to=boss))
+        msgs.append(
+            outbox.message(
+                f"alert:{a.id}:escalate:{boss}",
+                "dm",
+                boss,
+                {"kind": "alert", "alert_id": a.id, "event": "escalated"},
+                now,
+            )
+        )
+    return outbox.enqueue_many(session, msgs) if msgs else 0
+
+
+# --------------------------------------------------------------------------- people acting
+
+
+def list_alerts(
+    session: Session,
+    user: str | None = None,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+    limit: int = 200,
+) -> list[Alert]:
+    """Alerts for a user (assigned or escalated to them), or everyone's; newest first."""
+    stmt = select(Alert).where(Alert.status.in_(statuses))
+    if user:
+        stmt = stmt.where(or_(Alert.assignee == user, Alert.escalated_to == user))
+    return list(
+        session.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit))
+    )
+
+
+def may_act(session: Session, alert: Alert, who: str) -> bool:
+    """Assignee, the manager it was escalated to or above the assignee, or an admin."""
+    user = find_user(session, who)
+    if user is None:
+        return False
+    if user.role == "admin" or alert.assignee == user.handle or alert.escalated_to == user.handle:
+        return True
+    if user.role == "manager":
+        return alert.assignee in {u.handle for u in team_of(session, user)}
+    return False
+
+
+def act(
+    session: Session,
+    alert_id: int,
+    who: str,
+    action: str,
+    now: dt.datetime,
+    *,
+    until: dt.datetime | None = None,
+    reason: str | None = None,
+    to: str | None = None,
+    platform: str | None = None,
+) -> Alert:
+    """Acknowledge, snooze, resolve or reassign one alert after checking who asks."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise AlertError(f"alert {alert_id} does not exist")
+    user = find_user(session, who)
+    if user is None or not may_act(session, alert, who):
+        raise AlertError(f"{who} may not change alert {alert_id} (it belongs to {alert.assignee})")
+    handle = user.handle
+    if alert.status == "resolved" and action != "reopen":
+        raise AlertError(f"alert {alert_id} is already resolved")
+    if action == "ack":
+        alert.status = "acknowledged"
+        alert.acknowledged_by, alert.acknowledged_at = handle, now
+        add_history(alert, _entry(now, handle, "acknowledged"))
+    elif action == "snooze":
+        if until is None or until <= now:
+            raise AlertError("snooze needs a date in the future")
+        alert.status = "snoozed"
+        alert.snoozed_until, alert.snooze_reason = until, reason
+        add_history(alert, _entry(now, handle, "snoozed", until=until.isoformat(), reason=reason))
+    elif action == "resolve":
+        alert.status = "resolved"
+        alert.resolved_by, alert.resolved_at = handle, now
+        if alert.rule_id is None:
+            alert.open_key = None  # reminders: free the key; rule alerts keep it while matching
+        add_history(alert, _entry(now, handle, "resolved", note=reason))
+    elif action == "reassign":
+        target = find_user(session, to or "")
+        if target is None:
+            raise AlertError(f"cannot reassign to '{to}': no such user")
+        old = alert.assignee
+        alert.assignee = target.handle
+        alert.status = "open"
+        alert.escalated_at = None
+        add_history(alert, _entry(now, handle, "reassigned", **{"from": old, "to": target.handle}))
+        outbox.enqueue(
+            session,
+            f"alert:{alert.id}:assigned:{target.handle}:{now:%Y%m%d%H%M%S}",
+            "dm",
+            target.handle,
+            {"kind": "alert", "alert_id": alert.id, "event": "reassigned"},
+            now,
+        )
+    else:
+        raise AlertError(f"unknown alert action '{action}'")
+    alert.updated_at = now
+    audit.record(
+        session,
+        handle,
+        f"alert.{action}",
+        platform=platform,
+        account_id=alert.account_id,
+        detail={"alert_id": alert.id, "to": to, "reason": reason},
+    )
+    return alert
