@@ -61,6 +61,9 @@ def demo(
     today = parse_as_of(as_of) or dt.date.today()
     svc = services(today, init=True, with_llm=False)
     with svc.session_factory.begin() as s:
+        from store.defaults import install_defaults
+
+        install_defaults(s)  # the default rules tag the demo book at its first refresh
         stats = generate(s, accounts=accounts, seed=seed, today=today)
     console.print(
         f"demo book ready as of {today}: {stats['accounts']} accounts, {stats['contacts']} key "

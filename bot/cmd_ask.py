@@ -38,7 +38,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def ask(
         question: str = typer.Argument(..., help="The question, or '-' to read one per line."),
-        as_user: str = typer.Option(None, "--as", help="Ask as this user (default: local operator, sees all)."),
+        as_user: str = typer.Option(
+            None, "--as", help="Ask as this user (default: local operator, sees all)."
+        ),
         as_of: str = typer.Option(None, "--as-of", help="Fix 'today' (YYYY-MM-DD)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:

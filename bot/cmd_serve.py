@@ -130,15 +130,24 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the WeCom (企业微信) bot: callback at GET|POST /wecom/callback."""
         try:
-            from bot.wecom_app import create_wsgi_app  # type: ignore[import-not-found]
+            from bot.wecom import WeComCallback, WeComConfigError, WeComMessenger
         except ImportError:
             fail(
-                "WeCom is not available in this version yet (it is a later issue): use "
-                "`profilebot serve slack` or `profilebot chat` for now"
+                "WeCom is not available in this version yet: use `profilebot serve slack` or "
+                "`profilebot chat` for now"
             )
         from bot.web import make_wsgi_app
 
         svc = services(parse_as_of(as_of))
+        try:
+            messenger = WeComMessenger(svc)
+            svc.messengers.setdefault("wecom", messenger)
+            callback = WeComCallback(svc, messenger)
+        except WeComConfigError as exc:
+            fail(
+                f"{exc} (WeCom admin console → 应用管理 → your app; WECOM_TOKEN and WECOM_AES_KEY "
+                "are under 接收消息 → API 接收)"
+            )
         if not no_scheduler:
             start_scheduler(svc)
-        _serve_web(make_wsgi_app(svc, wecom_app=create_wsgi_app(svc)), host, port)
+        _serve_web(make_wsgi_app(svc, wecom_app=callback), host, port)

@@ -38,7 +38,9 @@ PERIOD_TEXT = {
 }
 
 
-def label(key: str, lang: str, fields: dict[str, FieldDef] | None = None, window: int | None = None) -> str:
+def label(
+    key: str, lang: str, fields: dict[str, FieldDef] | None = None, window: int | None = None
+) -> str:
     """A field's name for people (an event measure with its window)."""
     zh = lang == "zh"
     if key in EVENT_MEASURES:
@@ -93,8 +95,14 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
     name = label(flt.field, lang, fields, flt.window_days)
     if flt.field == "tag":
         if flt.op in ("ne", "not_in"):
-            return f"没有标签 {value_text(flt.value, lang)}" if zh else f"not tagged {value_text(flt.value, lang)}"
-        return f"标签 {value_text(flt.value, lang)}" if zh else f"tagged {value_text(flt.value, lang)}"
+            return (
+                f"没有标签 {value_text(flt.value, lang)}"
+                if zh
+                else f"not tagged {value_text(flt.value, lang)}"
+            )
+        return (
+            f"标签 {value_text(flt.value, lang)}" if zh else f"tagged {value_text(flt.value, lang)}"
+        )
     if flt.op == "between" and isinstance(flt.value, list):
         a, b = (value_text(x, lang, flt.field) for x in flt.value)
         return f"{name} 介于 {a} 和 {b} 之间" if zh else f"{name} between {a} and {b}"
@@ -147,7 +155,9 @@ def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) 
     return f"sorted by {name}, highest first" if s.desc else f"sorted by {name}, lowest first"
 
 
-def understood(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None, me: str | None = None) -> str:
+def understood(
+    spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None, me: str | None = None
+) -> str:
     """How the question was understood, without the result: 'accounts where …, sorted by …'."""
     zh = lang == "zh"
     conds: list[str] = []

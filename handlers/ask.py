@@ -38,7 +38,17 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 20
 ALL_ROWS = 10**9
 LOCAL_OPERATOR = "local"  # = handlers.router.LOCAL_OPERATOR (the router imports this module)
-MORE_WORDS = {"more", "next", "next page", "more please", "更多", "下一页", "继续", "还有吗", "再来"}
+MORE_WORDS = {
+    "more",
+    "next",
+    "next page",
+    "more please",
+    "更多",
+    "下一页",
+    "继续",
+    "还有吗",
+    "再来",
+}
 CONTEXT_FIELDS = ("industry", "city", "province", "country", "plan", "stage", "tier", "status")
 
 SUGGEST_EN = (
@@ -47,7 +57,12 @@ SUGGEST_EN = (
     "top 10 accounts by ARR",
     "how many accounts per industry",
 )
-SUGGEST_ZH = ("哪些客户超过15天没登录", "未来30天内合同到期的客户", "年合同额最高的10个客户", "各行业有多少客户")
+SUGGEST_ZH = (
+    "哪些客户超过15天没登录",
+    "未来30天内合同到期的客户",
+    "年合同额最高的10个客户",
+    "各行业有多少客户",
+)
 
 
 # ----------------------------------------------------------------------------- context
@@ -58,13 +73,17 @@ def build_context(session: Session) -> ParseContext:
     values: dict[str, list[str]] = {}
     for key in CONTEXT_FIELDS:
         col = getattr(Account, key)
-        values[key] = [v for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v]
+        values[key] = [
+            v for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v
+        ]
     tags = [t for t in session.scalars(select(AccountTag.tag).distinct()) if t]
     users = [
         UserRef(u.handle, u.name, u.email, u.role)
         for u in session.scalars(select(User).where(User.active.is_(True)))
     ]
-    names = list(session.scalars(select(Account.name)))
+    pairs = session.execute(select(Account.name, Account.name_norm)).all()
+    names = [n for n, _ in pairs]
+    norms = {n: nn for n, nn in pairs if nn}
     custom = [
         CustomRef(
             c.key,
@@ -76,7 +95,9 @@ def build_context(session: Session) -> ParseContext:
         )
         for c in session.scalars(select(CustomField))
     ]
-    return ParseContext(values=values, tags=tags, users=users, accounts=names, custom=custom)
+    return ParseContext(
+        values=values, tags=tags, users=users, accounts=names, account_norms=norms, custom=custom
+    )
 
 
 def llm_context(session: Session, as_of: dt.date, language: str) -> dict[str, Any]:
@@ -92,7 +113,13 @@ def llm_context(session: Session, as_of: dt.date, language: str) -> dict[str, An
         "today": as_of.isoformat(),
         "language": language,
         "fields": [
-            {"key": f.key, "label": f.label_en, "label_zh": f.label_zh, "type": f.type, "doc": f.doc}
+            {
+                "key": f.key,
+                "label": f.label_en,
+                "label_zh": f.label_zh,
+                "type": f.type,
+                "doc": f.doc,
+            }
             for f in fields.values()
         ],
         "measures": sorted(EVENT_MEASURES),
@@ -212,9 +239,7 @@ def answer(
     intent = spec.intent
     if intent == "breakdown":
         res = run(session, spec, scope, as_of)
-        rows = [
-            {"key": g["key"], "count": g["count"], "value": g["value"]} for g in res.groups
-        ]
+        rows = [{"key": g["key"], "count": g["count"], "value": g["value"]} for g in res.groups]
         text, body = _breakdown_text(spec, res, lang, fields, how)
         data.update({"rows": rows, "total": res.total, "accounts": [], "value": None})
         data["text"] = text + ("\n" + body if body else "")
@@ -245,9 +270,7 @@ def answer(
     page = res_all.rows[offset : offset + PAGE_SIZE]
     rows = [_row(r, lang) for r in page]
     if intent == "count":
-        text = (
-            f"{how}：共 {total} 个。" if zh else f"{_cap(how)}: {total}."
-        )
+        text = f"{how}：共 {total} 个。" if zh else f"{_cap(how)}: {total}."
     elif intent == "aggregate":
         name_v = _agg_value_text(spec, value)
         text = (
@@ -285,7 +308,10 @@ def answer(
         }
     )
     lines = [text]
-    lines += [f"{offset + i}. {r.name} — " + " · ".join(f"{k} {v}" for k, v in r.fields.items()) for i, r in enumerate(rows, 1)]
+    lines += [
+        f"{offset + i}. {r.name} — " + " · ".join(f"{k} {v}" for k, v in r.fields.items())
+        for i, r in enumerate(rows, 1)
+    ]
     if paging:
         lines.append(paging)
     data["text"] = "\n".join(lines)
@@ -412,7 +438,9 @@ def _short_card(acc: Account, msg: IncomingMessage) -> Reply:
     tags = ", ".join(t.tag for t in acc.tags)
     if tags:
         fields["标签" if zh else "Tags"] = tags
-    return Reply(text=acc.name, title=acc.name, fields=fields, kind="profile", language=msg.language)
+    return Reply(
+        text=acc.name, title=acc.name, fields=fields, kind="profile", language=msg.language
+    )
 
 
 def _audit(
@@ -465,7 +493,9 @@ def more(services: Services, session: Session, msg: IncomingMessage) -> Reply | 
     offset = int(last.get("offset", 0)) + PAGE_SIZE
     if offset >= int(last.get("total", 0)):
         text = "已经是最后一页了。" if msg.zh else "That was the last page."
-        return Reply(text=text, kind="answer", language=msg.language, data={"text": text, "accounts": []})
+        return Reply(
+            text=text, kind="answer", language=msg.language, data={"text": text, "accounts": []}
+        )
     return answer(services, session, msg, spec, offset=offset)
 
 
@@ -496,5 +526,11 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
                 if msg.zh
                 else f"I understood that as a query I can't run: {exc}. Please rephrase."
             )
-            return [Reply(text=text, kind="error", language=msg.language, data={"text": text, "understood": spec.model_dump(mode="json"), "accounts": []})]
-
+            return [
+                Reply(
+                    text=text,
+                    kind="error",
+                    language=msg.language,
+                    data={"text": text, "understood": spec.model_dump(mode="json"), "accounts": []},
+                )
+            ]

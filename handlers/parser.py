@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from handlers import lexicon as lx
@@ -58,6 +59,7 @@ class ParseContext:
     tags: list[str] = field(default_factory=list)
     users: list[UserRef] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # account names
+    account_norms: dict[str, str] = field(default_factory=dict)  # name -> normalised name
     custom: list[CustomRef] = field(default_factory=list)
 
 
@@ -84,8 +86,18 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 NUM = r"\d+(?:\.\d+)?"
 
 
+@lru_cache(maxsize=8192)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def _phrase_rx(phrases: list[str] | tuple[str, ...]) -> str:
     """One alternation, longest first; ASCII phrases get word boundaries."""
+    return _phrase_rx_cached(tuple(phrases))
+
+
+@lru_cache(maxsize=4096)
+def _phrase_rx_cached(phrases: tuple[str, ...]) -> str:
     parts = []
     for p in sorted({p.lower() for p in phrases if p}, key=len, reverse=True):
         e = re.escape(p)
@@ -107,10 +119,12 @@ class Rest:
         self.s = self.s[:start] + " " * (end - start) + self.s[end:]
 
     def finditer(self, pattern: str | re.Pattern) -> list[re.Match]:
-        return list(re.finditer(pattern, self.s))
+        rx = _compiled(pattern) if isinstance(pattern, str) else pattern
+        return list(rx.finditer(self.s))
 
     def search(self, pattern: str | re.Pattern) -> re.Match | None:
-        return re.search(pattern, self.s)
+        rx = _compiled(pattern) if isinstance(pattern, str) else pattern
+        return rx.search(self.s)
 
     def leftover(self) -> str:
         return re.sub(r"\s+", " ", self.s).strip()
@@ -332,30 +346,32 @@ class _Parser:
         xl = x.lower().strip()
         xn = normalise_name(x)
         best = None
+        norms = self.ctx.account_norms
         for name in self.ctx.accounts:
             nl = name.lower()
-            if nl == xl or (xn and normalise_name(name) == xn):
+            nn = norms.get(name) or normalise_name(name)
+            if nl == xl or (xn and nn == xn):
                 return name
-            nn = normalise_name(name)
-            if len(xn) >= 2 and (xn in nn or (len(nn) >= 3 and nn in xn)):
-                if best is None or len(name) < len(best):
-                    best = name
+            near = len(xn) >= 2 and (xn in nn or (len(nn) >= 3 and nn in xn))
+            if near and (best is None or len(name) < len(best)):
+                best = name
         return best
 
     def account_in_text(self) -> tuple[str, tuple[int, int]] | None:
         best: tuple[str, tuple[int, int]] | None = None
         t = self.t
+        norms = self.ctx.account_norms
         for name in self.ctx.accounts:
-            for cand in {name.lower(), normalise_name(name)}:
+            for cand in {name.lower(), norms.get(name) or normalise_name(name)}:
                 if len(cand) < 3 and not (_CJK.search(cand) and len(cand) >= 2):
                     continue
                 i = t.find(cand)
                 if i < 0:
                     continue
-                if cand[0].isascii() and i > 0 and t[i - 1].isalnum():
+                if cand[0].isascii() and i > 0 and t[i - 1].isascii() and t[i - 1].isalnum():
                     continue
                 j = i + len(cand)
-                if cand[-1].isascii() and j < len(t) and t[j].isalnum():
+                if cand[-1].isascii() and j < len(t) and t[j].isascii() and t[j].isalnum():
                     continue
                 if best is None or (j - i) > (best[1][1] - best[1][0]):
                     best = (name, (i, j))
@@ -364,7 +380,9 @@ class _Parser:
     # -- perspective: my accounts, owned by X, X's accounts, CSM X
     def perspective(self) -> None:
         r = self.rest
-        for m in r.finditer(r"\bmy\b|\bmine\b|我的|我负责的?|我名下的?|我跟进的?|我管理的?|我手上的?"):
+        for m in r.finditer(
+            r"\bmy\b|\bmine\b|我的|我负责的?|我名下的?|我跟进的?|我管理的?|我手上的?"
+        ):
             self.spec_kw["mine"] = True
             self.found_something = True
             r.take(*m.span())
@@ -376,9 +394,18 @@ class _Parser:
             (r"\b(?:owner|rep|sales rep|account manager|am)\s+(?:is\s+|=\s*)?" + who, "owner"),
             (r"\b(?:served|supported|covered)\s+by\s+" + who, "csm"),
             (r"\b(?:csm|customer success manager)\s+(?:is\s+|=\s*)?" + who, "csm"),
-            (r"(?<![a-z0-9])" + who + r"'s\s+(?:accounts?|customers?|clients?|book|portfolio)", "auto"),
-            (r"(?:负责人|客户经理|销售|owner)\s*(?:是|为|=)?\s*" + who + r"(?=的|$|\s|且|和)", "owner"),
-            (r"(?:客户成功经理|客户成功|csm)\s*(?:是|为|=)?\s*" + who + r"(?=的|$|\s|且|和)", "csm"),
+            (
+                r"(?<![a-z0-9])" + who + r"'s\s+(?:accounts?|customers?|clients?|book|portfolio)",
+                "auto",
+            ),
+            (
+                r"(?:负责人|客户经理|销售|owner)\s*(?:是|为|=)?\s*" + who + r"(?=的|$|\s|且|和)",
+                "owner",
+            ),
+            (
+                r"(?:客户成功经理|客户成功|csm)\s*(?:是|为|=)?\s*" + who + r"(?=的|$|\s|且|和)",
+                "csm",
+            ),
             (who + r"\s*(?:名下|负责|跟进|管理|手上)的?", "auto"),
             (who + r"\s*(?:服务)的", "csm"),
         ]
@@ -386,8 +413,9 @@ class _Parser:
             for m in r.finditer(pat):
                 name = m.group("who").strip()
                 user = self.find_user(name)
-                if user is None and (users or kind == "auto" or _CJK.search(name) is None and
-                                     name in lx.STOPWORDS_EN):
+                if user is None and (
+                    users or kind == "auto" or _CJK.search(name) is None and name in lx.STOPWORDS_EN
+                ):
                     continue
                 handle = user.handle if user else name
                 if kind == "auto":
@@ -400,7 +428,9 @@ class _Parser:
                 r.take(*m.span())
         # X的客户 with X a known user
         if users:
-            for m in r.finditer(r"(?P<who>[a-z0-9_.@\-]+|[\u4e00-\u9fff]{2,4}?)\s*的\s*(?:客户|账户)"):
+            for m in r.finditer(
+                r"(?P<who>[a-z0-9_.@\-]+|[\u4e00-\u9fff]{2,4}?)\s*的\s*(?:客户|账户)"
+            ):
                 user = self.find_user(m.group("who"))
                 if user:
                     if user.role == "csm":
@@ -458,7 +488,9 @@ class _Parser:
         return did
 
     # -- durations near a cue
-    def _duration_near(self, start: int, end: int, before: bool = True) -> tuple[re.Match, str] | None:
+    def _duration_near(
+        self, start: int, end: int, before: bool = True
+    ) -> tuple[re.Match, str] | None:
         r = self.rest
         best = None
         pat = (
@@ -481,9 +513,9 @@ class _Parser:
         op = m.group("op") or ""
         post = m.group("post") or ""
         if "以上" in post or "多" in post or "或更久" in post:
-            op = ">=" if not op else op
+            op = op if op else ">="
         if "以下" in post or "以内" in post or "之内" in post:
-            op = "<=" if not op else op
+            op = op if op else "<="
         return m, op
 
     # -- inactivity: not logged in for N days
@@ -492,7 +524,7 @@ class _Parser:
         cues = [
             rf"\b{NEG_EN}\s+(?:\w+\s+){{0,2}}?{LOGIN_EN}\b",
             r"\b(?:inactive|idle|dormant|gone\s+quiet|gone\s+dark|quiet|silent|unengaged)\b",
-            rf"{ZH_NEG}\s*(?:再|任何|过|有)?\s*{ZH_LOGIN}(?:过|记录)?",
+            rf"{ZH_NEG}\s*(?:再|任何|过|有)?\s*{ZH_LOGIN}(?:过|记录)?(?!天数|次数)",
             r"不活跃|沉默|零登录|失联|没动静|不登录|不用",
             r"\blast\s+(?:logged\s+in|login|log\s+in|active|seen)\b",
         ]
@@ -561,13 +593,32 @@ class _Parser:
         field_ = "contract_end"
         self.default_sort = Sort(field="contract_end", desc=False)
         r.take(*m.span())
-        if re.search(r"expired|过期|ended", word) and not re.search(r"未来|next|coming", self.t):
-            if not r.search(r"\d+天"):
-                self.add(Filter(field=field_, op="lt", value=_rel(0)))
-                self.default_sort = Sort(field="contract_end", desc=True)
-                self._consume(r"已经|已|already|has|have")
-                return
+        expired = re.search(r"expired|过期|ended", word) and not re.search(
+            r"未来|next|coming", self.t
+        )
+        if expired and not r.search(r"\d+天"):
+            self.add(Filter(field=field_, op="lt", value=_rel(0)))
+            self.default_sort = Sort(field="contract_end", desc=True)
+            self._consume(r"已经|已|already|has|have")
+            return
         if self._take_dates(field_):
+            return
+        until = r.search(
+            r"\b(?:before|by|until)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"
+            r"(?P<p>year|month|quarter|week)\b|(?P<z>年底|年末|月底|月末|季度末|季末|周末)(?:之?前)?"
+            r"|(?P<z2>今年|本月|本季度|本周)(?:之)?内"
+        )
+        if until:
+            word = until.group("p") or until.group("z") or until.group("z2")
+            unit = next(
+                u
+                for k, u in (("年", "year"), ("季", "quarter"), ("月", "month"), ("周", "week"))
+                + tuple((x, x) for x in ("year", "quarter", "month", "week"))
+                if k in word
+            )
+            end = RelativeDate(period=f"this_{unit}", edge="end")
+            self.add(Filter(field=field_, op="between", value=[_rel(0), end]))
+            r.take(*until.span())
             return
         if self._period_for(field_):
             return
@@ -621,8 +672,11 @@ class _Parser:
         )
         if not m:
             return
-        if not (self.date_quals or any(re.search(p, r.s) for p in PERIODS.values())
-                or r.search(r"\d+天")):
+        if not (
+            self.date_quals
+            or any(re.search(p, r.s) for p in PERIODS.values())
+            or r.search(r"\d+天")
+        ):
             if re.search(r"新增|新签|新客户|\bnew\b", m.group()):
                 pass
             else:
@@ -698,7 +752,9 @@ class _Parser:
                 self.add(Filter(field="tag", op="eq", value=tg))
         for tg in dict.fromkeys(tags_neg):
             self.add(Filter(field="tag", op="ne", value=tg))
-        self._consume(r"\b(?:tagged|tags?|labell?ed|with\s+the\s+tag|with\s+tag)\b|标签为|标签是|打了|标签")
+        self._consume(
+            r"\b(?:tagged|tags?|labell?ed|with\s+the\s+tag|with\s+tag)\b|标签为|标签是|打了|标签"
+        )
         # NPS classes and health bands
         for key, table in (("nps_class", lx.NPS_CLASS_PHRASES), ("health_band", lx.HEALTH_PHRASES)):
             vals: list[str] = []
@@ -758,7 +814,25 @@ class _Parser:
         for pat in pats:
             for m in r.finditer(pat):
                 key = next((keys[i] for i in range(len(keys)) if m.group(f"f_{i}")), None)
-                if key is None or key in lx.GROUPABLE - {"industry", "city", "province", "country", "plan", "stage", "tier", "status", "owner", "csm", "parent"} and key != "tag":
+                if (
+                    key is None
+                    or key
+                    in lx.GROUPABLE
+                    - {
+                        "industry",
+                        "city",
+                        "province",
+                        "country",
+                        "plan",
+                        "stage",
+                        "tier",
+                        "status",
+                        "owner",
+                        "csm",
+                        "parent",
+                    }
+                    and key != "tag"
+                ):
                     continue
                 if self.numeric(key) and self.field_type(key) == "measure":
                     continue
@@ -808,8 +882,10 @@ class _Parser:
             a = re.match(r"\s*(?:breakdown|distribution|split|mix|分布|构成|占比|维度|分组)", after)
             if not (b or a):
                 continue
-            if b and re.search(r"by\s*$", b.group()) and re.search(
-                r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\s*$", before
+            if (
+                b
+                and re.search(r"by\s*$", b.group())
+                and re.search(r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\s*$", before)
             ):
                 continue
             self.group_by = mn.key
@@ -890,7 +966,11 @@ class _Parser:
         desc_zh = r"最(?:高|大|多|好|长|久|重要|活跃)|排名前|前(?=\s*\d)|top(?=\s*\d)|(?:由|从)高到低|降序"
         asc_zh = r"最(?:低|小|少|差|短|不活跃)|倒数|后(?=\s*\d)|(?:由|从)低到高|升序"
         special = [
-            (r"\bmost\s+(?:recently\s+)?inactive\b|最不活跃|最久没(?:有)?登录|最长时间没登录", "days_since_login", True),
+            (
+                r"\bmost\s+(?:recently\s+)?inactive\b|最不活跃|最久没(?:有)?登录|最长时间没登录",
+                "days_since_login",
+                True,
+            ),
             (r"\bleast\s+active\b", "days_since_login", True),
             (r"\bmost\s+active\b|最活跃", "logins", True),
             (r"\bmost\s+recent(?:ly)?\s+(?:active|login|logged\s+in)\b", "last_login_at", True),
@@ -922,7 +1002,10 @@ class _Parser:
                 if by:
                     r.take(*by.span())
             r.take(*m.span())
-            self.sort.append(Sort(field=key, desc=desc))
+            window = None
+            if self.field_type(key) == "measure" and mn is not None:
+                window = self._window_for(mn)
+            self.sort.append(Sort(field=key, desc=desc, window_days=window))
             self.found_something = True
             self._limit_near(m.start(), m.end(), default=True)
             self._consume(r"\bby\b(?=\s*$)|\bwith\s+the\b|\bin\s+terms\s+of\b")
@@ -952,13 +1035,21 @@ class _Parser:
                 continue
             before = r.s[max(0, mn.start - 26) : mn.start]
             after = r.s[mn.end : mn.end + 14]
-            b = re.search(r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|arranged)\s+by\s+(?:the\s+)?$", before)
+            b = re.search(
+                r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|arranged)\s+by\s+(?:the\s+)?$", before
+            )
             zb = re.search(r"(?:按照?|根据)\s*$", before)
-            za = re.match(r"\s*(?:的)?\s*(?:排序|排列|排名|降序|升序|从高到低|从低到高|从大到小|从小到大|由高到低|由低到高)", after)
+            za = re.match(
+                r"\s*(?:的)?\s*(?:排序|排列|排名|降序|升序|从高到低|从低到高|从大到小|从小到大|由高到低|由低到高)",
+                after,
+            )
             if not (b or (zb and za)):
                 continue
             tail = r.s[mn.end : mn.end + 30]
-            desc = not re.search(r"\b(?:asc(?:ending)?|lowest\s+first|smallest\s+first)\b|升序|从低到高|从小到大|由低到高", tail)
+            desc = not re.search(
+                r"\b(?:asc(?:ending)?|lowest\s+first|smallest\s+first)\b|升序|从低到高|从小到大|由低到高",
+                tail,
+            )
             self.sort.insert(0, Sort(field=mn.key, desc=desc))
             mn.used = True
             self.found_something = True
@@ -975,9 +1066,13 @@ class _Parser:
     def comparisons(self) -> None:
         r = self.rest
         qpat = (
-            r"(?P<between>\bbetween\s+|介于\s*|在\s*)?(?P<op>>=|<=|!=|>|<|=)?\s*(?P<num>-?" + NUM + r")"
+            r"(?P<between>\bbetween\s+|介于\s*|在\s*)?(?P<op>>=|<=|!=|>|<|=)?\s*(?P<num>-?"
+            + NUM
+            + r")"
             r"(?P<pct>\s*%)?(?P<dur>天)?"
-            r"(?:\s*(?:and|to|-|~|–|到|至|和)\s*(?P<num2>" + NUM + r")(?P<pct2>\s*%)?天?\s*(?:之间|间)?)?"
+            r"(?:\s*(?:and|to|-|~|–|到|至|和)\s*(?P<num2>"
+            + NUM
+            + r")(?P<pct2>\s*%)?天?\s*(?:之间|间)?)?"
             r"(?P<unit>\s*(?:人|名|个|家|次|笔|张|分|条|位|points?\b|pts?\b))?"
             r"(?P<post>\s*(?:以上|以下|以内|之内))?"
         )
@@ -990,7 +1085,9 @@ class _Parser:
             )
             if not (m.group("op") or m.group("post") or has_range):
                 # "NPS is 9", "0 logins", "tier = A"
-                eq_before = re.search(r"(?:\bis|\bof|=|为|是|等于)\s*$", r.s[max(0, m.start() - 6) : m.start()])
+                eq_before = re.search(
+                    r"(?:\bis|\bof|=|为|是|等于)\s*$", r.s[max(0, m.start() - 6) : m.start()]
+                )
                 zero = m.group("num") == "0"
                 if not (eq_before or zero):
                     continue
@@ -1030,7 +1127,10 @@ class _Parser:
             if mn.used or self.field_type(mn.key) != "measure":
                 continue
             before = r.s[max(0, mn.start - 14) : mn.start]
-            negm = re.search(r"(?:\bno\b|\bwithout\b|\bzero\b|\bnot\s+\w+\s+any\b|\bnot\s+any\b|没有|无|未|没)\s*(?:any\s+)?$", before)
+            negm = re.search(
+                r"(?:\bno\b|\bwithout\b|\bzero\b|\bnot\s+\w+\s+any\b|\bnot\s+any\b|没有|无|未|没)\s*(?:any\s+)?$",
+                before,
+            )
             if negm:
                 mn.used = True
                 self.add(self._measure_filter(mn.key, mn, {"op": "eq", "value": 0}))
@@ -1046,13 +1146,15 @@ class _Parser:
         s = self.rest.s
         glue = r"\s*(?:is|are|was|of|at|with|having|has|:|的|为|是|在|达到|达)?\s*"
         before = [
-            mn
-            for mn in cands
-            if mn.end <= m.start() and re.fullmatch(glue, s[mn.end : m.start()])
+            mn for mn in cands if mn.end <= m.start() and re.fullmatch(glue, s[mn.end : m.start()])
         ]
         if before:
             return before[-1]
-        after = [mn for mn in cands if mn.start >= m.end() and re.fullmatch(r"\s{0,2}", s[m.end() : mn.start])]
+        after = [
+            mn
+            for mn in cands
+            if mn.start >= m.end() and re.fullmatch(r"\s{0,2}", s[m.end() : mn.start])
+        ]
         if after:
             return after[0]
         before = [mn for mn in cands if mn.end <= m.start() and m.start() - mn.end <= 30]
@@ -1115,10 +1217,16 @@ class _Parser:
                 mn.used = True
                 self.rest.take(mn.start, mn.end)
                 continue
-            m = self.rest.search(r"(?P<pre>(?:in|within|the|next|last|past|coming)\s+)*(?:未来|近|最近|过去|接下来)?\s*(?P<n>\d+)天(?:内|之内|以内)?")
+            m = self.rest.search(
+                r"(?P<pre>(?:in|within|the|next|last|past|coming)\s+)*(?:未来|近|最近|过去|接下来)?\s*(?P<n>\d+)天(?:内|之内|以内)?"
+            )
             if m:
                 n = int(m.group("n"))
-                past = bool(re.search(r"last|past|近|过去", m.group())) or mn.key in ("last_login_at", "last_purchase_at", "contract_start")
+                past = bool(re.search(r"last|past|近|过去", m.group())) or mn.key in (
+                    "last_login_at",
+                    "last_purchase_at",
+                    "contract_start",
+                )
                 if re.search(r"next|coming|未来|接下来", m.group()):
                     past = False
                 val = [_rel(-n + 1), _rel(0)] if past else [_rel(0), _rel(n)]
@@ -1136,7 +1244,17 @@ class _Parser:
         neg_rx = r"(?:\bnot\s+in\b|\bnot\b|\bnon-?|\boutside(?:\s+of)?\b|\bexcluding\b|\bexcept(?:\s+for)?\b|\bother\s+than\b|不在|不是|非|除了?|排除)\s*$"
         per_field: dict[str, list[str]] = {}
         spans: list[tuple[int, int, str, str]] = []
-        fields = ["industry", "city", "province", "country", "plan", "stage", "tier", "status", "price_sensitivity"]
+        fields = [
+            "industry",
+            "city",
+            "province",
+            "country",
+            "plan",
+            "stage",
+            "tier",
+            "status",
+            "price_sensitivity",
+        ]
         fields += [c.key for c in self.ctx.custom if c.type in ("choice", "text", "region")]
         for f in fields:
             table: dict[str, str] = {}  # phrase -> value to filter on
@@ -1145,9 +1263,22 @@ class _Parser:
                     for v in (canon, *variants):
                         if len(v) <= 2 and v.isascii():
                             continue
-                        if f == "industry" and v in ("it", "auto", "health", "security", "media", "food", "legal", "travel"):
-                            if v != canon:
-                                continue
+                        if (
+                            f == "industry"
+                            and v
+                            in (
+                                "it",
+                                "auto",
+                                "health",
+                                "security",
+                                "media",
+                                "food",
+                                "legal",
+                                "travel",
+                            )
+                            and v != canon
+                        ):
+                            continue
                         table.setdefault(v.lower(), canon)
             for v in self.ctx.values.get(f, []):
                 if not v:
@@ -1157,19 +1288,32 @@ class _Parser:
                     continue
                 table[vl] = str(v)
             if f == "price_sensitivity":
-                table.update({"price sensitive": "high", "price-sensitive": "high", "价格敏感": "high"})
+                table.update(
+                    {"price sensitive": "high", "price-sensitive": "high", "价格敏感": "high"}
+                )
             for c in self.ctx.custom:
                 if c.key == f:
                     for ch in c.choices:
                         table[str(ch).lower()] = str(ch)
-            for phrase, val in table.items():
-                for m in r.finditer(_phrase_rx([phrase])):
-                    spans.append((m.start(), m.end(), f, val))
+            if table:
+                for m in r.finditer(_phrase_rx(tuple(sorted(table)))):
+                    val = table.get(m.group())
+                    if val is not None:
+                        spans.append((m.start(), m.end(), f, val))
         # tier: "A类客户", "tier A", "A级"
-        for m in r.finditer(r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级)(?:客户)?|\btier\s+([a-z0-9]+)\b|\b([a-z0-9]+)\s+tier\b"):
+        for m in r.finditer(
+            r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级)(?:客户)?|\btier\s+([a-z0-9]+)\b|\b([a-z0-9]+)\s+tier\b"
+        ):
             val = next(g for g in m.groups() if g)
             tiers = {str(v).lower(): str(v) for v in self.ctx.values.get("tier", [])}
-            spans.append((m.start(), m.end(), "tier", tiers.get(val.lower(), val.upper() if len(val) == 1 else val)))
+            spans.append(
+                (
+                    m.start(),
+                    m.end(),
+                    "tier",
+                    tiers.get(val.lower(), val.upper() if len(val) == 1 else val),
+                )
+            )
         spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
         taken: list[tuple[int, int]] = []
         neg_vals: dict[str, list[str]] = {}
@@ -1187,14 +1331,22 @@ class _Parser:
             r.take(s, e)
         for f, vals in per_field.items():
             vals = list(dict.fromkeys(vals))
-            self.add(Filter(field=f, op="eq", value=vals[0]) if len(vals) == 1 else Filter(field=f, op="in", value=vals))
+            self.add(
+                Filter(field=f, op="eq", value=vals[0])
+                if len(vals) == 1
+                else Filter(field=f, op="in", value=vals)
+            )
             for mn in self.mentions:
                 if mn.key == f and not mn.used:
                     mn.used = True
                     r.take(mn.start, mn.end)
         for f, vals in neg_vals.items():
             vals = list(dict.fromkeys(vals))
-            self.add(Filter(field=f, op="ne", value=vals[0]) if len(vals) == 1 else Filter(field=f, op="not_in", value=vals))
+            self.add(
+                Filter(field=f, op="ne", value=vals[0])
+                if len(vals) == 1
+                else Filter(field=f, op="not_in", value=vals)
+            )
         self._consume(r"\b(?:in|from|based in|located in|headquartered in|on the|on)\b(?=\s*$)")
 
     # -- a known user's name alone: "bob accounts", "王越 的客户"
@@ -1219,7 +1371,9 @@ class _Parser:
 
     # -- how many
     def counting(self) -> None:
-        m = self.rest.search(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount(?:\s+of)?\b|\btotal\s+number\b|多少|几个|几家|几位|数量|总数|个数|家数|计数|有几")
+        m = self.rest.search(
+            r"\bhow\s+many\b|\bnumber\s+of\b|\bcount(?:\s+of)?\b|\btotal\s+number\b|多少|几个|几家|几位|数量|总数|个数|家数|计数|有几"
+        )
         if m:
             self.count = True
             self.found_something = True

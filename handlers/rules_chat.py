@@ -202,6 +202,8 @@ def describe_condition(cond: Condition, lang: str) -> str:
         if isinstance(x, Condition):
             return "(" + describe_condition(x, lang) + ")"
         f = BUILTIN.get(x.field)
+        if f is None and x.window_days:
+            f = BUILTIN.get(f"{x.field}_{x.window_days}d")
         label = f.label(lang) if f else x.field
         if x.field in EVENT_MEASURES and f is None and x.window_days:
             label = f"{x.field} ({x.window_days}d)"

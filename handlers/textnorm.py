@@ -15,7 +15,9 @@ _ZH_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ZH_NUM = re.compile(r"[零〇一二两俩三四五六七八九十百千]+")
 # a Chinese numeral is converted only before a measure word or after a comparator-ish prefix
-_ZH_MEASURE = re.compile(r"\s*(?:天|日|周|星期|礼拜|个|月|年|万|千|亿|人|次|家|位|名|笔|条|单|元|块|岁|%|倍|分)")
+_ZH_MEASURE = re.compile(
+    r"\s*(?:天|日|周|星期|礼拜|个|月|年|万|千|亿|人|次|家|位|名|笔|条|单|元|块|岁|%|倍|分)"
+)
 _ZH_PREFIX = ("前", "近", "过去", "最近", "未来", "超过", "大于", "少于", "低于", "高于", "top")
 
 _EN_NUMBERS = {
@@ -183,6 +185,15 @@ def normalise(text: str) -> str:
     t = t.replace(",", " ")
     t = re.sub(r"[¥￥$€£]\s*(?=\d)", "", t)
     t = _zh_numbers(t)
+    t = re.sub(
+        r"\b(?:the\s+)?past\s+(week|month|quarter|year)\b",
+        lambda m: (
+            "past "
+            + {"week": "7", "month": "30", "quarter": "90", "year": "365"}[m.group(1)]
+            + "天"
+        ),
+        t,
+    )
     t = re.sub(r"半年", "180天", t)
     t = re.sub(r"半个?月", "15天", t)
     t = re.sub(r"\bhalf a year\b", "180 days", t)
@@ -196,9 +207,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:千|k\b|thousand\b)", lambda m: _scale(m, 1e3), t)
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:百万|m\b|mn\b|million\b)", lambda m: _scale(m, 1e6), t)
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:bn\b|billion\b)", lambda m: _scale(m, 1e9), t)
-    t = re.sub(
-        r"(\d)\s*(?:元|块钱|块|rmb\b|cny\b|usd\b|yuan\b|dollars?\b|bucks\b)", r"\1", t
-    )
+    t = re.sub(r"(\d)\s*(?:元|块钱|块|rmb\b|cny\b|usd\b|yuan\b|dollars?\b|bucks\b)", r"\1", t)
     # durations -> N天
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:days?\b|天)", lambda m: _num(m.group(1)) + "天", t)
     t = re.sub(
@@ -215,17 +224,15 @@ def normalise(text: str) -> str:
         t,
     )
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:quarters?\b|个季度)", lambda m: _scale(m, 90) + "天", t)
-    t = re.sub(
-        r"(?<!\d)(\d{1,2})\s*(?:years?\b|yrs?\b|年)", lambda m: _scale(m, 365) + "天", t
-    )
+    t = re.sub(r"(?<!\d)(\d{1,2})\s*(?:years?\b|yrs?\b|年)", lambda m: _scale(m, 365) + "天", t)
     # years with before/after
     t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以后|之后|后)", r" > \1 ", t)
     t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以前|之前)", r" < \1 ", t)
     t = re.sub(r"\b(?:after|later than)\s+(?=\d{4})", " > ", t)
     t = re.sub(r"\b(?:before|earlier than|prior to)\s+(?=\d{4})", " < ", t)
     # post-comparators ("6 or below") before the comparator words they contain
-    t = re.sub(r"\b(?:or|and)\s+(?:more|above|greater|higher|up|longer)\b", " 以上 ", t)
-    t = re.sub(r"\b(?:or|and)\s+(?:less|fewer|below|lower|under)\b", " 以下 ", t)
+    t = re.sub(r"\b(?:or|and)\s+(?:more|above|greater|higher|up|longer)\b(?!\s+than)", " 以上 ", t)
+    t = re.sub(r"\b(?:or|and)\s+(?:less|fewer|below|lower|under)\b(?!\s+than)", " 以下 ", t)
     # comparators
     t = t.replace("≥", ">=").replace("≤", "<=").replace("＞", ">").replace("＜", "<")
     t = t.replace("=>", ">=").replace("=<", "<=").replace("!=", " != ")

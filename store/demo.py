@@ -327,7 +327,7 @@ PAINS = [
     ("slow approval process", "审批流程慢"),
     ("low sales visibility", "销售过程不透明"),
 ]
-STORIES = [("active", 0.45), ("growing", 0.15), ("fading", 0.22), ("dormant", 0.18)]
+STORIES = [("active", 0.56), ("growing", 0.16), ("fading", 0.16), ("dormant", 0.12)]
 
 
 def _pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:

@@ -187,7 +187,7 @@ FIGURE_FIELDS: tuple[FieldDef, ...] = (
         "登录趋势",
         "percent",
         "change of logins in the last 30 days against the 30 days before, as a fraction "
-        "(-0.5 = fell by half); NULL when both are zero",
+        "(-0.5 = fell by half); NULL when the 30 days before had no login (no base to compare)",
         unit="ratio",
     ),
     _fig(
@@ -257,7 +257,8 @@ FIGURE_FIELDS: tuple[FieldDef, ...] = (
         "客户终身价值",
         "money",
         "lifetime value: all purchases up to as-of plus ARR earned since contract start "
-        "(ARR × years elapsed)",
+        "(ARR × years from contract start to the earlier of as-of and contract end); NULL "
+        "when there are neither purchases nor ARR with a contract start",
         unit="CNY",
         dim="transactional",
     ),
@@ -266,7 +267,7 @@ FIGURE_FIELDS: tuple[FieldDef, ...] = (
         "RFM recency",
         "RFM最近购买天数",
         "integer",
-        "days from the latest purchase to as-of",
+        "whole days from the date of the latest purchase to as-of; NULL without purchases",
         unit="days",
         dim="transactional",
     ),
@@ -292,7 +293,8 @@ FIGURE_FIELDS: tuple[FieldDef, ...] = (
         "RFM R score",
         "RFM R分",
         "integer",
-        "recency quintile score 1-5 (5 = recent)",
+        "recency quintile score 1-5 (5 = most recent), cut as R's rfm package cuts it, "
+        "among accounts with purchases up to as-of",
         dim="transactional",
     ),
     _fig(

@@ -17,6 +17,7 @@ a temporary table and INSERT ... ON CONFLICT DO NOTHING on PostgreSQL.
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -798,7 +799,7 @@ def import_file(
     try:
         table = open_table(path, chunk_rows, progress)
     except FileProblem as exc:
-        report.fail(exc.code, file=path.name, **exc.kw)
+        report.fail(exc.code, file=str(path) if exc.code == "no_file" else path.name, **exc.kw)
         raise ImportAborted(report) from exc
     report.encoding = table.encoding
     if language is None:
@@ -1526,9 +1527,11 @@ def _bulk_insert_ignore(
             f"(LIKE {table_name} INCLUDING DEFAULTS) ON COMMIT DROP"
         )
         cur.execute(f"TRUNCATE {tmp}")
-        with cur.copy(f"COPY {tmp} ({', '.join(columns)}) FROM STDIN") as cp:
-            for r in rows:
-                cp.write_row(r)
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)  # None -> unquoted empty = NULL
+        with cur.copy(f"COPY {tmp} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as cp:
+            cp.write(buf.getvalue())
+        del buf
         cur.execute(
             f"INSERT INTO {table_name} ({', '.join(columns)}) "
             f"SELECT {', '.join(columns)} FROM {tmp} ON CONFLICT ({key}) DO NOTHING"

@@ -409,8 +409,8 @@ class Compiler:
         return or_(col.is_(None), col.not_in(sorted(ids)))
 
     # ---- sorting
-    def sort_key(self, key: str, desc: bool) -> list[ColumnElement[Any]]:
-        col = self.expr(key)
+    def sort_key(self, key: str, desc: bool, window: int | None = None) -> list[ColumnElement[Any]]:
+        col = self.expr(key, window)
         if key == "days_since_login":
             # never logged in sorts as the most inactive
             col = func.coalesce(col, 1_000_000)
@@ -478,6 +478,7 @@ def display_fields(spec: Spec) -> list[str]:
 
 def _show_expr(comp: Compiler, spec: Spec, key: str) -> ColumnElement[Any]:
     window = next((f.window_days for f in spec.where.filters() if f.field == key), None)
+    window = window or next((s.window_days for s in spec.sort if s.field == key), None)
     return comp.expr(key, window)
 
 
@@ -520,7 +521,7 @@ def run(session: Session, spec: Spec, scope: Scope, as_of: dt.date) -> QueryResu
     stmt = filtered.with_only_columns(*cols, *show_cols)
     order: list[ColumnElement[Any]] = []
     for s in spec.sort:
-        order.extend(comp.sort_key(s.field, s.desc))
+        order.extend(comp.sort_key(s.field, s.desc, s.window_days))
     order.append(Account.name.asc())
     order.append(Account.id.asc())
     stmt = stmt.order_by(*order).offset(spec.offset).limit(spec.limit or DEFAULT_LIMIT)

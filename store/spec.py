@@ -171,6 +171,7 @@ class Sort(BaseModel):
 
     field: str
     desc: bool = True
+    window_days: int | None = Field(default=None, ge=1, le=3650)  # for event measures
 
 
 class Aggregate(BaseModel):

@@ -88,6 +88,27 @@ class SlackServer:
         return self.http.post(f"{self.url}/slack/events", content=body.encode(), headers=hdrs)
 
 
+def run_waitress(app: Any) -> tuple[str, Callable[[], None]]:
+    """Serve a WSGI app with waitress on a free loopback port in a thread; (url, stop)."""
+    server = make_server(app, host="127.0.0.1", port=0)
+    stopping = threading.Event()
+
+    def loop() -> None:  # poll in short steps so stop() can end it from the same thread
+        while not stopping.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.close()
+        server.task_dispatcher.shutdown()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        stopping.set()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{server.effective_port}", stop
+
+
 def start_server(
     services: Services,
     handle: Callable[[Services, IncomingMessage], list[Reply]] | None = None,
@@ -106,15 +127,13 @@ def start_server(
     svc = dataclasses.replace(services, settings=settings, messengers={})
     client = make_web_client(settings)
     app = create_app(svc, client=client, handle=handle)
-    server = make_server(make_wsgi_app(svc, slack_app=app), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    url, stop_web = run_waitress(make_wsgi_app(svc, slack_app=app))
     http = httpx.Client(timeout=30)
-    srv = SlackServer(f"http://127.0.0.1:{server.effective_port}", standin, svc, app, http)
+    srv = SlackServer(url, standin, svc, app, http)
 
     def stop() -> None:
         http.close()
-        server.close()
+        stop_web()
         standin.stop()
 
     return srv, stop

@@ -209,6 +209,6 @@ def test_question_set_exact_match_rate(book) -> None:  # noqa: ANN001
             misses.append((question, (data.get("understood") or {}), data.get("text", "")[:160]))
     rate = 1 - len(misses) / len(rows)
     print(f"\nexact match: {len(rows) - len(misses)}/{len(rows)} = {rate:.1%}")
-    for q, spec, text in misses:
+    for q, _spec, text in misses:
         print(f"MISS {q!r}\n   {text!r}")
     assert rate >= TARGET, f"{len(misses)} misses"

@@ -4,7 +4,6 @@ API with its token, and the routes that are off unless configured."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -12,17 +11,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.web import make_server, make_wsgi_app
+from bot.web import make_wsgi_app
 from handlers.services import Services
 from store.models import Account, Event
+from tests.slack_harness import run_waitress
 
 TOKEN = "push-token-123"
-
-
-def _serve(services: Services) -> tuple[str, object]:
-    server = make_server(make_wsgi_app(services), host="127.0.0.1", port=0)
-    threading.Thread(target=server.run, daemon=True).start()
-    return f"http://127.0.0.1:{server.effective_port}", server
 
 
 @pytest.fixture
@@ -30,16 +24,16 @@ def web(services: Services) -> Iterator[tuple[str, Services]]:
     svc = dataclasses.replace(
         services, settings=services.settings.model_copy(update={"api_token": SecretStr(TOKEN)})
     )
-    url, server = _serve(svc)
+    url, stop = run_waitress(make_wsgi_app(svc))
     yield url, svc
-    server.close()
+    stop()
 
 
 @pytest.fixture
 def web_without_token(services: Services) -> Iterator[str]:
-    url, server = _serve(services)
+    url, stop = run_waitress(make_wsgi_app(services))
     yield url
-    server.close()
+    stop()
 
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -1,0 +1,76 @@
+"""Answers: scope, paging, counts and breakdowns, the CLI contract (`ask --json`, `ask -`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from sqlalchemy import func, or_, select
+
+from handlers import ask
+from handlers.messages import IncomingMessage
+from handlers.services import Services
+from store.models import Account, AuditEntry
+from tests.conftest import AS_OF
+
+
+def _ask(svc: Services, text: str, user: str = "local"):  # noqa: ANN202
+    replies = ask.try_handle(svc, IncomingMessage(user=user, text=text, as_of=AS_OF))
+    assert replies and len(replies) == 1
+    return replies[0]
+
+
+def test_every_answer_stays_inside_the_askers_scope(demo_services: Services) -> None:
+    with demo_services.session_factory.begin() as s:
+        total = s.scalar(select(func.count(Account.id)))
+        bobs = set(
+            s.scalars(select(Account.id).where(or_(Account.owner == "bob", Account.csm == "bob")))
+        )
+    everyone = _ask(demo_services, "all accounts").data
+    assert everyone["total"] == total and len(everyone["accounts"]) == total
+    bob = _ask(demo_services, "all accounts", user="bob").data
+    assert {a["id"] for a in bob["accounts"]} == bobs
+    nobody = _ask(demo_services, "all accounts", user="stranger").data
+    assert nobody["accounts"] == [] and "profilebot users add" in nobody["text"]
+
+
+def test_long_lists_are_paged_and_more_continues(demo_services: Services) -> None:
+    first = _ask(demo_services, "all accounts")
+    assert len(first.rows) == ask.PAGE_SIZE
+    assert "more" in first.plain()
+    second = _ask(demo_services, "more")
+    assert [r.id for r in second.rows] == [a["id"] for a in first.data["accounts"]][20:40]
+    with demo_services.session_factory.begin() as s:
+        seen = s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "ask")
+        )
+    assert seen >= 40
+
+
+def test_count_breakdown_and_no_match_in_the_askers_language(demo_services: Services) -> None:
+    with demo_services.session_factory.begin() as s:
+        n = s.scalar(select(func.count(Account.id)).where(Account.arr > 100000))
+    zh = _ask(demo_services, "年合同额超过10万的客户有多少")
+    assert zh.data["value"] == n and "共" in zh.text
+    rows = _ask(demo_services, "how many accounts per plan").data["rows"]
+    assert sum(r["count"] for r in rows) == _ask(demo_services, "how many accounts").data["value"]
+    none = _ask(demo_services, "accounts with ARR over 900000000")
+    assert none.data["accounts"] == [] and "no accounts match" in none.text
+    lost = _ask(demo_services, "如何提升客户留存率")
+    assert lost.data["understood"] is None and "哪些客户" in lost.text
+
+
+def test_cli_ask_json_and_stdin_lines(cli_env: dict[str, str]) -> None:
+    run = lambda *a, **kw: subprocess.run(  # noqa: E731
+        ["profilebot", *a], env=cli_env, capture_output=True, text=True, timeout=120, **kw
+    )
+    assert run("demo", "--accounts", "40", "--as-of", "2026-11-01").returncode == 0
+    one = run("ask", "top 3 accounts by ARR", "--as-of", "2026-11-01", "--json")
+    assert one.returncode == 0, one.stderr
+    data = json.loads(one.stdout)
+    assert len(data["accounts"]) == 3 and data["understood"]["limit"] == 3
+    assert set(data["accounts"][0]) >= {"id", "account_id", "name"}
+    many = run("ask", "-", "--as-of", "2026-11-01", input="how many accounts\n上海的客户\n")
+    lines = [json.loads(x) for x in many.stdout.splitlines()]
+    assert len(lines) == 2 and lines[0]["value"] == 40
+    assert all("text" in x and "accounts" in x for x in lines)
