@@ -1521,22 +1521,22 @@ def _bulk_insert_ignore(
         return raw.total_changes - before
     if run.dialect == "postgresql":
         tmp = f"_import_{table_name}"
-        cur = raw.cursor()
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {tmp} "
-            f"(LIKE {table_name} INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
-        cur.execute(f"TRUNCATE {tmp}")
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(rows)  # None -> unquoted empty = NULL
-        with cur.copy(f"COPY {tmp} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as cp:
-            cp.write(buf.getvalue())
-        del buf
-        cur.execute(
-            f"INSERT INTO {table_name} ({', '.join(columns)}) "
-            f"SELECT {', '.join(columns)} FROM {tmp} ON CONFLICT ({key}) DO NOTHING"
-        )
-        return cur.rowcount
+        with raw.cursor() as cur:
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {tmp} "
+                f"(LIKE {table_name} INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            cur.execute(f"TRUNCATE {tmp}")
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(rows)  # None -> unquoted empty = NULL
+            with cur.copy(f"COPY {tmp} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as cp:
+                cp.write(buf.getvalue())
+            del buf
+            cur.execute(
+                f"INSERT INTO {table_name} ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM {tmp} ON CONFLICT ({key}) DO NOTHING"
+            )
+            return cur.rowcount
     # any other database: Core executemany, one row at a time on conflict
 
     table: Table = {"events": Event.__table__, "nps_responses": NpsResponse.__table__}[table_name]
