@@ -101,7 +101,8 @@ def _profile(env: dict[str, str]) -> dict:
         check=False,
     )
     if out.returncode == 0 and out.stdout.strip().startswith("{"):
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        card = json.loads(out.stdout.strip().splitlines()[-1])
+        return {**card["fields"], "key_people": card["key_people"]}
     engine = create_engine(env["PROFILEBOT_DATABASE_URL"])
     with Session(engine) as s:
         acc = s.scalars(sql_select(Account).where(Account.external_id == "A900")).one()
