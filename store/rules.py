@@ -383,6 +383,36 @@ def values_expr(session: Session, rule: Rule, as_of: dt.date, account_id_col):  
     )
 
 
+def _audit_many(
+    session: Session,
+    actor: str | None,
+    action: str,
+    account_ids: list[int],
+    *,
+    platform: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One audit entry per account, as one bulk INSERT (a first run may touch thousands)."""
+    from store.models import AuditEntry
+
+    if not account_ids:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "platform": platform,
+            "account_id": a,
+            "detail": detail,
+        }
+        for a in account_ids
+    ]
+    for chunk in _chunks(rows, 5000):
+        session.execute(AuditEntry.__table__.insert(), chunk)
+
+
 def _chunks(items: list[Any], n: int = CHUNK):  # noqa: ANN202
     for i in range(0, len(items), n):
         yield items[i : i + n]
@@ -504,7 +534,7 @@ def _revert_fields(
                         .values({col.key: prev_value})
                         .execution_options(synchronize_session=False)
                     )
-                    audit.record_many(
+                    _audit_many(
                         session,
                         f"rule:{rule.name}",
                         "field.set",
@@ -541,7 +571,7 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
             .where(*and_tag, AccountTag.account_id.not_in(current))
             .execution_options(synchronize_session=False)
         )
-        audit.record_many(
+        _audit_many(
             session,
             f"rule:{rule.name}",
             "tag.clear",
@@ -573,7 +603,7 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
                 ["account_id", "tag", "source", "rule_id", "reason", "set_by", "set_at"], src
             )
         )
-        audit.record_many(
+        _audit_many(
             session,
             f"rule:{rule.name}",
             "tag.set",
@@ -600,7 +630,7 @@ def _apply_untag(session: Session, rule: Rule, action: Action, stats: dict) -> N
         session.execute(
             delete(AccountTag).where(*where).execution_options(synchronize_session=False)
         )
-        audit.record_many(
+        _audit_many(
             session,
             f"rule:{rule.name}",
             "tag.clear",
@@ -633,7 +663,7 @@ def _apply_set_field(session: Session, rule: Rule, action: Action, stats: dict) 
         for acc_id, prev in changed:
             by_prev[prev].append(acc_id)
         for prev, acc_ids in by_prev.items():
-            audit.record_many(
+            _audit_many(
                 session,
                 f"rule:{rule.name}",
                 "field.set",
