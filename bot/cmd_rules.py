@@ -334,9 +334,11 @@ def scheduler_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The scheduled jobs: rules, renewals, inactivity, escalations, digests, the outbox sender."""
+    from bot.messengers import attach_configured
     from scheduler.runner import run_once, start
 
     svc = services(parse_as_of(as_of), with_llm=False)
+    attach_configured(svc)
     if once:
         report = run_once(svc)
         if as_json:

@@ -643,6 +643,10 @@ class SlackAdapter:
         lang = self._click_language(body)
         if action_id == ActionId.INTERVIEW_START:
             text = f"访谈 {ref}" if lang == "zh" else f"interview {ref}"
+        elif action_id in (ActionId.RULE_CONFIRM, ActionId.RULE_CANCEL):
+            # the pending rule lives in the clicker's ChatState: the click is their "yes"/"no"
+            yes = action_id == ActionId.RULE_CONFIRM
+            text = ("确认" if yes else "取消") if lang == "zh" else ("yes" if yes else "no")
         else:
             text = f"{ref} 的客户画像" if lang == "zh" else f"tell me about {ref}"
         where = self._click_where(body)
@@ -786,8 +790,14 @@ def create_app(
     app.action(re.compile(rf"^(?:{alert_ids})(?::\d+)?$"))(
         ack=_ack, lazy=[k(adapter.on_alert_button)]
     )
-    profile_ids = (
-        f"{re.escape(str(ActionId.OPEN_PROFILE))}|{re.escape(str(ActionId.INTERVIEW_START))}"
+    profile_ids = "|".join(
+        re.escape(str(a))
+        for a in (
+            ActionId.OPEN_PROFILE,
+            ActionId.INTERVIEW_START,
+            ActionId.RULE_CONFIRM,
+            ActionId.RULE_CANCEL,
+        )
     )
     app.action(re.compile(rf"^(?:{profile_ids})(?::\d+)?$"))(
         ack=_ack, lazy=[k(adapter.on_profile_button)]
