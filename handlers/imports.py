@@ -12,9 +12,11 @@ import re
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
 from store.importer import run_import
-from store.query import find_user
+from store.query import (
+    LOCAL_OPERATOR,  # noqa: E402
+    find_user,
+)
 
-LOCAL_OPERATOR = "local"  # the terminal operator (handlers.router.LOCAL_OPERATOR)
 IMPORTERS = ("admin", "manager")
 
 _KIND_WORDS = (

@@ -44,7 +44,8 @@ from store.refresh import mark_stale
 
 log = logging.getLogger(__name__)
 
-LOCAL_OPERATOR = "local"  # mirrors handlers.router.LOCAL_OPERATOR (router imports this module)
+from store.query import LOCAL_OPERATOR  # noqa: E402
+
 INTERVIEW_START = "interview_start"  # handlers.actions.ActionId.INTERVIEW_START
 
 # --------------------------------------------------------------------------- words

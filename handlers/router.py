@@ -9,10 +9,12 @@ from handlers import alerts, ask, digest, imports, interview, profile, rules_cha
 from handlers.help import help_reply, is_help
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
+from store.query import LOCAL_OPERATOR
+
+__all__ = ["CHAIN", "LOCAL_OPERATOR", "handle", "unknown_user_reply"]
 
 log = logging.getLogger(__name__)
 
-LOCAL_OPERATOR = "local"  # the terminal user when no --as is given: sees everything
 
 # Tried in order; the first that answers wins. An active interview comes before everything but
 # help so that its answers are never mistaken for questions; ask is the fallback.

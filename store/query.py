@@ -44,6 +44,7 @@ from store.models import (
 from store.spec import Condition, Filter, RelativeDate, Spec, period_bounds
 
 DEFAULT_LIMIT = 20
+LOCAL_OPERATOR = "local"  # the terminal user when no --as is given: sees every account
 
 
 class SpecError(ValueError):
@@ -125,8 +126,14 @@ def team_of(session: Session, manager: User) -> list[User]:
 
 
 def scope_for(session: Session, who: str | None) -> Scope:
-    """The visibility of a user: admin all, manager team, sales own, CSM served, unknown none."""
+    """The visibility of a user: admin all, manager team, sales own, CSM served, unknown none.
+
+    The terminal's local operator (LOCAL_OPERATOR, used when no --as is given) sees everything,
+    unless an admin created a real user with that handle.
+    """
     user = find_user(session, who)
+    if user is None and who == LOCAL_OPERATOR:
+        return Scope.everything(LOCAL_OPERATOR)
     if user is None:
         return Scope.nothing(who)
     own = frozenset(user_identifiers(user))
