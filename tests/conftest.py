@@ -81,9 +81,8 @@ def services(settings: Settings, session_factory) -> Services:
 @pytest.fixture
 def demo_services(services: Services) -> Services:
     """Services over a small deterministic demo book (60 accounts) as of AS_OF."""
-    from store.demo import generate
-
     from store.defaults import install_defaults
+    from store.demo import generate
 
     with services.session_factory.begin() as s:
         install_defaults(s)
