@@ -69,6 +69,14 @@ def _rel_text(v: RelativeDate, lang: str) -> str:
     return f"in {n} days" if v.days > 0 else f"{n} days ago"
 
 
+TAG_TEXT_ZH = {"churn_risk": "流失风险", "high_value": "高价值", "churn_warning": "流失预警"}
+
+
+def tag_text(tag: str, lang: str) -> str:
+    """A tag's name for people ('churn_risk' / '流失风险')."""
+    return TAG_TEXT_ZH.get(tag.lower(), tag) if lang == "zh" else tag
+
+
 def value_text(v: Any, lang: str, key: str | None = None) -> str:
     """A filter value in words."""
     if isinstance(v, RelativeDate):
@@ -94,15 +102,14 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
     zh = lang == "zh"
     name = label(flt.field, lang, fields, flt.window_days)
     if flt.field == "tag":
-        if flt.op in ("ne", "not_in"):
-            return (
-                f"没有标签 {value_text(flt.value, lang)}"
-                if zh
-                else f"not tagged {value_text(flt.value, lang)}"
-            )
-        return (
-            f"标签 {value_text(flt.value, lang)}" if zh else f"tagged {value_text(flt.value, lang)}"
-        )
+        tags = flt.value if isinstance(flt.value, list) else [flt.value]
+        if zh:
+            names = "或".join(tag_text(str(t), lang) for t in tags)
+            return f"没有{names}标签" if flt.op in ("ne", "not_in") else f"带有{names}标签"
+        names = " or ".join(str(t) for t in tags)
+        return f"not tagged {names}" if flt.op in ("ne", "not_in") else f"tagged {names}"
+    if flt.field == "days_since_login" and flt.op == "empty":
+        return "从未登录" if zh else "there has never been a login"
     if flt.op == "between" and isinstance(flt.value, list):
         a, b = (value_text(x, lang, flt.field) for x in flt.value)
         return f"{name} 介于 {a} 和 {b} 之间" if zh else f"{name} between {a} and {b}"
@@ -145,7 +152,7 @@ def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) 
         return ""
     zh = lang == "zh"
     s = spec.sort[0]
-    name = label(s.field, lang, fields)
+    name = label(s.field, lang, fields, s.window_days)
     if s.field == "days_since_login" and s.desc:
         return "最久未登录的在前" if zh else "most inactive first"
     if s.field == "contract_end" and not s.desc:
@@ -155,10 +162,20 @@ def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) 
     return f"sorted by {name}, highest first" if s.desc else f"sorted by {name}, lowest first"
 
 
-def understood(
-    spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None, me: str | None = None
-) -> str:
-    """How the question was understood, without the result: 'accounts where …, sorted by …'."""
+def _only_tags(spec: Spec) -> list[str] | None:
+    """The tags when the whole condition is 'tagged X' (and nothing else), else None."""
+    if spec.mine or spec.owner or spec.where.is_empty() or spec.where.any or spec.where.negate:
+        return None
+    tags: list[str] = []
+    for x in spec.where.all:
+        if not (isinstance(x, Filter) and x.field == "tag" and x.op in ("eq", "in")):
+            return None
+        tags += [str(t) for t in (x.value if isinstance(x.value, list) else [x.value])]
+    return tags
+
+
+def accounts_phrase(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+    """The accounts a spec selects, as a noun phrase: 'accounts tagged churn_risk' / '我的客户'."""
     zh = lang == "zh"
     conds: list[str] = []
     if spec.mine:
@@ -167,19 +184,76 @@ def understood(
         conds.append(f"负责人 = {spec.owner}" if zh else f"owner = {spec.owner}")
     if not spec.where.is_empty():
         conds.append(condition_text(spec.where, lang, fields))
+    if spec.mine and len(conds) == 1:
+        return "我的客户" if zh else "your accounts"
+    tags = _only_tags(spec)
+    if tags and not zh:
+        return f"accounts {condition_text(spec.where, lang, fields)}"
     where = (" 且 " if zh else " and ").join(conds)
     if zh:
-        head = f"{where}的客户" if where else "全部客户"
-    else:
-        head = f"accounts where {where}" if where else "all accounts"
-    if spec.mine and len(conds) == 1:
-        head = "我的客户" if zh else "your accounts"
+        return f"{where}的客户" if where else "全部客户"
+    return f"accounts where {where}" if where else "all accounts"
+
+
+def count_sentence(spec: Spec, n: int, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+    """A count as a sentence: '80 accounts are tagged churn_risk.' / '共有 80 个客户带有流失风险标签。'."""
+    zh = lang == "zh"
+    tags = _only_tags(spec)
+    if zh:
+        if tags:
+            return f"共有 {n} 个客户{condition_text(spec.where, lang, fields)}。"
+        if spec.where.is_empty() and not spec.owner and not spec.mine:
+            return f"共有 {n} 个客户。"
+        return f"{accounts_phrase(spec, lang, fields)}共有 {n} 个。"
+    noun = "account" if n == 1 else "accounts"
+    if tags:
+        verb = "is" if n == 1 else "are"
+        return f"{n} {noun} {verb} {condition_text(spec.where, lang, fields)}."
+    if spec.where.is_empty() and not spec.owner:
+        return f"You have {n} {noun} in all." if spec.mine else f"There are {n} {noun} in all."
+    phrase = accounts_phrase(spec, lang, fields).removeprefix("accounts ")
+    if spec.mine and spec.where.is_empty() and not spec.owner:
+        phrase = ""
+    verb = "is" if n == 1 else "are"
+    return f"There {verb} {n} {noun} {phrase}.".replace("  ", " ").replace(" .", ".")
+
+
+def breakdown_head(
+    spec: Spec, total: int, lang: str, fields: dict[str, FieldDef] | None = None
+) -> str:
+    """A breakdown's first line: 'Accounts tagged churn_risk by industry (40 in all):'."""
+    zh = lang == "zh"
+    g = label(spec.group_by or "", lang, fields)
+    g = g if zh or g.isupper() else g.lower()
+    phrase = accounts_phrase(spec, lang, fields)
+    agg = spec.aggregate
+    measured = agg is not None and agg.func != "count" and bool(agg.field)
+    if zh:
+        what = f"按{g}统计{_agg_text(spec, lang, fields)}" if measured else f"按{g}分布"
+        return f"{phrase}{what}（共 {total} 个客户）："
+    if measured:
+        return f"{_cap(_agg_text(spec, lang, fields))} by {g} of {phrase} ({total} in all):"
+    return f"{_cap(phrase)} by {g} ({total} in all):"
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def understood(
+    spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None, me: str | None = None
+) -> str:
+    """How the question was understood, without the result: 'accounts where …, sorted by …'."""
+    zh = lang == "zh"
+    head = accounts_phrase(spec, lang, fields)
     if spec.group_by:
         g = label(spec.group_by, lang, fields)
         agg = _agg_text(spec, lang, fields)
-        return f"{head}，按{g}统计{agg}" if zh else f"{agg} per {g} of {head}"
+        return f"{head}，按{g}统计{agg}" if zh else f"{agg} per {g.lower()} of {head}"
     if spec.aggregate is not None:
         agg = _agg_text(spec, lang, fields)
+        if zh and agg == "客户数":
+            return f"{head}数"
         return f"{head}的{agg}" if zh else f"{agg} of {head}"
     parts = [head]
     st = sort_text(spec, lang, fields)

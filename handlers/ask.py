@@ -49,7 +49,17 @@ MORE_WORDS = {
     "还有吗",
     "再来",
 }
-CONTEXT_FIELDS = ("industry", "city", "province", "country", "plan", "stage", "tier", "status")
+CONTEXT_FIELDS = (
+    "industry",
+    "city",
+    "province",
+    "country",
+    "plan",
+    "stage",
+    "tier",
+    "status",
+    "price_sensitivity",
+)
 
 SUGGEST_EN = (
     "which accounts have not logged in for 15 days?",
@@ -238,8 +248,12 @@ def answer(
     }
     intent = spec.intent
     if intent == "breakdown":
-        res = run(session, spec, scope, as_of)
-        rows = [{"key": g["key"], "count": g["count"], "value": g["value"]} for g in res.groups]
+        res = run(session, spec, scope, as_of, language=lang)
+        rows = [
+            {"key": g["key"], "count": g["count"], "value": g["value"]}
+            | ({"handle": g["handle"]} if "handle" in g else {})
+            for g in res.groups
+        ]
         text, body = _breakdown_text(spec, res, lang, fields, how)
         data.update({"rows": rows, "total": res.total, "accounts": [], "value": None})
         data["text"] = text + ("\n" + body if body else "")
@@ -268,9 +282,9 @@ def answer(
         total = len(res_all.rows) if spec.limit else res_all.total
     accounts = [{"id": r.id, "account_id": r.account_id, "name": r.name} for r in res_all.rows]
     page = res_all.rows[offset : offset + PAGE_SIZE]
-    rows = [_row(r, lang) for r in page]
+    rows = [_row(r, lang, spec) for r in page]
     if intent == "count":
-        text = f"{how}：共 {total} 个。" if zh else f"{_cap(how)}: {total}."
+        text = at.count_sentence(spec, total, lang, fields)
     elif intent == "aggregate":
         name_v = _agg_value_text(spec, value)
         text = (
@@ -342,11 +356,19 @@ def _agg_value_text(spec: Spec, value: Any) -> str:
     return at.format_value(key or "", value, "en")
 
 
-def _row(r: Any, lang: str) -> AccountRow:
+def _window_of(spec: Spec | None, key: str) -> int | None:
+    """The window a shown event measure was asked over (its filter's, else its sort's)."""
+    if spec is None:
+        return None
+    window = next((f.window_days for f in spec.where.filters() if f.field == key), None)
+    return window or next((s.window_days for s in spec.sort if s.field == key), None)
+
+
+def _row(r: Any, lang: str, spec: Spec | None = None) -> AccountRow:
     zh = lang == "zh"
     fields = {("负责人" if zh else "owner"): r.owner or "—"}
     for key, v in r.values.items():
-        lbl = at.label(key, lang)
+        lbl = at.label(key, lang, None, _window_of(spec, key))
         if key == "days_since_login" and v is None:
             fields[lbl] = "从未登录" if zh else "never"
         else:
@@ -360,7 +382,7 @@ def _breakdown_text(
     zh = lang == "zh"
     if not res.groups:
         return (f"{how} —— 没有符合条件的客户。" if zh else f"{_cap(how)} — no accounts match."), ""
-    head = f"{how}（共 {res.total} 个客户）：" if zh else f"{_cap(how)} ({res.total} accounts):"
+    head = at.breakdown_head(spec, res.total, lang, fields)
     agg = spec.aggregate
     lines = []
     for g in res.groups:

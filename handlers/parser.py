@@ -177,6 +177,31 @@ PERIODS: dict[str, str] = {
     "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
     "today": r"\btoday\b|今天|今日",
 }
+_PRICE_LEVELS = {
+    "high": ("高", "较高", "很高", "偏高", "非常高"),
+    "medium": ("中", "中等", "一般", "适中", "中等偏上"),
+    "low": ("低", "较低", "很低", "偏低", "不高"),
+}
+_PRICE_PHRASES: dict[str, str] = {"not price sensitive": "low", "价格不敏感": "low"}
+for _level, _words in _PRICE_LEVELS.items():
+    for _w in _words:
+        for _tpl in (
+            "价格敏感度{w}",
+            "价格敏感度为{w}",
+            "价格敏感度是{w}",
+            "{w}价格敏感度",
+            "{w}价格敏感",
+        ):
+            _PRICE_PHRASES[_tpl.format(w=_w)] = _level
+_LEGAL_SUFFIX = re.compile(
+    r"(?:[\s,]+(?:co|inc|ltd|llc|corp|group|plc|gmbh|limited|company|corporation|holdings)\.?)+$"
+    r"|(?:股份有限公司|有限责任公司|有限公司|集团)$"
+)
+# text fields a listing can show when named ("accounts with their city and plan")
+SHOWABLE = frozenset(
+    {"industry", "city", "province", "country", "plan", "stage", "tier", "status", "csm", "owner"}
+    | {"price_sensitivity", "domain", "parent", "health_band", "nps_class", "rfm_segment"}
+)
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365, "today": 1}
 
 
@@ -252,6 +277,7 @@ class _Parser:
         self.dates_absolute()
         self.inactivity()
         self.activity()
+        self.event_existence()
         self.renewals()
         self.new_accounts()
         self.risk_superlative()
@@ -362,7 +388,8 @@ class _Parser:
         t = self.t
         norms = self.ctx.account_norms
         for name in self.ctx.accounts:
-            for cand in {name.lower(), norms.get(name) or normalise_name(name)}:
+            short = _LEGAL_SUFFIX.sub("", name.lower()).strip()
+            for cand in {name.lower(), norms.get(name) or normalise_name(name), short}:
                 if len(cand) < 3 and not (_CJK.search(cand) and len(cand) >= 2):
                     continue
                 i = t.find(cand)
@@ -533,15 +560,30 @@ class _Parser:
         if not ms:
             # "days since login > 15" is handled by the generic comparison
             return
-        m = ms[0]
+        # the number said wins over a word's default ("dormant: no login for 90+ days" = 90)
+        m, hit = ms[0], None
+        for cand in ms:
+            hit = self._duration_near(cand.start(), cand.end())
+            if hit is not None:
+                m = cand
+                break
         last_login = m.group().startswith("last")
-        hit = self._duration_near(m.start(), m.end())
-        for extra in ms[1:]:
-            r.take(*extra.span())
+        # "never logged in" / "从来没有登录过" with no window: no login event at all
+        never = any(self._never(x) for x in ms)
+        for extra in ms:
+            if extra is not m:
+                r.take(*extra.span())
         if hit is None:
             if last_login:
                 return
-            self.add(Filter(field="days_since_login", op="ge", value=30))
+            if never:
+                self.add(Filter(field="days_since_login", op="empty"))
+                self._consume(
+                    r"\bever\b|\beven\s+once\b|\bonce\b|\bat\s+all\b|\byet\b|从来|从未|从没"
+                    r"|(?:一|1)次[都也]?|至今|压根|始终"
+                )
+            else:
+                self.add(Filter(field="days_since_login", op="ge", value=30))
         else:
             dm, op = hit
             n = int(dm.group("n"))
@@ -551,6 +593,25 @@ class _Parser:
         r.take(*m.span())
         self.default_sort = Sort(field="days_since_login", desc=True)
 
+    def _never(self, x: re.Match) -> bool:
+        """Whether an inactivity cue says 'never' ("never logged in", "从来没有登录过")."""
+        before = self.t[max(0, x.start() - 10) : x.start()]
+        after = self.t[x.end() : x.end() + 12]
+        if re.search(r"\bnever\b|\bnot\s+ever\b", x.group()):
+            return True
+        if re.search(
+            r"(?:\bnever|从来|从未|从没|从|还|尚|(?:一|1)次[都也]?|至今|压根|始终)\s*$", before
+        ):
+            return True
+        return bool(
+            re.search(r"\bnot\b|\bno\b|\bzero\b|没|未|无", x.group())
+            and re.search(
+                r"^\s*(?:\bever\b|\beven\s+once\b|\bonce\b|\bat\s+all\b|\byet\b)"
+                r"|^\s*过?\s*(?:一|1)次",
+                after,
+            )
+        )
+
     # -- activity: logged in in the last N days
     def activity(self) -> None:
         r = self.rest
@@ -559,6 +620,10 @@ class _Parser:
             r"|(?:有|有过)?(?:登录|登陆)(?:过|记录)|活跃的?|(?:登录|登陆)了"
         )
         for m in r.finditer(cue):
+            if re.match(
+                r"\s*(?:the\s+)?(?:most|least|more|less|fewest)\b|\s*(?:得)?最", r.s[m.end() :]
+            ):
+                continue  # "logged in the most": a ranking (superlatives), not a filter
             hit = self._duration_near(m.start(), m.end())
             if hit is None:
                 if re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()) and not r.search(
@@ -572,6 +637,74 @@ class _Parser:
             r.take(*dm.span())
             r.take(*m.span())
             return
+
+    # -- "made a purchase in the last 2 weeks", "近7天提交过工单": the event happened (≥ 1)
+    def event_existence(self) -> None:
+        r = self.rest
+        some = r"(?:a|an|any|some|at\s+least\s+one|one|new|a\s+new|their\s+first)?\s*"
+        cues = [
+            (
+                rf"\b(?:made|make|makes|making|placed|place|places|had|has|have|did|completed)"
+                rf"\s+{some}(?:purchases?|orders?|buys?)\b"
+                r"|\b(?:bought|purchased|ordered)\b(?:\s+(?:anything|something|again))?",
+                "purchase_count",
+            ),
+            (
+                rf"\b(?:opened|open|opens|filed|file|files|raised|raise|raises|submitted|submit"
+                rf"|submits|created|create|logged|had|has|have|sent|reported)\s+{some}"
+                r"(?:support\s+|help\s+|service\s+)?(?:tickets?|cases?|complaints?)\b"
+                r"|\bcomplained\b|\bcontacted\s+support\b",
+                "tickets",
+            ),
+            (r"\b(?:used|uses|tried)\s+(?:a|any|the|some)?\s*features?\b", "feature_uses"),
+            (
+                r"(?:有|有过)(?:购买|采购|下单|订单|消费|成交|买)(?:记录)?"
+                r"|(?:购买|采购|下单|消费|买)(?:过|了)|下(?:过|了)(?:订)?单",
+                "purchase_count",
+            ),
+            (
+                r"(?:提交|提|开|创建|发起|有|报|有过)(?:过|了)?(?:支持)?(?:工单|投诉|客诉|支持请求)"
+                r"|(?:投诉|报修)(?:过|了)",
+                "tickets",
+            ),
+            (r"(?:用|使用)(?:过|了)(?:\S{0,4})?功能", "feature_uses"),
+        ]
+        neg_before = (
+            r"(?:\bnot|\bnever|\bno|\bwithout|\bzero|没有|没|未|无|从未|从没|不曾)\s*(?:\w+\s+)?$"
+        )
+        for pat, key in cues:
+            for m in r.finditer(pat):
+                after = r.s[m.end() : m.end() + 16]
+                if re.match(r"\s*(?:>=|<=|!=|>|<|=|\d|(?:the\s+)?(?:most|least)\b|最|超过)", after):
+                    continue  # a comparison or a ranking, read by those steps
+                if re.match(r"\s*(?:金额|次数|amount|value|count)", after):
+                    continue  # "购买金额 > 5000": the figure itself
+                before = r.s[max(0, m.start() - 12) : m.start()]
+                neg = re.search(neg_before, before) or re.match(r"没|未", m.group())
+                mn = Mention(m.start(), m.end(), key)
+                window = self._window_for(mn)
+                op, value = ("eq", 0) if neg else ("ge", 1)
+                self.add(Filter(field=key, op=op, value=value, window_days=window))
+                if key not in self.show:
+                    self.show.append(key)
+                r.take(*m.span())
+                if neg:
+                    negm = re.search(neg_before, before)
+                    if negm:
+                        r.take(m.start() - len(before) + negm.start(), m.start())
+                return
+
+    def _amount_sized(self, mn: Mention, m: re.Match) -> bool:
+        """'bought/购买 + a number' is money when the number has no count unit and is large."""
+        word = self.t[mn.start : mn.end]
+        if word not in ("bought", "purchased", "ordered", "buys", "购买", "采购", "买了", "下单"):
+            return False
+        if (m.group("unit") or "").strip():
+            return False
+        try:
+            return float(m.group("num")) >= 100
+        except (TypeError, ValueError):
+            return False
 
     # -- renewals
     def renewals(self) -> None:
@@ -871,7 +1004,7 @@ class _Parser:
             if mn.key not in lx.GROUPABLE and not self._custom_groupable(mn.key):
                 continue
             before = r.s[max(0, mn.start - 22) : mn.start]
-            after = r.s[mn.end : mn.end + 8]
+            after = r.s[mn.end : mn.end + 32]
             b = re.search(
                 r"(?:\bper|\bby|\bfor\s+each|\beach|\bevery|\bacross(?:\s+all)?|\bgrouped\s+by|"
                 r"\bbroken\s+down\s+by|\bbreak\s*down\s+by|\bbreakdown\s+by|\bsplit\s+by|"
@@ -879,7 +1012,27 @@ class _Parser:
                 r"(?:the\s+|their\s+|account\s+|customer\s+)?$",
                 before,
             )
-            a = re.match(r"\s*(?:breakdown|distribution|split|mix|分布|构成|占比|维度|分组)", after)
+            a = re.match(
+                r"\s*(?:breakdown|distribution|split|mix|counts?\b|totals?\b|分布|构成|占比|维度|分组)",
+                after,
+            )
+            if not (b or a):
+                # "which industry has the most accounts", "哪个城市的客户最多": the top group
+                most = re.match(
+                    r"\s*(?:has|have|had)\s+(?:the\s+)?(?:most|fewest|least)\s+"
+                    r"(?:accounts|customers|clients)\b|\s*的?\s*(?:客户|账户)(?:数量?)?最(?:多|少)",
+                    after,
+                )
+                which = re.search(r"(?:\bwhich|\bwhat|哪个|哪一个|哪些)\s*$", before)
+                if most and which:
+                    self.group_by = mn.key
+                    self.limit = 1
+                    fewest = re.search(r"fewest|least|最少", most.group())
+                    self.sort.append(Sort(field="count", desc=not fewest))
+                    mn.used = True
+                    self.found_something = True
+                    r.take(mn.start - len(before) + which.start(), mn.end + most.end())
+                    return
             if not (b or a):
                 continue
             if (
@@ -973,6 +1126,32 @@ class _Parser:
             ),
             (r"\bleast\s+active\b", "days_since_login", True),
             (r"\bmost\s+active\b|最活跃", "logins", True),
+            (
+                r"\b(?:logged|log|logging|signed|sign)\s*(?:in|on)\s+(?:the\s+)?most(?:\s+often)?\b"
+                r"|\bmost\s+(?:often\s+)?(?:logged|signed)\s+in\b|\bmost\s+frequent(?:ly)?\b"
+                r"|(?:登录|登陆)(?:得)?最(?:多|频繁|勤)",
+                "logins",
+                True,
+            ),
+            (
+                r"\b(?:logged|log|logging|signed|sign)\s*(?:in|on)\s+(?:the\s+)?(?:least|fewest)\b"
+                r"|(?:登录|登陆)(?:得)?最少",
+                "logins",
+                False,
+            ),
+            (
+                r"\b(?:spent|spend|spends|bought|buy|buys|purchased|paid)\s+(?:the\s+)?most\b"
+                r"|\bbiggest\s+(?:spenders?|buyers?)\b|\btop\s+(?:spenders?|buyers?)\b"
+                r"|(?:消费|购买|采购|花)(?:得|了)?最多",
+                "purchase_amount",
+                True,
+            ),
+            (
+                r"\b(?:opened|filed|raised|submitted|logged|created)\s+(?:the\s+)?most\s+"
+                r"(?:support\s+)?(?:tickets|cases)\b|(?:提交|提|开)(?:了)?(?:的)?工单最多",
+                "tickets",
+                True,
+            ),
             (r"\bmost\s+recent(?:ly)?\s+(?:active|login|logged\s+in)\b", "last_login_at", True),
             (r"\bhealthiest\b", "health_score", True),
             (r"\b(?:newest|latest|most\s+recent)\b|最新", "contract_start", True),
@@ -982,10 +1161,16 @@ class _Parser:
         for pat, key, desc in special:
             m = r.search(pat)
             if m:
-                self.sort.append(Sort(field=key, desc=desc))
+                window = None
+                if self.field_type(key) == "measure":
+                    for mn in self.mentions:  # "logged in the most" names the measure itself
+                        if mn.start < m.end() and m.start() < mn.end:
+                            mn.used = True
+                    window = self._window_for(Mention(m.start(), m.end(), key))
+                self.sort.append(Sort(field=key, desc=desc, window_days=window))
+                self._limit_near(m.start(), m.end(), default=True)
                 r.take(*m.span())
                 self.found_something = True
-                self._limit_near(m.start(), m.end(), default=True)
                 return
         for rx, desc in ((desc_en, True), (asc_en, False), (desc_zh, True), (asc_zh, False)):
             m = r.search(rx)
@@ -1001,13 +1186,13 @@ class _Parser:
                 by = r.search(r"\bby\s+(?:the\s+)?(\w+)")
                 if by:
                     r.take(*by.span())
+            self._limit_near(m.start(), m.end(), default=True)  # "前3", "top 5": the number
             r.take(*m.span())
             window = None
             if self.field_type(key) == "measure" and mn is not None:
                 window = self._window_for(mn)
             self.sort.append(Sort(field=key, desc=desc, window_days=window))
             self.found_something = True
-            self._limit_near(m.start(), m.end(), default=True)
             self._consume(r"\bby\b(?=\s*$)|\bwith\s+the\b|\bin\s+terms\s+of\b")
             return
 
@@ -1097,6 +1282,8 @@ class _Parser:
             if mn is None:
                 continue
             key = mn.key
+            if key == "purchase_count" and self._amount_sized(mn, m):
+                key = "purchase_amount"  # "bought more than 5000": money, not 5000 purchases
             if m.group("dur") and not self._days_field(key):
                 continue
             mn.used = True
@@ -1280,6 +1467,14 @@ class _Parser:
                         ):
                             continue
                         table.setdefault(v.lower(), canon)
+            if table and f in vocab.FIELDS:
+                # a vocabulary word is filtered on as the book spells it (东京 -> Tokyo)
+                stored: dict[str, str] = {}
+                for v in self.ctx.values.get(f, []):
+                    k = vocab.key(f, str(v))
+                    if k not in stored or vocab.is_zh(str(v)) == (self.lang == "zh"):
+                        stored[k] = str(v)
+                table = {p: stored.get(c, c) for p, c in table.items()}
             for v in self.ctx.values.get(f, []):
                 if not v:
                     continue
@@ -1288,9 +1483,23 @@ class _Parser:
                     continue
                 table[vl] = str(v)
             if f == "price_sensitivity":
+                # low/medium/high are a price sensitivity only when price is talked about
+                if not re.search(r"\bprice|\bpricing|价格|敏感", r.s):
+                    table = {}
                 table.update(
                     {"price sensitive": "high", "price-sensitive": "high", "价格敏感": "high"}
                 )
+                table.update(_PRICE_PHRASES)
+            if f == "plan" and not re.search(
+                r"\b(?:plans?|tiers?|editions?|packages?|subscriptions?|subscribed|on\s+(?:the\s+)?"
+                r"\w+)\b|版|套餐",
+                r.s,
+            ):
+                # ordinary words (team, free, business, growth) are a plan only beside a plan word
+                # or when the book stores them as a plan
+                stored = {str(v).lower() for v in self.ctx.values.get("plan", [])}
+                for w in vocab.WEAK_PLAN_WORDS - stored:
+                    table.pop(w, None)
             for c in self.ctx.custom:
                 if c.key == f:
                     for ch in c.choices:
@@ -1381,8 +1590,14 @@ class _Parser:
 
     def leftover_mentions(self) -> None:
         for mn in self.mentions:
-            if not mn.used and self.numeric_or_date(mn.key) and mn.key not in self.show:
+            if mn.used or mn.key in self.show:
+                continue
+            if self.numeric_or_date(mn.key):
                 # a figure named without a condition is shown ("ARR of fintech accounts")
+                self.show.append(mn.key)
+                self.rest.take(mn.start, mn.end)
+            elif mn.key in SHOWABLE or self._custom_groupable(mn.key):
+                # a field named in a listing is shown ("list accounts and industries")
                 self.show.append(mn.key)
                 self.rest.take(mn.start, mn.end)
 
@@ -1418,7 +1633,7 @@ class _Parser:
         try:
             spec = Spec(
                 where=where,
-                sort=[s for s in sort if s.field != "count"] if not self.group_by else [],
+                sort=[s for s in sort if (s.field == "count") == bool(self.group_by)],
                 limit=self.limit,
                 group_by=self.group_by,
                 aggregate=self.aggregate,

@@ -185,6 +185,20 @@ def normalise(text: str) -> str:
     t = t.replace(",", " ")
     t = re.sub(r"[¥￥$€£]\s*(?=\d)", "", t)
     t = _zh_numbers(t)
+    # "90+ days" -> "90 days 以上" (the plus belongs to the number, the unit stays next to it)
+    t = re.sub(
+        r"(\d+)\s*\+\s*(days?|weeks?|wks?|months?|mos?|years?|quarters?|天|周|星期|个月|月|年)",
+        r"\1 \2 以上 ",
+        t,
+    )
+    # "paying 80,000 a year" / "5万每年": the amount is yearly, not a duration
+    t = re.sub(
+        r"(\d(?:\s*(?:k|m|w|万|千|thousand|million))?)\s*(?:/\s*(?:year|yr|年)|(?:a|per|each|every)\s+"
+        r"(?:year|yr)\b|annually\b|yearly\b|per\s+annum\b|每年|一年)",
+        r"\1 ",
+        t,
+    )
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*times?\b", r"\1次", t)
     t = re.sub(
         r"\b(?:the\s+)?past\s+(week|month|quarter|year)\b",
         lambda m: (

@@ -265,10 +265,18 @@ def ratios_all(
                 c[0] += key in key_set
                 c[1] += 1
     n_key, n_all = len(keys), len(every)
-    return {
-        a: (round(k / n_key, 4) if n_key else 1.0, round(n / n_all, 4) if n_all else 1.0)
-        for a, (k, n) in counts.items()
-    }
+    ratios: dict[tuple[int, int], tuple[float, float]] = {}  # few distinct counts: round once
+
+    def ratio(k: int, n: int) -> tuple[float, float]:
+        r = ratios.get((k, n))
+        if r is None:
+            r = ratios[(k, n)] = (
+                round(k / n_key, 4) if n_key else 1.0,
+                round(n / n_all, 4) if n_all else 1.0,
+            )
+        return r
+
+    return {a: ratio(k, n) for a, (k, n) in counts.items()}
 
 
 def compute_all(

@@ -40,7 +40,6 @@ Every figure (what, unit, window):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -196,81 +195,114 @@ def compute(
     health_weights: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Every account's figures as of a date, as rows for account_figures (nothing written)."""
+    cols, h = _columns(session, as_of, key_fields, health_weights)
+    cols["health_components"] = [h.components(i) for i in range(len(cols["account_id"]))]
+    names = list(cols)
+    return [dict(zip(names, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+
+
+def _columns(
+    session: Session,
+    as_of: dt.date,
+    key_fields: Sequence[str] | None,
+    health_weights: Mapping[str, float] | None,
+) -> tuple[dict[str, list[Any]], health.HealthColumns]:
+    """Every account's figures as of a date, column by column: one list per account_figures
+    column but health_components (given as HealthColumns), one position per account.
+
+    Column-wise so that a 20,000-account refresh spends its time in SQL, not in building
+    per-account dicts: health and RFM are scored vectorised (store/health.compute_many,
+    store/rfm.score_columns), with exactly the numbers the per-account functions give.
+    """
     session.flush()  # Core statements below do not autoflush pending ORM objects
     with _no_jit(session):
         result = session.execute(_event_aggregates(as_of))
-        names = list(result.keys())
-        agg = {r[0]: dict(zip(names, r, strict=True)) for r in result.all()}
-        active = {r[0]: r[1:] for r in session.execute(_active_users(as_of)).all()}
+        pos = {name: i for i, name in enumerate(result.keys())}
+        agg = {r[0]: r for r in result.all()}
+        active = {r[0]: r for r in session.execute(_active_users(as_of)).all()}
     nps = _latest_nps(session, as_of)
     accounts = session.execute(
         select(Account.id, Account.arr, Account.contract_start, Account.contract_end)
     ).all()
     comp = completeness.ratios_all(session, key_fields)
 
-    rows: list[dict[str, Any]] = []
-    purchases: dict[int, tuple[int, int, float]] = {}
-    empty = dict.fromkeys(_INT_COLS, 0) | dict.fromkeys(_FLOAT_COLS, 0.0)
-    for acc_id, arr, c_start, c_end in accounts:
-        a = agg.get(acc_id)
-        row: dict[str, Any] = {"account_id": acc_id, "as_of": as_of}
-        if a is None:
-            row.update(empty)
-        else:
-            for c in _INT_COLS:
-                row[c] = int(a[c] or 0)
-            for c in _FLOAT_COLS:
-                row[c] = round(float(a[c] or 0.0), 2)
-        users = active.get(acc_id)
-        for i, c in enumerate(_ACTIVE_COLS):
-            row[c] = int(users[i]) if users is not None else 0
-        last_login = _as_datetime(a["last_login_at"]) if a is not None else None
-        last_purchase = _as_datetime(a["last_purchase_at"]) if a is not None else None
-        row["last_login_at"] = last_login
-        row["last_purchase_at"] = last_purchase
-        row["days_since_login"] = (as_of - last_login.date()).days if last_login else None
-        row["login_trend"] = login_trend(row["logins_30d"], row["logins_prev_30d"])
-        score, nps_date = nps.get(acc_id, (None, None))
-        row["nps_latest"] = score
-        row["nps_date"] = nps_date
-        row["nps_class"] = nps_class(score)
-        row["days_to_renewal"] = (c_end - as_of).days if c_end is not None else None
-        row["ltv"] = ltv(
-            row["purchase_amount_total"], row["purchase_count_total"], arr, c_start, c_end, as_of
+    ids = [a[0] for a in accounts]
+    n = len(ids)
+    ev = [agg.get(i) for i in ids]
+    cols: dict[str, list[Any]] = {"account_id": ids, "as_of": [as_of] * n}
+    for c in _INT_COLS:
+        j = pos[c]
+        cols[c] = [int(r[j] or 0) if r is not None else 0 for r in ev]
+    for c in _FLOAT_COLS:
+        j = pos[c]
+        cols[c] = [round(float(r[j] or 0.0), 2) if r is not None else 0.0 for r in ev]
+    users = [active.get(i) for i in ids]
+    for j, c in enumerate(_ACTIVE_COLS, 1):
+        cols[c] = [int(u[j]) if u is not None else 0 for u in users]
+    j = pos["last_login_at"]
+    last_login = [_as_datetime(r[j]) if r is not None else None for r in ev]
+    j = pos["last_purchase_at"]
+    last_purchase = [_as_datetime(r[j]) if r is not None else None for r in ev]
+    cols["last_login_at"] = last_login
+    cols["last_purchase_at"] = last_purchase
+    cols["days_since_login"] = [(as_of - d.date()).days if d else None for d in last_login]
+    cols["login_trend"] = [
+        login_trend(a, b) for a, b in zip(cols["logins_30d"], cols["logins_prev_30d"], strict=True)
+    ]
+    latest = [nps.get(i, (None, None)) for i in ids]
+    cols["nps_latest"] = [s for s, _d in latest]
+    cols["nps_date"] = [d for _s, d in latest]
+    cols["nps_class"] = [nps_class(s) for s, _d in latest]
+    cols["days_to_renewal"] = [(a[3] - as_of).days if a[3] is not None else None for a in accounts]
+    cols["ltv"] = [
+        ltv(total, count, a[1], a[2], a[3], as_of)
+        for total, count, a in zip(
+            cols["purchase_amount_total"], cols["purchase_count_total"], accounts, strict=True
         )
-        h_score, h_band, h_comp = health.compute(
-            days_since_login=row["days_since_login"],
-            logins_30d=row["logins_30d"],
-            logins_prev_30d=row["logins_prev_30d"],
-            tickets_30d=row["tickets_30d"],
-            nps_latest=score,
-            days_to_renewal=row["days_to_renewal"],
-            has_events=a is not None,
-            weights=health_weights,
-        )
-        row["health_score"], row["health_band"], row["health_components"] = h_score, h_band, h_comp
-        c = comp.get(acc_id)
-        row["completeness_key"], row["completeness_all"] = c if c else (None, None)
-        if row["purchase_count_total"] and last_purchase is not None:
-            purchases[acc_id] = (
-                (as_of - last_purchase.date()).days,
-                row["purchase_count_total"],
-                row["purchase_amount_total"],
-            )
-        rows.append(row)
+    ]
+    h = health.compute_many(
+        days_since_login=cols["days_since_login"],
+        logins_30d=cols["logins_30d"],
+        logins_prev_30d=cols["logins_prev_30d"],
+        tickets_30d=cols["tickets_30d"],
+        nps_latest=cols["nps_latest"],
+        days_to_renewal=cols["days_to_renewal"],
+        has_events=[r is not None for r in ev],
+        weights=health_weights,
+    )
+    cols["health_score"], cols["health_band"] = h.score, h.band
+    ratios = [comp.get(i) or (None, None) for i in ids]
+    cols["completeness_key"] = [r[0] for r in ratios]
+    cols["completeness_all"] = [r[1] for r in ratios]
 
-    scored = rfm.score_table(purchases)
-    for row in rows:
-        r = scored.get(row["account_id"])
-        row["rfm_recency_days"] = r.recency_days if r else None
-        row["rfm_frequency"] = r.frequency if r else None
-        row["rfm_monetary"] = r.monetary if r else None
-        row["rfm_r"] = r.r if r else None
-        row["rfm_f"] = r.f if r else None
-        row["rfm_m"] = r.m if r else None
-        row["rfm_score"] = r.score if r else None
-        row["rfm_segment"] = r.segment if r else None
-    return rows
+    # RFM over the accounts with a purchase, ranked among them
+    buyers = [
+        k
+        for k, (count, last) in enumerate(
+            zip(cols["purchase_count_total"], last_purchase, strict=True)
+        )
+        if count and last is not None
+    ]
+    recency = [(as_of - last_purchase[k].date()).days for k in buyers]
+    frequency = [cols["purchase_count_total"][k] for k in buyers]
+    monetary = [cols["purchase_amount_total"][k] for k in buyers]
+    scored = rfm.score_columns(recency, frequency, monetary)
+    measures = {
+        "rfm_recency_days": recency,
+        "rfm_frequency": frequency,
+        "rfm_monetary": monetary,
+        "rfm_r": scored.r,
+        "rfm_f": scored.f,
+        "rfm_m": scored.m,
+        "rfm_score": scored.score,
+        "rfm_segment": scored.segment,
+    }
+    for name, values in measures.items():
+        col: list[Any] = [None] * n
+        for k, v in zip(buyers, values, strict=True):
+            col[k] = v
+        cols[name] = col
+    return cols, h
 
 
 @contextmanager
@@ -298,30 +330,29 @@ def refresh(
     health_weights: Mapping[str, float] | None = None,
 ) -> int:
     """Rewrite every account's figures as of a date; returns how many rows were written."""
-    rows = compute(session, as_of, key_fields=key_fields, health_weights=health_weights)
+    cols, h = _columns(session, as_of, key_fields, health_weights)
+    n = len(cols["account_id"])
     table = AccountFigures.__table__
     session.execute(delete(table))
     if session.get_bind().dialect.name == "postgresql":
-        _copy_rows(session, rows)
+        cols["health_components"] = h.components_json()
+        _copy_columns(session, cols)
     else:
-        for i in range(0, len(rows), 5000):
-            session.execute(insert(table), rows[i : i + 5000])
-    log.info("figures: %d accounts as of %s", len(rows), as_of)
-    return len(rows)
+        cols["health_components"] = [h.components(i) for i in range(n)]
+        names = list(cols)
+        for i in range(0, n, 5000):
+            chunk = zip(*(cols[c][i : i + 5000] for c in names), strict=True)
+            session.execute(insert(table), [dict(zip(names, v, strict=True)) for v in chunk])
+    log.info("figures: %d accounts as of %s", n, as_of)
+    return n
 
 
-def _copy_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Write the rows with PostgreSQL COPY, inside the session's transaction."""
-    if not rows:
+def _copy_columns(session: Session, cols: dict[str, list[Any]]) -> None:
+    """Write the columns with PostgreSQL COPY, inside the session's transaction (JSON as text)."""
+    if not cols["account_id"]:
         return
     names = [c.name for c in AccountFigures.__table__.columns]
-    json_cols = {"health_components"}
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(f"COPY account_figures ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(row[n]) if n in json_cols and row[n] is not None else row[n]
-                    for n in names
-                ]
-            )
+        for row in zip(*(cols[c] for c in names), strict=True):
+            copy.write_row(row)

@@ -186,6 +186,7 @@ class Compiler:
     fields: dict[str, FieldDef]
     session: Session | None = None
     _user_cache: dict[str, set[str]] = field(default_factory=dict)
+    _stored: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     # ---- field expressions
     def field_def(self, key: str) -> FieldDef:
@@ -340,12 +341,31 @@ class Compiler:
         expanded: set[str] = set()
         for v in vals:
             expanded |= vocab.variants(f.key, str(v))
+        expanded |= self.stored_spellings(f, vals)
         if op in ("eq", "in"):
             return low.in_(sorted(expanded))
         if op in ("ne", "not_in"):
             return or_(col.is_(None), low.not_in(sorted(expanded)))
         v = str(vals[0]).lower()
         return {"lt": low < v, "le": low <= v, "gt": low > v, "ge": low >= v}.get(op, low == v)
+
+    def stored_spellings(self, f: FieldDef, vals: list[Any]) -> set[str]:
+        """The book's own spellings of these values (`生物科技` for biotech, `Growth plan`)."""
+        if self.session is None or f.source != "account" or f.key not in vocab.FIELDS:
+            return set()
+        stored = self._stored.get(f.key)
+        if stored is None:
+            col = getattr(Account, f.column or f.key)
+            stored = {}
+            for v in self.session.scalars(select(col).where(col.is_not(None)).distinct()):
+                if isinstance(v, str) and v.strip():
+                    stored.setdefault(vocab.key(f.key, v), set()).add(v.strip().lower())
+            self._stored[f.key] = stored
+        out: set[str] = set()
+        for v in vals:
+            if v is not None:
+                out |= stored.get(vocab.key(f.key, str(v)), set())
+        return out
 
     def _tag_filter(self, flt: Filter) -> ColumnElement[bool]:
         def has(tags: list[str]) -> ColumnElement[bool]:
@@ -489,14 +509,19 @@ def _show_expr(comp: Compiler, spec: Spec, key: str) -> ColumnElement[Any]:
     return comp.expr(key, window)
 
 
-def run(session: Session, spec: Spec, scope: Scope, as_of: dt.date) -> QueryResult:
-    """Answer a spec inside a scope as of a date (figures must be fresh for that date)."""
+def run(
+    session: Session, spec: Spec, scope: Scope, as_of: dt.date, *, language: str | None = None
+) -> QueryResult:
+    """Answer a spec inside a scope as of a date (figures must be fresh for that date).
+
+    `language` ('en'/'zh') picks a breakdown row's label among the spellings the book holds.
+    """
     comp = Compiler(as_of, load_catalogue(session), session)
     result = QueryResult(spec=spec, as_of=as_of)
     filtered = base_select(comp, spec, scope)
 
     if spec.group_by:
-        result.groups = _breakdown(session, comp, spec, filtered)
+        result.groups = _breakdown(session, comp, spec, filtered, language)
         result.total = sum(g["count"] for g in result.groups)
         return result
     if spec.aggregate is not None and spec.aggregate.func != "count":
@@ -538,7 +563,18 @@ def run(session: Session, spec: Spec, scope: Scope, as_of: dt.date) -> QueryResu
     return result
 
 
-def _breakdown(session: Session, comp: Compiler, spec: Spec, filtered: Select) -> list[dict]:
+def _people_index(session: Session) -> dict[str, User]:
+    """Every identifier an owner/csm column may hold (handle, email) -> the user."""
+    out: dict[str, User] = {}
+    for u in session.scalars(select(User).order_by(User.id)):
+        for ident in user_identifiers(u):
+            out.setdefault(ident, u)
+    return out
+
+
+def _breakdown(
+    session: Session, comp: Compiler, spec: Spec, filtered: Select, language: str | None = None
+) -> list[dict]:
     key = spec.group_by or ""
     ids = filtered.subquery()
     if key == "tag":
@@ -573,20 +609,27 @@ def _breakdown(session: Session, comp: Compiler, spec: Spec, filtered: Select) -
     else:
         stmt = stmt.add_columns(literal(None), literal(None))
     stmt = stmt.where(Account.id.in_(select(ids.c.id))).group_by(group_col)
-    # values that mean the same (金融科技 = Fintech, shanghai = Shanghai) form one group, shown
-    # under the spelling most accounts use
+    # values that mean the same (金融科技 = Fintech, growth = 成长版; an owner's email = their
+    # handle) form one group, shown under the spelling most of its accounts use in the asker's
+    # language (a person under their name)
+    people = _people_index(session) if key in ("owner", "csm") else {}
     merged: dict[Any, dict[str, Any]] = {}
     for g, n, value, n_value in session.execute(stmt):
         if isinstance(g, dt.date):
             g = g.isoformat()
-        if isinstance(g, str):
-            canon = vocab.canonical(key, g) if key in vocab.BY_FIELD else None
-            mkey: Any = canon or g.strip().lower()
+        person = people.get(g.strip().lower()) if isinstance(g, str) and people else None
+        if person is not None:
+            mkey: Any = ("user", person.handle)
+        elif isinstance(g, str):
+            mkey = vocab.key(key, g) if key in vocab.FIELDS else g.strip().lower()
         else:
             mkey = g
         cur = merged.setdefault(
             mkey, {"labels": {}, "count": 0, "value": None, "n_value": 0, "func": None}
         )
+        if person is not None:
+            cur["handle"] = person.handle
+            g = person.name or person.handle
         cur["labels"][g] = cur["labels"].get(g, 0) + n
         cur["count"] += n
         if measured and value is not None:
@@ -600,17 +643,22 @@ def _breakdown(session: Session, comp: Compiler, spec: Spec, filtered: Select) -
                 cur["value"] = v if cur["value"] is None else min(cur["value"], v)
     groups = []
     for cur in merged.values():
-        label = max(cur["labels"].items(), key=lambda kv: (kv[1], str(kv[0])))[0]
+        labels = cur["labels"]
+        if language and len(labels) > 1:
+            own = {k: c for k, c in labels.items() if vocab.is_zh(k) == (language == "zh")}
+            labels = own or labels
+        label = max(labels.items(), key=lambda kv: (kv[1], str(kv[0])))[0]
         value = cur["value"]
         if measured and agg.func == "avg":
             value = value / cur["n_value"] if cur["n_value"] else None
-        groups.append(
-            {
-                "key": label,
-                "count": cur["count"],
-                "value": round(float(value), 2) if value is not None else None,
-            }
-        )
+        row = {
+            "key": label,
+            "count": cur["count"],
+            "value": round(float(value), 2) if value is not None else None,
+        }
+        if "handle" in cur:
+            row["handle"] = cur["handle"]
+        groups.append(row)
     by = "value" if measured else "count"
     desc = spec.sort[0].desc if spec.sort else True
     groups.sort(

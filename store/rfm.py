@@ -21,6 +21,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 N_BINS = 5
 
 # (name, recency lower/upper, frequency lower/upper, monetary lower/upper), README order.
@@ -146,6 +148,68 @@ def score_table(
         score = 100 * r + 10 * f + m if None not in (r, f, m) else None
         out[key] = RfmRow(rec, freq, mon, r, f, m, score, segment_of(r, f, m))
     return out
+
+
+_SEGMENT_TABLE: dict[tuple[int, int, int], str] = {}
+
+
+def _segment_cached(r: int | None, f: int | None, m: int | None) -> str:
+    """`segment_of`, remembered (there are only n_bins³ score triples)."""
+    if r is None or f is None or m is None:
+        return OTHERS
+    key = (r, f, m)
+    seg = _SEGMENT_TABLE.get(key)
+    if seg is None:
+        seg = _SEGMENT_TABLE[key] = segment_of(r, f, m)
+    return seg
+
+
+def _buckets(bins: Bins, values: np.ndarray) -> list[int | None]:
+    """`Bins.bucket` of every value: bisect_right on the upper bounds, then the lower check."""
+    upper = np.asarray(bins.upper, dtype=np.float64)
+    lower = np.asarray(bins.lower, dtype=np.float64)
+    i = np.searchsorted(upper, values, side="right")
+    inside = i < len(upper)
+    ok = inside & (lower[np.minimum(i, len(lower) - 1)] <= values)
+    return [b + 1 if good else None for b, good in zip(i.tolist(), ok.tolist(), strict=True)]
+
+
+@dataclass
+class RfmColumns:
+    """RFM of many customers, column by column (what `score_table` gives, per position)."""
+
+    r: list[int | None]
+    f: list[int | None]
+    m: list[int | None]
+    score: list[int | None]
+    segment: list[str]
+
+
+def score_columns(
+    recency_days: Sequence[int],
+    frequency: Sequence[int],
+    monetary: Sequence[float],
+    n_bins: int = N_BINS,
+) -> RfmColumns:
+    """`score_table` over parallel columns (one position per customer), vectorised."""
+    if not recency_days:
+        return RfmColumns([], [], [], [], [])
+    rb, fb, mb = (
+        Bins.of(recency_days, n_bins),
+        Bins.of(frequency, n_bins),
+        Bins.of(monetary, n_bins),
+    )
+    # int64 → float64 is exact for these magnitudes, so comparisons match Python's int/float ones
+    ri = _buckets(rb, np.asarray(recency_days, dtype=np.float64))
+    fs = _buckets(fb, np.asarray(frequency, dtype=np.float64))
+    ms = _buckets(mb, np.asarray(monetary, dtype=np.float64))
+    rs = [n_bins + 1 - x if x is not None else None for x in ri]
+    scores = [
+        100 * r + 10 * f + m if r is not None and f is not None and m is not None else None
+        for r, f, m in zip(rs, fs, ms, strict=True)
+    ]
+    segs = [_segment_cached(r, f, m) for r, f, m in zip(rs, fs, ms, strict=True)]
+    return RfmColumns(rs, fs, ms, scores, segs)
 
 
 def score_orders(orders, analysis_date, n_bins: int = N_BINS) -> dict[object, RfmRow]:  # noqa: ANN001

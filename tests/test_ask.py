@@ -74,3 +74,40 @@ def test_cli_ask_json_and_stdin_lines(cli_env: dict[str, str]) -> None:
     lines = [json.loads(x) for x in many.stdout.splitlines()]
     assert len(lines) == 2 and lines[0]["value"] == 40
     assert all("text" in x and "accounts" in x for x in lines)
+
+
+def test_one_value_in_two_languages_is_one_value(services: Services) -> None:
+    """A book with `Biotech`/`growth` and `生物科技`/`成长版` answers and groups them as one."""
+    from store.identity import normalise_name
+    from store.models import User
+
+    with services.session_factory.begin() as s:
+        s.add(User(handle="liuyang", name="刘洋", email="liu.yang@x.io", role="sales"))
+        rows = [
+            ("Alpha Bio", "Biotech", "growth", "liu.yang@x.io", 10_000),
+            ("Beta Bio", "Biotech", "starter", "liuyang", 20_000),
+            ("甲生物", "生物科技", "成长版", "liuyang", 30_000),
+            ("乙保险", "保险", "入门版", "liu.yang@x.io", 40_000),
+        ]
+        for name, ind, plan, owner, arr in rows:
+            s.add(
+                Account(
+                    name=name,
+                    name_norm=normalise_name(name),
+                    industry=ind,
+                    plan=plan,
+                    owner=owner,
+                    arr=arr,
+                )
+            )
+    growth = _ask(services, "accounts on the growth plan").data
+    assert {a["name"] for a in growth["accounts"]} == {"Alpha Bio", "甲生物"}
+    assert _ask(services, "成长版的生物科技客户有多少").data["value"] == 2
+    rows = _ask(services, "按行业统计客户数").data["rows"]
+    assert {r["key"]: r["count"] for r in rows} == {"生物科技": 3, "保险": 1}
+    en = _ask(services, "accounts by industry").data["rows"]
+    assert {r["key"]: r["count"] for r in en} == {"Biotech": 3, "保险": 1}
+    owners = _ask(services, "how many accounts does each owner have?").data["rows"]
+    assert [(r["key"], r["handle"], r["count"]) for r in owners] == [("刘洋", "liuyang", 4)]
+    count = _ask(services, "how many biotech accounts are there?")
+    assert count.data["value"] == 3 and count.text.startswith("There are 3 accounts")

@@ -154,7 +154,7 @@ def check(kind: str, expected, data: dict, group_field: str | None) -> bool:  # 
     if kind == "breakdown":
         got = {}
         for r in data.get("rows") or []:
-            k = r["key"]
+            k = r.get("handle") or r["key"]  # a person's row is labelled with their name
             k = (vocab.canonical(group_field, k) or k.strip().lower()) if isinstance(k, str) else k
             got[k] = r["value"] if r.get("value") is not None else r["count"]
         exp = {k: v for k, v in expected.items()}

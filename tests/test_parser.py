@@ -128,3 +128,101 @@ def test_not_understood_leaves_no_spec() -> None:
     p = parse("如何提升客户留存率？", context=CTX)
     assert not p.matched and p.spec is None
     assert not parse("what's the weather tomorrow", context=CTX).matched
+
+
+BOOK = ParseContext(
+    values={
+        "industry": ["Biotech", "生物科技", "Insurance"],
+        "plan": ["growth", "成长版", "starter"],
+        "price_sensitivity": ["high", "low", "medium"],
+    },
+    users=[UserRef("liuyang", "刘洋", "liu.yang@x.io", "sales")],
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dormant accounts: no login for 90+ days", ("ge", 90)),
+        ("inactive clients, 60+ days without a login", ("ge", 60)),
+        ("不活跃客户（90天以上未登录）", ("ge", 90)),
+        ("which accounts have never logged in?", ("empty", None)),
+        ("customers who have not logged in even once", ("empty", None)),
+        ("从来没有登录过的客户", ("empty", None)),
+        ("一次都没登录过的客户", ("empty", None)),
+        ("accounts that never logged in during the last 30 days", ("ge", 30)),
+    ],
+)
+def test_the_number_said_wins_and_never_means_no_login_at_all(text: str, expected: tuple) -> None:
+    (f,) = flt(text)
+    assert (f.field, f.op, f.value) == ("days_since_login", *expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "op", "value", "window"),
+    [
+        ("who made a purchase in the last 2 weeks?", "purchase_count", "ge", 1, 14),
+        ("accounts that placed an order in the past 30 days", "purchase_count", "ge", 1, 30),
+        ("customers that opened a support ticket in the last 7 days", "tickets", "ge", 1, 7),
+        ("clients who raised a case in the past 10 days", "tickets", "ge", 1, 10),
+        ("最近两周有购买的客户", "purchase_count", "ge", 1, 14),
+        ("近7天提交过工单的客户", "tickets", "ge", 1, 7),
+        ("近30天下过单的客户", "purchase_count", "ge", 1, 30),
+        ("accounts that haven't made a purchase in 90 days", "purchase_count", "eq", 0, 90),
+        ("近90天没有提交过工单的客户", "tickets", "eq", 0, 90),
+        (
+            "accounts that bought more than 5000 in the last 30 days",
+            "purchase_amount",
+            "gt",
+            5000,
+            30,
+        ),
+        ("近30天购买超过1万的客户", "purchase_amount", "gt", 10000, 30),
+        (
+            "accounts that bought more than 3 times in the last 30 days",
+            "purchase_count",
+            "gt",
+            3,
+            30,
+        ),
+    ],
+)
+def test_events_in_a_window(text: str, field: str, op: str, value: int, window: int) -> None:
+    (f,) = flt(text)
+    assert (f.field, f.op, f.value, f.window_days) == (field, op, value, window)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "window", "limit", "desc"),
+    [
+        ("which 3 accounts logged in the most in the last 30 days?", "logins", 30, 3, True),
+        ("who logged in the least in the last 7 days", "logins", 7, 10, False),
+        ("最近90天购买金额前3的客户", "purchase_amount", 90, 3, True),
+        ("近90天购买金额最多的客户", "purchase_amount", 90, 10, True),
+        ("上海年合同额前5的客户", "arr", None, 5, True),
+        ("ARR排名前三的客户", "arr", None, 3, True),
+    ],
+)
+def test_rankings(text: str, field: str, window: int | None, limit: int, desc: bool) -> None:
+    spec = parse(text, context=CTX).spec
+    s = spec.sort[0]
+    assert (s.field, s.window_days, spec.limit, s.desc) == (field, window, limit, desc)
+
+
+def test_values_words_and_listings() -> None:
+    assert [(f.field, f.op, f.value) for f in flt("customers paying less than ¥80,000 a year")] == [
+        ("arr", "lt", 80000)
+    ]
+    got = parse("accounts with high price sensitivity", context=BOOK).spec.where.filters()
+    assert [(f.field, f.value) for f in got] == [("price_sensitivity", "high")]
+    got = parse("价格敏感度低的客户", context=BOOK).spec.where.filters()
+    assert [(f.field, f.value) for f in got] == [("price_sensitivity", "low")]
+    # "high" alone is not a price sensitivity; "high risk" is the churn-risk tag
+    got = parse("high risk accounts", context=BOOK).spec.where.filters()
+    assert [(f.field, f.value) for f in got] == [("tag", "churn_risk")]
+    p = parse("List accounts and industries", context=BOOK)
+    assert p.matched and p.spec.where.is_empty() and "industry" in p.spec.show
+    assert parse("my team's accounts", context=BOOK).spec.where.is_empty()
+    p = parse("which city has the most customers")
+    assert (p.spec.group_by, p.spec.limit) == ("city", 1)
+    assert parse("industry breakdown").spec.group_by == "industry"
