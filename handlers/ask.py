@@ -23,6 +23,7 @@ from store import audit
 from store.fields import EVENT_MEASURES, FieldDef
 from store.models import Account, AccountTag, ChatState, CustomField, User
 from store.query import (
+    LOCAL_OPERATOR,
     QueryResult,
     Scope,
     SpecError,
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 ALL_ROWS = 10**9
-LOCAL_OPERATOR = "local"  # = handlers.router.LOCAL_OPERATOR (the router imports this module)
 MORE_WORDS = {
     "more",
     "next",
@@ -175,18 +175,14 @@ def understand(
 
 
 def scope_of(session: Session, user: str) -> Scope:
-    if user == LOCAL_OPERATOR:
-        return Scope.everything(user)
+    """The asker's visibility (the terminal's local operator sees everything)."""
     return scope_for(session, user)
 
 
 def _fresh(session: Session, as_of: dt.date) -> None:
     from store.refresh import ensure_fresh
 
-    try:
-        ensure_fresh(session, as_of)
-    except NotImplementedError:  # figures not available yet: answer from stored fields
-        log.warning("derived figures unavailable; answering from stored fields only")
+    ensure_fresh(session, as_of)
 
 
 def not_understood(msg: IncomingMessage, unparsed: str = "") -> Reply:
@@ -418,20 +414,9 @@ def profile_answer(
             language=msg.language,
             data={"text": text, "understood": understood, "accounts": [], "total": 0},
         )
-    reply = None
-    try:
-        from handlers import profile
+    from handlers.profile import profile_reply
 
-        fn = getattr(profile, "profile_reply", None)
-        if fn is not None:
-            reply = fn(services, session, acc, msg)
-    except NotImplementedError:
-        reply = None
-    except Exception:
-        log.exception("profile card failed for account %s", acc.id)
-        reply = None
-    if reply is None:
-        reply = _short_card(acc, msg)
+    reply = profile_reply(services, session, acc, msg)
     data = dict(reply.data or {})
     data.setdefault("text", reply.plain())
     data["understood"] = understood
@@ -442,27 +427,6 @@ def profile_answer(
     reply.private = True
     _audit(session, msg, [acc.id], spec, action="view_profile")
     return reply
-
-
-def _short_card(acc: Account, msg: IncomingMessage) -> Reply:
-    zh = msg.zh
-    keys = ("industry", "city", "owner", "csm", "plan", "arr", "contract_end", "tier", "status")
-    fields = {}
-    for k in keys:
-        v = getattr(acc, k, None)
-        if v is not None:
-            fields[at.label(k, msg.language)] = at.format_value(k, v, msg.language)
-    fig = acc.figures
-    if fig is not None:
-        for k in ("days_since_login", "health_score", "nps_latest"):
-            v = getattr(fig, k, None)
-            fields[at.label(k, msg.language)] = at.format_value(k, v, msg.language)
-    tags = ", ".join(t.tag for t in acc.tags)
-    if tags:
-        fields["标签" if zh else "Tags"] = tags
-    return Reply(
-        text=acc.name, title=acc.name, fields=fields, kind="profile", language=msg.language
-    )
 
 
 def _audit(

@@ -226,6 +226,9 @@ def ratios_all(
 ) -> dict[int, tuple[float, float]]:
     """(key, all) completeness of every account, counted set-wise in SQL."""
     keys, all_fields, custom = field_sets(session, key_fields)
+    # flushed, then read through the Connection: plain rows, no ORM loading per row
+    session.flush()
+    conn = session.connection()
     key_set = set(keys)
     every = list(dict.fromkeys([*all_fields, *keys]))
     cols = _account_cols(every)
@@ -237,10 +240,10 @@ def ratios_all(
         sum(key_cols, zero) if key_cols else zero,
         sum(all_cols, zero) if all_cols else zero,
     )
-    counts = {a: [int(k), int(n)] for a, k, n in session.execute(stmt).all()}
+    counts = {a: [int(k), int(n)] for a, k, n in conn.execute(stmt).all()}
     roles = {k.split(":", 1)[1]: k for k in every if k.startswith("contact:")}
     if roles:
-        for acc, role in session.execute(
+        for acc, role in conn.execute(
             select(Contact.account_id, Contact.role).where(Contact.role.in_(roles)).distinct()
         ).all():
             c = counts.get(acc)
@@ -259,7 +262,7 @@ def ratios_all(
             .join(CustomField, CustomField.id == CustomValue.field_id)
             .where(CustomField.key.in_(customs), filled_value)
         )
-        for acc, key in session.execute(stmt).all():
+        for acc, key in conn.execute(stmt).all():
             c = counts.get(acc)
             if c is not None:
                 c[0] += key in key_set

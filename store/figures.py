@@ -181,10 +181,10 @@ def _latest_nps(session: Session, as_of: dt.date) -> dict[int, tuple[int, dt.dat
         .where(n.date <= as_of)
         .subquery()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(ranked.c.account_id, ranked.c.score, ranked.c.date).where(ranked.c.rn == 1)
     )
-    return {a: (s, d) for a, s, d in rows}
+    return {a: (s, d) for a, s, d in rows.all()}
 
 
 def compute(
@@ -214,16 +214,16 @@ def _columns(
     per-account dicts: health and RFM are scored vectorised (store/health.compute_many,
     store/rfm.score_columns), with exactly the numbers the per-account functions give.
     """
-    session.flush()  # Core statements below do not autoflush pending ORM objects
+    session.flush()  # the reads below go through the Connection, which does not autoflush
+    conn = session.connection()
     with _no_jit(session):
-        result = session.execute(_event_aggregates(as_of))
+        result = conn.execute(_event_aggregates(as_of))
         pos = {name: i for i, name in enumerate(result.keys())}
         agg = {r[0]: r for r in result.all()}
-        active = {r[0]: r for r in session.execute(_active_users(as_of)).all()}
+        active = {r[0]: r for r in conn.execute(_active_users(as_of)).all()}
     nps = _latest_nps(session, as_of)
-    accounts = session.execute(
-        select(Account.id, Account.arr, Account.contract_start, Account.contract_end)
-    ).all()
+    a = Account.__table__.c
+    accounts = conn.execute(select(a.id, a.arr, a.contract_start, a.contract_end)).all()
     comp = completeness.ratios_all(session, key_fields)
 
     ids = [a[0] for a in accounts]

@@ -204,17 +204,9 @@ def _rounded(values: np.ndarray, present: np.ndarray, digits: int, missing: Any)
     numpy's own rounding scales by 10^digits and can differ from Python's in the last place, so
     the distinct values (few: scores take a handful of levels) go through Python's round.
     """
-    memo: dict[float, float] = {}
-    out: list[Any] = []
-    for v, p in zip(values.tolist(), present.tolist(), strict=True):
-        if not p:
-            out.append(missing)
-            continue
-        r = memo.get(v)
-        if r is None:
-            r = memo[v] = round(v, digits)
-        out.append(r)
-    return out
+    uniq, inverse = np.unique(np.where(present, values, 0.0), return_inverse=True)
+    table = np.array([*(round(v, digits) for v in uniq.tolist()), missing], dtype=object)
+    return table[np.where(present, inverse.reshape(-1), len(uniq))].tolist()
 
 
 def compute_many(
