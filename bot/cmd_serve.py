@@ -14,19 +14,11 @@ from bot.cli_common import console, fail, parse_as_of, services
 log = logging.getLogger(__name__)
 
 
-def start_scheduler(svc: Any) -> Any | None:
-    """Start the scheduled jobs inside this process when the scheduler package provides them."""
-    try:
-        from scheduler import runner  # type: ignore[import-not-found]
-    except ImportError:
-        log.warning("no scheduler in this build: run `profilebot scheduler --once` from cron")
-        return None
-    for name in ("start_background", "start"):
-        fn = getattr(runner, name, None)
-        if callable(fn):
-            return fn(svc)
-    log.warning("scheduler.runner has no start_background(services): scheduler not started")
-    return None
+def start_scheduler(svc: Any) -> Any:
+    """Start the scheduled jobs in the background of this server process."""
+    from scheduler import runner
+
+    return runner.start(svc, background=True)
 
 
 def _serve_web(app: Any, host: str, port: int) -> None:
@@ -129,14 +121,8 @@ def register(app: typer.Typer) -> None:
         as_of: str = typer.Option(None, "--as-of"),
     ) -> None:
         """Run the WeCom (企业微信) bot: callback at GET|POST /wecom/callback."""
-        try:
-            from bot.wecom import WeComCallback, WeComConfigError, WeComMessenger
-        except ImportError:
-            fail(
-                "WeCom is not available in this version yet: use `profilebot serve slack` or "
-                "`profilebot chat` for now"
-            )
         from bot.web import make_wsgi_app
+        from bot.wecom import WeComCallback, WeComConfigError, WeComMessenger
 
         svc = services(parse_as_of(as_of))
         try:

@@ -513,9 +513,9 @@ class SlackAdapter:
     ) -> bool:
         from handlers import interview
 
-        payload_fn = getattr(interview, "current_question_payload", None)
+        payload_fn = interview.current_question_payload
         handle = resolve_user(self.services, client, where.user_id)
-        if payload_fn is None or not handle or not trigger_id:
+        if not handle or not trigger_id:
             return False  # fall back to the interview in the conversation
         account = text.split(" ", 1)[1] if " " in text else ""
         lang = detect_language(text)
@@ -717,10 +717,10 @@ class SlackAdapter:
     def on_form_submit(self, body: dict[str, Any], client: WebClient, view: dict[str, Any]) -> None:
         from handlers import interview
 
-        submit = getattr(interview, "submit_form", None)
+        submit = interview.submit_form
         user_id = (body.get("user") or {}).get("id", "")
         handle = resolve_user(self.services, client, user_id)
-        if submit is None or not handle:
+        if not handle:
             return
         meta = parse_value(view.get("private_metadata"))
         result = submit(self.services, handle, meta, view_values(view))

@@ -220,12 +220,8 @@ class WebApp:
                 400,
                 {"error": 'send a JSON list of row objects, e.g. [{"name": "Acme", "arr": 12000}]'},
             )
-        try:
-            from store.importer import ImportAborted, import_rows
-        except ImportError:
-            return _json(
-                start_response, 503, {"error": "the import engine is not available in this build"}
-            )
+        from store.importer import ImportAborted, import_rows
+
         query = environ.get("QUERY_STRING") or ""
         kwargs: dict[str, Any] = {"actor": "api", "platform": "api"}
         if "skip_bad_rows=1" in query or "skip_bad_rows=true" in query:

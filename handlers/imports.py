@@ -13,7 +13,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
 from store.importer import run_import
 from store.query import (
-    LOCAL_OPERATOR,  # noqa: E402
+    LOCAL_OPERATOR,
     find_user,
 )
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import extract as ex
+from handlers.actions import ActionId
 from handlers.interview_template import (
     CONTACT_ATTRS,
     Question,
@@ -34,19 +35,16 @@ from handlers.interview_template import (
 )
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
-from store import audit, customfields
+from store import audit, completeness, customfields, outbox
 from store import interviews as repo
 from store.fields import BUILTIN, DEFAULT_KEY_FIELDS
 from store.identity import normalise_name
 from store.models import Account, Contact, InterviewSession, User
-from store.query import Scope, find_account, scope_for
+from store.query import LOCAL_OPERATOR, Scope, find_account, scope_for
 from store.refresh import mark_stale
 
 log = logging.getLogger(__name__)
 
-from store.query import LOCAL_OPERATOR  # noqa: E402
-
-INTERVIEW_START = "interview_start"  # handlers.actions.ActionId.INTERVIEW_START
 
 # --------------------------------------------------------------------------- words
 
@@ -306,10 +304,6 @@ class Ctx:
         return sorted(out, key=priority)  # stable: template order inside each band
 
     def missing_key(self) -> set[str]:
-        try:
-            from store import completeness
-        except ImportError:  # pragma: no cover - the profile engineer's module
-            return {k for k in DEFAULT_KEY_FIELDS}
         return set(completeness.for_account(self.s, self.acc.id).missing_key)
 
     def completeness(self, with_answers: bool = True) -> float:
@@ -320,12 +314,6 @@ class Ctx:
                 q = self.tpl.by_field(binding)
                 if q is not None and (key := _completeness_key(q)):
                     extra.add(key)
-        try:
-            from store import completeness
-        except ImportError:  # pragma: no cover
-            keys = list(DEFAULT_KEY_FIELDS)
-            have = {k for k in keys if k in extra}
-            return len(have) / len(keys)
         keys, all_fields, _ = completeness.field_sets(self.s)
         wanted = list(dict.fromkeys([*keys, *all_fields]))
         filled = completeness.filled_by_account(self.s, wanted, [self.acc.id]).get(
@@ -971,13 +959,8 @@ def summary(ctx: Ctx, lang: str, before: float, after: float) -> tuple[str, list
                         f"• {field_label(q, lang)}：未知，待验证",
                     )
                 )
-    try:
-        from store import completeness
-
-        still = completeness.for_account(ctx.s, ctx.acc.id).missing_key
-        labels = [completeness.label(k, lang) for k in still]
-    except ImportError:  # pragma: no cover - the profile engineer's module
-        labels = []
+    still = completeness.for_account(ctx.s, ctx.acc.id).missing_key
+    labels = [completeness.label(k, lang) for k in still]
     if labels:
         hypotheses.append(
             _t(lang, "• Still unknown: ", "• 仍未知：") + _t(lang, ", ", "、").join(labels)
@@ -1109,7 +1092,11 @@ def finish(ctx: Ctx, lead: str = "") -> list[Reply]:
         private=True,
         data=data,
         buttons=[
-            Button(_t(lang, "Open profile", "查看画像"), "open_profile", {"account_id": ctx.acc.id})
+            Button(
+                _t(lang, "Open profile", "查看画像"),
+                ActionId.OPEN_PROFILE,
+                {"account_id": ctx.acc.id},
+            )
         ],
     )
     _notify_owner(ctx, data)
@@ -1118,10 +1105,6 @@ def finish(ctx: Ctx, lead: str = "") -> list[Reply]:
 
 def _notify_owner(ctx: Ctx, data: dict[str, Any]) -> None:
     """Queue the summary for the owner (and the interview's channel) through the outbox."""
-    try:
-        from store import outbox
-    except ImportError:  # pragma: no cover - the rules engineer's module
-        return
     owner = (ctx.acc.owner or "").lower()
     now = ctx.services.now()
     targets: list[tuple[str, str | None]] = []
