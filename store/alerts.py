@@ -14,11 +14,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, literal, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from store import audit, outbox
-from store.models import Alert, OutboxMessage, Rule, RuleMatch, User
+from store.models import Account, Alert, OutboxMessage, Rule, RuleMatch, User
 from store.query import find_user, team_of
 
 OPEN_STATUSES = ("open", "acknowledged", "snoozed")
@@ -90,17 +102,127 @@ def open_for_rule(
     session: Session,
     rule: Rule,
     action: Any,
-    rows: list[Any],
+    rows: list[Any] | None,
     people: dict,
     as_of: dt.date,
     now: dt.datetime,
 ) -> tuple[int, int]:
-    """Open an alert/to-do per matching account without one; refresh the open ones' reasons."""
-    from store.rules import recipient, values_expr
+    """Open an alert/to-do per matching account without one; refresh the open ones' reasons.
+
+    rows: the rule's matches as (account id, name, external id, owner, csm, since), or None to
+    read them only if needed. Returns (opened, updated).
+    """
+    from store.rules import values_expr
+
+    kind = action.type
+    mine = and_(Alert.rule_id == rule.id, Alert.kind == kind, Alert.open_key.is_not(None))
+    # the alerts already open first; new ones get their reason as they are inserted (updating
+    # rows inserted in the same transaction would run their foreign-key checks a second time)
+    res = session.execute(
+        update(Alert)
+        .where(mine, Alert.status != "resolved")
+        .values(reason=values_expr(session, rule, as_of, Alert.account_id), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    updated = res.rowcount or 0
+    assignee = _assignee_expr(session, rule, action, people)
+    if assignee is None:
+        return _open_row_by_row(session, rule, action, rows, people, as_of, now), updated
+    from store.rules import _date_text, _json_array, _json_object
+
+    by = f"rule:{rule.name}"
+    history = _json_array(
+        session,
+        _json_object(
+            session,
+            [
+                ("at", literal(now.isoformat(timespec="seconds"), String)),
+                ("by", literal(by, String)),
+                ("action", literal("opened", String)),
+                (
+                    "detail",
+                    _json_object(session, [("since", _date_text(session, RuleMatch.since))]),
+                ),
+            ],
+        ),
+    )
+    src = (
+        select(
+            literal(kind, String),
+            RuleMatch.account_id,
+            literal(rule.id),
+            literal(f"rule:{rule.id}:{kind}:", String) + cast(RuleMatch.account_id, String),
+            literal((action.title or rule.name)[:400] + " — ", String) + Account.name,
+            literal(rule.description, Text),
+            literal(action.severity, String),
+            assignee,
+            literal("open", String),
+            values_expr(session, rule, as_of, RuleMatch.account_id),
+            history,
+            literal(now, DateTime),
+            literal(now, DateTime),
+        )
+        .join(Account, Account.id == RuleMatch.account_id)
+        .where(RuleMatch.rule_id == rule.id)
+        .order_by(RuleMatch.account_id)
+    )
+    cols = ["kind", "account_id", "rule_id", "open_key", "title", "body", "severity", "assignee"]
+    cols += ["status", "reason", "history", "created_at", "updated_at"]
+    opened = session.execute(
+        _insert(session).from_select(cols, src), execution_options={"preserve_rowcount": True}
+    ).rowcount
+    return opened, updated
+
+
+MAX_ASSIGNEE_CASES = 200
+
+
+def _assignee_expr(session: Session, rule: Rule, action: Any, people: dict) -> Any | None:
+    """SQL giving each matching account's assignee, `recipient()` worked out in Python once per
+    distinct owner/csm; None when there are too many distinct values to spell out."""
+    from store.rules import recipient
+
+    who = action.to or "owner"
+    if who not in ("owner", "csm", "manager"):
+        return literal(recipient(people, who, None, None), String)
+    cols = {"owner": (Account.owner,), "csm": (Account.csm,)}.get(who, (Account.owner, Account.csm))
+    keys = session.execute(
+        select(*cols)
+        .join(RuleMatch, RuleMatch.account_id == Account.id)
+        .where(RuleMatch.rule_id == rule.id)
+        .distinct()
+    ).all()
+    if len(keys) > MAX_ASSIGNEE_CASES:
+        return None
+    whens = []
+    for key in keys:
+        owner, csm = (key[0], None) if who == "owner" else (None, key[0]) if who == "csm" else key
+        to = recipient(people, who, owner, csm)
+        if to is not None:
+            same = [
+                c == v if v is not None else c.is_(None) for c, v in zip(cols, key, strict=True)
+            ]
+            whens.append((and_(*same), literal(to, String)))
+    return case(*whens, else_=literal(None, String)) if whens else literal(None, String)
+
+
+def _open_row_by_row(
+    session: Session,
+    rule: Rule,
+    action: Any,
+    rows: list[Any] | None,
+    people: dict,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> int:
+    """Open alerts from rows built in Python (accounts with very many distinct owners)."""
+    from store.rules import match_rows, recipient, values_expr
 
     kind = action.type
     values = []
-    for acc_id, name, _ext, owner, csm, since in rows:
+    for acc_id, name, _ext, owner, csm, since in (
+        rows if rows is not None else match_rows(session, rule)
+    ):
         values.append(
             {
                 "kind": kind,
@@ -117,18 +239,18 @@ def open_for_rule(
                 "updated_at": now,
             }
         )
-    opened = 0
+    new_ids: list[int] = []
     stmt = _insert(session).returning(Alert.__table__.c.id)
     for i in range(0, len(values), 1000):
-        opened += len(session.execute(stmt, values[i : i + 1000]).all())
-    mine = and_(Alert.rule_id == rule.id, Alert.kind == kind, Alert.open_key.is_not(None))
-    res = session.execute(
-        update(Alert)
-        .where(mine, Alert.status != "resolved")
-        .values(reason=values_expr(session, rule, as_of, Alert.account_id), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return opened, max((res.rowcount or 0) - opened, 0)
+        new_ids += [r[0] for r in session.execute(stmt, values[i : i + 1000]).all()]
+    for i in range(0, len(new_ids), 1000):
+        session.execute(
+            update(Alert)
+            .where(Alert.id.in_(new_ids[i : i + 1000]))
+            .values(reason=values_expr(session, rule, as_of, Alert.account_id), updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return len(new_ids)
 
 
 def close_ended(session: Session, rule: Rule, kinds: set[str], now: dt.datetime) -> int:
@@ -177,24 +299,39 @@ def notify_new(session: Session, now: dt.datetime) -> int:
                 now,
             )
         )
-    fresh = session.execute(
-        select(Alert.id, Alert.assignee).where(
+    added = outbox.enqueue_many(session, msgs)
+    # one "opened" message per open alert not yet announced, straight from SQL (a first rule
+    # run may open thousands): the rows outbox.message() would build for each
+    from store.rules import _json_object
+
+    key = _key_expr("alert:", ":open")
+    payload = _json_object(
+        session,
+        [
+            ("kind", literal("alert", String)),
+            ("alert_id", Alert.id),
+            ("event", literal("opened", String)),
+        ],
+    )
+    fresh = (
+        select(
+            key,
+            literal("dm", String),
+            Alert.assignee,
+            payload,
+            literal("pending", String),
+            literal(0),
+            literal(now, DateTime),
+            literal(now, DateTime),
+        )
+        .where(
             Alert.status == "open",
             Alert.assignee.is_not(None),
-            ~exists().where(OutboxMessage.key == _key_expr("alert:", ":open")),
+            ~exists().where(OutboxMessage.key == key),
         )
-    ).all()
-    msgs += [
-        outbox.message(
-            f"alert:{aid}:open",
-            "dm",
-            who,
-            {"kind": "alert", "alert_id": aid, "event": "opened"},
-            now,
-        )
-        for aid, who in fresh
-    ]
-    return outbox.enqueue_many(session, msgs)
+        .order_by(Alert.id)
+    )
+    return added + outbox.enqueue_select(session, fresh)
 
 
 def escalate(session: Session, now: dt.datetime, after_hours: float) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import OutboxMessage
@@ -86,6 +86,28 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]]) -> int:
     for i in range(0, len(messages), 1000):
         added += len(session.execute(stmt, messages[i : i + 1000]).all())
     return added
+
+
+COLUMNS = (
+    "key",
+    "channel",
+    "recipient",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+
+
+def enqueue_select(session: Session, rows: Select) -> int:
+    """Add one message per row of a SELECT giving COLUMNS, as one INSERT … SELECT; rows whose
+    key exists are skipped (ON CONFLICT DO NOTHING). Returns how many were added."""
+    res = session.execute(
+        _insert(session).from_select(list(COLUMNS), rows),
+        execution_options={"preserve_rowcount": True},  # INSERT rowcount is kept only when asked
+    )
+    return res.rowcount
 
 
 def enqueue(

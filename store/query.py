@@ -90,8 +90,12 @@ class Scope:
 
 
 def user_identifiers(user: User) -> set[str]:
-    """The strings an account's owner/csm column may hold for this user."""
-    return {s.strip().lower() for s in (user.handle, user.email) if s and s.strip()}
+    """The strings an account's owner/csm column may hold for this user.
+
+    Spreadsheets name owners by handle, by email, or by the person's name (负责人: 张三), and
+    accounts are often imported before their owners are added as users — so all three count.
+    """
+    return {s.strip().lower() for s in (user.handle, user.email, user.name) if s and s.strip()}
 
 
 def find_user(session: Session, who: str | None) -> User | None:

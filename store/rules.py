@@ -29,7 +29,20 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import String, cast, delete, exists, func, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Select,
+    String,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from store import audit
@@ -335,6 +348,20 @@ def _json_object(session: Session, pairs: list[tuple[str, Any]]):  # noqa: ANN20
     return func.json_object(*args)
 
 
+def _json_array(session: Session, *items: Any):  # noqa: ANN202
+    """A SQL JSON array of the items on either backend."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_build_array(*items)
+    return func.json_array(*items)
+
+
+def _date_text(session: Session, col: Any):  # noqa: ANN202
+    """A date column as 'YYYY-MM-DD' text (date.isoformat()) on either backend."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(col, "YYYY-MM-DD")
+    return cast(col, String)  # SQLite stores dates as ISO text
+
+
 def reason_fields(cond: Condition) -> list[Filter]:
     """The filters whose values explain a match (profile fields and figures, not tags/people)."""
     seen: set[str] = set()
@@ -413,6 +440,41 @@ def _audit_many(
         session.execute(AuditEntry.__table__.insert(), chunk)
 
 
+def _audit_select(
+    session: Session,
+    actor: str | None,
+    action: str,
+    rows: Select,
+    *,
+    platform: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """One audit entry per row of `rows` (account id[, detail]) as one INSERT … SELECT.
+
+    The same entries `_audit_many` writes, without fetching the ids and sending them back: a
+    first run may audit tens of thousands of accounts. Returns how many entries were written.
+    """
+    from store.models import AuditEntry
+
+    sub = rows.subquery()
+    cols = list(sub.c)
+    src = select(
+        literal(utcnow(), DateTime),
+        literal(actor, String),
+        literal(platform, String),
+        literal(action, String),
+        cols[0],
+        cols[1] if len(cols) > 1 else literal(detail, JSON),
+    )
+    res = session.execute(
+        AuditEntry.__table__.insert().from_select(
+            ["at", "actor", "platform", "action", "account_id", "detail"], src
+        ),
+        execution_options={"preserve_rowcount": True},  # INSERT rowcount is kept only when asked
+    )
+    return res.rowcount
+
+
 def _chunks(items: list[Any], n: int = CHUNK):  # noqa: ANN202
     for i in range(0, len(items), n):
         yield items[i : i + n]
@@ -452,16 +514,28 @@ def sync_matches(session: Session, rule: Rule, rd: RuleDef, as_of: dt.date) -> d
         ~exists().where(RuleMatch.rule_id == rule.id, RuleMatch.account_id == Account.id),
     )
     account_cols = [(k, col) for k, (col, _cf) in field_cols.items() if col is not None]
+    if all(cf is None and isinstance(col.type, String) for col, cf in field_cols.values()):
+        # every value it may replace is a text column (or none): INSERT … SELECT, no round trip
+        if ended:
+            _end_matches(session, rule, set_actions, field_cols, ended)
+        previous = (
+            _json_object(session, [(k, col) for k, col in account_cols])
+            if account_cols
+            else literal(None, JSON)  # stored as JSON null, as the row-by-row insert does
+        )
+        src = select(literal(rule.id), Account.id, literal(as_of, Date), previous).where(
+            new_q.whereclause
+        )
+        new_ids = session.scalars(
+            RuleMatch.__table__.insert()
+            .from_select(["rule_id", "account_id", "since", "previous"], src)
+            .returning(RuleMatch.account_id)
+        ).all()
+        return {"new": list(new_ids), "ended": [r[0] for r in ended]}
     new_q = new_q.add_columns(*[col for _k, col in account_cols])
     new_rows = session.execute(new_q).all()
     if ended:
-        _revert_fields(session, rule, set_actions, field_cols, ended)
-        for chunk in _chunks([r[0] for r in ended]):
-            session.execute(
-                delete(RuleMatch).where(
-                    RuleMatch.rule_id == rule.id, RuleMatch.account_id.in_(chunk)
-                )
-            )
+        _end_matches(session, rule, set_actions, field_cols, ended)
     if new_rows:
         custom_prev = _custom_previous(session, field_cols, [r[0] for r in new_rows])
         payload = []
@@ -478,6 +552,20 @@ def sync_matches(session: Session, rule: Rule, rd: RuleDef, as_of: dt.date) -> d
             )
         session.execute(RuleMatch.__table__.insert(), payload)
     return {"new": [r[0] for r in new_rows], "ended": [r[0] for r in ended]}
+
+
+def _end_matches(
+    session: Session,
+    rule: Rule,
+    set_actions: list[Action],
+    field_cols: dict[str, Any],
+    ended: list[Any],
+) -> None:
+    _revert_fields(session, rule, set_actions, field_cols, ended)
+    for chunk in _chunks([r[0] for r in ended]):
+        session.execute(
+            delete(RuleMatch).where(RuleMatch.rule_id == rule.id, RuleMatch.account_id.in_(chunk))
+        )
 
 
 def _custom_previous(
@@ -556,35 +644,49 @@ def _revert_fields(
 
 def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, stats: dict) -> None:
     tag = action.tag or ""
+    actor = f"rule:{rule.name}"
     current = _current(rule.id)
     mine = and_tag = (
         AccountTag.tag == tag,
         AccountTag.source == "rule",
         AccountTag.rule_id == rule.id,
     )
-    gone = session.scalars(
-        select(AccountTag.account_id).where(*mine, AccountTag.account_id.not_in(current))
-    ).all()
+    # audit rows are written straight from the same selection, just before each change
+    gone = _audit_select(
+        session,
+        actor,
+        "tag.clear",
+        select(AccountTag.account_id).where(*mine, AccountTag.account_id.not_in(current)),
+        platform="rules",
+        detail={"tag": tag, "rule": rule.name, "why": "rule no longer matches"},
+    )
     if gone:
         session.execute(
             delete(AccountTag)
             .where(*and_tag, AccountTag.account_id.not_in(current))
             .execution_options(synchronize_session=False)
         )
-        _audit_many(
-            session,
-            f"rule:{rule.name}",
-            "tag.clear",
-            list(gone),
-            platform="rules",
-            detail={"tag": tag, "rule": rule.name, "why": "rule no longer matches"},
-        )
-    missing = select(RuleMatch.account_id).where(
+    # the values that fired it move with the figures: refresh the reason of every tag it holds.
+    # Done before adding the new tags, which get theirs as they are inserted (updating rows
+    # inserted in the same transaction would run their foreign-key checks a second time).
+    session.execute(
+        update(AccountTag)
+        .where(*mine)
+        .values(reason=values_expr(session, rule, as_of, AccountTag.account_id))
+        .execution_options(synchronize_session=False)
+    )
+    missing = (
         RuleMatch.rule_id == rule.id,
         ~exists().where(AccountTag.account_id == RuleMatch.account_id, AccountTag.tag == tag),
     )
-    added = session.scalars(missing).all()
-    now = utcnow()
+    added = _audit_select(
+        session,
+        actor,
+        "tag.set",
+        select(RuleMatch.account_id).where(*missing),
+        platform="rules",
+        detail={"tag": tag, "rule": rule.name},
+    )
     if added:
         src = select(
             RuleMatch.account_id,
@@ -592,59 +694,68 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
             literal("rule", String),
             literal(rule.id),
             values_expr(session, rule, as_of, RuleMatch.account_id),
-            literal(f"rule:{rule.name}", String),
-            literal(now),
-        ).where(
-            RuleMatch.rule_id == rule.id,
-            ~exists().where(AccountTag.account_id == RuleMatch.account_id, AccountTag.tag == tag),
-        )
+            literal(actor, String),
+            literal(utcnow()),
+        ).where(*missing)
         session.execute(
             AccountTag.__table__.insert().from_select(
                 ["account_id", "tag", "source", "rule_id", "reason", "set_by", "set_at"], src
             )
         )
-        _audit_many(
-            session,
-            f"rule:{rule.name}",
-            "tag.set",
-            list(added),
-            platform="rules",
-            detail={"tag": tag, "rule": rule.name},
-        )
-    # the values that fired it move with the figures: refresh the reason of every tag it holds
-    session.execute(
-        update(AccountTag)
-        .where(*mine)
-        .values(reason=values_expr(session, rule, as_of, AccountTag.account_id))
-        .execution_options(synchronize_session=False)
-    )
-    stats["tagged"] += len(added)
-    stats["untagged"] += len(gone)
+    stats["tagged"] += added
+    stats["untagged"] += gone
 
 
 def _apply_untag(session: Session, rule: Rule, action: Action, stats: dict) -> None:
     tag = action.tag or ""
     where = (AccountTag.tag == tag, AccountTag.account_id.in_(_current(rule.id)))
-    gone = session.scalars(select(AccountTag.account_id).where(*where)).all()
+    gone = _audit_select(
+        session,
+        f"rule:{rule.name}",
+        "tag.clear",
+        select(AccountTag.account_id).where(*where),
+        platform="rules",
+        detail={"tag": tag, "rule": rule.name},
+    )
     if gone:
         session.execute(
             delete(AccountTag).where(*where).execution_options(synchronize_session=False)
         )
-        _audit_many(
-            session,
-            f"rule:{rule.name}",
-            "tag.clear",
-            list(gone),
-            platform="rules",
-            detail={"tag": tag, "rule": rule.name},
-        )
-    stats["untagged"] += len(gone)
+    stats["untagged"] += gone
 
 
 def _apply_set_field(session: Session, rule: Rule, action: Action, stats: dict) -> None:
     from store.customfields import set_value
 
     col, cf = _field_column(session, action.field or "")
+    if col is not None and isinstance(col.type, String) and isinstance(action.value, str):
+        # text column, text value: the audit rows (with the value each replaces) straight from SQL
+        where = (Account.id.in_(_current(rule.id)), (col.is_(None)) | (col != action.value))
+        detail = _json_object(
+            session,
+            [
+                ("field", literal(action.field, String)),
+                ("from", col),
+                ("to", literal(action.value, String)),
+                ("rule", literal(rule.name, String)),
+            ],
+        )
+        changed = _audit_select(
+            session,
+            f"rule:{rule.name}",
+            "field.set",
+            select(Account.id, detail).where(*where),
+            platform="rules",
+        )
+        if changed:
+            session.execute(
+                update(Account)
+                .where(*where)
+                .values({col.key: action.value})
+                .execution_options(synchronize_session=False)
+            )
+            stats["fields_set"] += changed
+        return
     if col is not None:
         changed = session.execute(
             select(Account.id, col).where(
@@ -805,6 +916,25 @@ def recipient(people: dict, who: str, owner: str | None, csm: str | None) -> str
     return people.get(who.lower(), (who, None))[0]
 
 
+def match_rows(session: Session, rule: Rule) -> list[Any]:
+    """The rule's matches as (account id, name, external id, owner, csm, since), by account."""
+    return list(
+        session.execute(
+            select(
+                Account.id,
+                Account.name,
+                Account.external_id,
+                Account.owner,
+                Account.csm,
+                RuleMatch.since,
+            )
+            .join(RuleMatch, RuleMatch.account_id == Account.id)
+            .where(RuleMatch.rule_id == rule.id)
+            .order_by(Account.id)
+        ).all()
+    )
+
+
 def run_rules(
     session: Session,
     as_of: dt.date,
@@ -836,19 +966,9 @@ def run_rules(
                 if not refreshed:
                     # figures were already fresh; make sure the matches are (a rule may be new)
                     sync_matches(session, rule, rd, as_of)
-                rows = session.execute(
-                    select(
-                        Account.id,
-                        Account.name,
-                        Account.external_id,
-                        Account.owner,
-                        Account.csm,
-                        RuleMatch.since,
-                    )
-                    .join(RuleMatch, RuleMatch.account_id == Account.id)
-                    .where(RuleMatch.rule_id == rule.id)
-                    .order_by(Account.id)
-                ).all()
+                # alerts and to-dos are written set-wise; only DMs and webhooks need the rows
+                needs_rows = any(a.type in ("dm", "webhook") for a in msg_actions)
+                rows = match_rows(session, rule) if needs_rows else None
                 kinds = {a.type for a in msg_actions if a.type in ("alert", "todo")}
                 for action in msg_actions:
                     if action.type in ("alert", "todo"):
