@@ -37,7 +37,6 @@ from sqlalchemy import (
     String,
     cast,
     delete,
-    exists,
     func,
     literal,
     select,
@@ -511,7 +510,8 @@ def sync_matches(session: Session, rule: Rule, rd: RuleDef, as_of: dt.date) -> d
     field_cols = {a.field: _field_column(session, a.field or "") for a in set_actions}
     new_q = select(Account.id).where(
         Account.id.in_(select(ids.c.id)),
-        ~exists().where(RuleMatch.rule_id == rule.id, RuleMatch.account_id == Account.id),
+        # NOT IN, not NOT EXISTS: see _apply_tag (an empty-looking table re-scanned per row)
+        Account.id.not_in(select(RuleMatch.account_id).where(RuleMatch.rule_id == rule.id)),
     )
     account_cols = [(k, col) for k, (col, _cf) in field_cols.items() if col is not None]
     if all(cf is None and isinstance(col.type, String) for col, cf in field_cols.values()):
@@ -675,9 +675,11 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
         .values(reason=values_expr(session, rule, as_of, AccountTag.account_id))
         .execution_options(synchronize_session=False)
     )
+    # NOT IN (a hashed subplan on PostgreSQL) rather than NOT EXISTS: on a first run the tags
+    # table looks empty to the planner, which then re-scans it for every match as it fills up
     missing = (
         RuleMatch.rule_id == rule.id,
-        ~exists().where(AccountTag.account_id == RuleMatch.account_id, AccountTag.tag == tag),
+        RuleMatch.account_id.not_in(select(AccountTag.account_id).where(AccountTag.tag == tag)),
     )
     added = _audit_select(
         session,
