@@ -89,6 +89,9 @@ def value_text(v: Any, lang: str, key: str | None = None) -> str:
         v = int(v)
     if isinstance(v, int | float) and key and _is_money(key):
         return money(v)
+    f = BUILTIN.get(key or "")
+    if isinstance(v, int | float) and f is not None and f.type == "percent":
+        return f"{v * 100:g}%"
     return str(v)
 
 
@@ -119,6 +122,14 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
     if flt.op in ("empty", "not_empty"):
         return f"{name}{OP_TEXT_ZH[flt.op]}" if zh else f"{name} {OP_TEXT_EN[flt.op]}"
     op = (OP_TEXT_ZH if zh else OP_TEXT_EN)[flt.op]
+    f = (fields or {}).get(flt.field) or BUILTIN.get(flt.field)
+    rel = flt.value
+    if isinstance(rel, dict) and set(rel) <= {"days", "period", "edge"}:
+        rel = RelativeDate.model_validate(rel)
+    if f is not None and f.unit == "year" and isinstance(rel, RelativeDate) and not rel.period:
+        years = round(-rel.days / 365)
+        when = f"{years}年前" if zh else f"the year {years} years ago"
+        return f"{name} {op} {when}"
     return f"{name} {op} {value_text(flt.value, lang, flt.field)}"
 
 
@@ -164,7 +175,14 @@ def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) 
 
 def _only_tags(spec: Spec) -> list[str] | None:
     """The tags when the whole condition is 'tagged X' (and nothing else), else None."""
-    if spec.mine or spec.owner or spec.where.is_empty() or spec.where.any or spec.where.negate:
+    if (
+        spec.mine
+        or spec.owner
+        or spec.team
+        or spec.where.is_empty()
+        or spec.where.any
+        or spec.where.negate
+    ):
         return None
     tags: list[str] = []
     for x in spec.where.all:
@@ -190,6 +208,11 @@ def accounts_phrase(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = 
     if tags and not zh:
         return f"accounts {condition_text(spec.where, lang, fields)}"
     where = (" 且 " if zh else " and ").join(conds)
+    if spec.team:
+        if zh:
+            return f"{spec.team}团队中{where}的客户" if where else f"{spec.team}团队的客户"
+        head = f"accounts of {spec.team}'s team"
+        return f"{head} where {where}" if where else head
     if zh:
         return f"{where}的客户" if where else "全部客户"
     return f"accounts where {where}" if where else "all accounts"
@@ -202,17 +225,17 @@ def count_sentence(spec: Spec, n: int, lang: str, fields: dict[str, FieldDef] | 
     if zh:
         if tags:
             return f"共有 {n} 个客户{condition_text(spec.where, lang, fields)}。"
-        if spec.where.is_empty() and not spec.owner and not spec.mine:
+        if spec.where.is_empty() and not spec.owner and not spec.mine and not spec.team:
             return f"共有 {n} 个客户。"
         return f"{accounts_phrase(spec, lang, fields)}共有 {n} 个。"
     noun = "account" if n == 1 else "accounts"
     if tags:
         verb = "is" if n == 1 else "are"
         return f"{n} {noun} {verb} {condition_text(spec.where, lang, fields)}."
-    if spec.where.is_empty() and not spec.owner:
+    if spec.where.is_empty() and not spec.owner and not spec.team:
         return f"You have {n} {noun} in all." if spec.mine else f"There are {n} {noun} in all."
     phrase = accounts_phrase(spec, lang, fields).removeprefix("accounts ")
-    if spec.mine and spec.where.is_empty() and not spec.owner:
+    if spec.mine and spec.where.is_empty() and not spec.owner and not spec.team:
         phrase = ""
     verb = "is" if n == 1 else "are"
     return f"There {verb} {n} {noun} {phrase}.".replace("  ", " ").replace(" .", ".")

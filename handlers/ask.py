@@ -59,6 +59,7 @@ CONTEXT_FIELDS = (
     "tier",
     "status",
     "price_sensitivity",
+    "parent",
 )
 
 SUGGEST_EN = (

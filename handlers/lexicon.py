@@ -76,11 +76,26 @@ FIELD_PHRASES: dict[str, tuple[str, ...]] = {
     "founded": (
         "founded",
         "founding year",
+        "founding date",
         "year founded",
+        "established",
+        "year established",
+        "establishment year",
+        "incorporated",
+        "year of incorporation",
+        "set up",
+        "started in",
         "成立年份",
         "成立时间",
         "成立于",
         "成立",
+        "创立于",
+        "创立",
+        "创办于",
+        "创办",
+        "创建于",
+        "注册成立",
+        "成立年",
     ),
     "days_since_login": (
         "days since login",
@@ -325,6 +340,46 @@ FIELD_PHRASES: dict[str, tuple[str, ...]] = {
     "budget": ("budget", "预算"),
     "contact_phone": ("phone", "phone number", "电话", "手机号", "联系电话"),
     "contact_email": ("email", "e-mail", "邮箱"),
+}
+
+# values that contain a cue word ("new" of "new accounts", 新 of 新签): the cue is not one there
+VALUE_WORDS_WITH_CUES = (
+    "new york",
+    "new jersey",
+    "new zealand",
+    "new delhi",
+    "new mexico",
+    "new hampshire",
+    "new orleans",
+    "new south wales",
+    "new england",
+    "new brunswick",
+    "new energy",
+    "new retail",
+    "新加坡",
+    "新西兰",
+    "新泽西",
+    "新德里",
+    "新墨西哥",
+    "新疆",
+    "新能源",
+    "新材料",
+    "新零售",
+    "新媒体",
+    "新能源汽车",
+)
+
+ZH_DIGIT = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
 }
 
 GROUPABLE = {

@@ -20,6 +20,7 @@ Conventions (PRODUCT.md "Default definitions"):
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -270,17 +271,19 @@ class _Parser:
         self.account_noun = bool(
             re.search(lx.ACCOUNT_NOUNS_EN + r"|" + lx.ACCOUNT_NOUNS_ZH, self.t)
         )
-        profile = self.profile()
+        related = self.parent_company()
+        profile = None if related else self.profile()
         if profile is not None:
             return Parsed(Spec(account=profile), True, "", self.t)
         self.perspective()
         self.dates_absolute()
+        self.trends()
+        self.risk_superlative()
         self.inactivity()
         self.activity()
         self.event_existence()
         self.renewals()
         self.new_accounts()
-        self.risk_superlative()
         self.classes()
         self.missing()
         self.mentions = self.find_mentions()
@@ -340,6 +343,126 @@ class _Parser:
             if not outside or self._profileish(outside):
                 return name
         return None
+
+    # -- parent company: "subsidiaries of X", "parent company is X", "X的子公司", "有母公司的客户"
+    def parent_company(self) -> bool:
+        """A named account next to a relation word is a filter on `parent`, not a profile card.
+
+        "subsidiaries of X" / "whose parent company is X" / "X的子公司" / "母公司是X": parent = X
+        (X as the book spells it among its parent values or account names); "have a parent
+        company" / "有母公司" / "are subsidiaries": parent is not empty; "no parent company" /
+        "没有母公司" / "independent": parent is empty.
+        """
+        r = self.rest
+        child = (
+            r"\bsubsidiar(?:y|ies)\b|\baffiliates?\b|\bchild\s+(?:companies|company|accounts?)\b"
+            r"|\bdaughter\s+compan(?:y|ies)\b|\bsister\s+compan(?:y|ies)\b|\bgroup\s+compan(?:y|ies)\b"
+            r"|子公司|分公司|附属公司|附属企业|关联公司|成员企业|成员公司|下属公司|下属企业|旗下"
+        )
+        parent_w = (
+            r"\bparent(?:\s+(?:company|companies|org(?:anization)?|group|account|firm|"
+            r"corporation))?\b|\bholding\s+company\b|母公司|上级公司|所属集团|控股公司|集团公司"
+        )
+        stored = [str(v).strip() for v in self.ctx.values.get("parent", []) if v and str(v).strip()]
+        if stored:
+            # "owned by X" / "part of X" / "隶属X" with X a parent company the book holds
+            m = r.search(
+                r"(?:\b(?:owned|held|controlled|acquired)\s+by|\bpart\s+of|\bbelong(?:s|ing)?\s+to"
+                r"|隶属于?|属于)\s*(?:the\s+)?(?P<x>"
+                + _phrase_rx(tuple(v.lower() for v in stored))
+                + ")"
+                r"(?:\s*(?:group|集团|旗下))?"
+            )
+            if m:
+                value = next(v for v in stored if v.lower() == m.group("x"))
+                self.add(Filter(field="parent", op="eq", value=value))
+                r.take(*m.span())
+                self.found_something = True
+                self.show.append("parent")
+                return True
+        cues = r.finditer(child + "|" + parent_w)
+        if not cues:
+            return False
+        cue = cues[0]
+        if re.search(
+            r"\b(?:by|per|each)\s*$|(?:按|各|每个)\s*$", r.s[max(0, cue.start() - 8) : cue.start()]
+        ):
+            return False  # "accounts by parent company": a breakdown
+        if re.match(r"\s*(?:的)?\s*(?:分布|breakdown|distribution)", r.s[cue.end() :]):
+            return False
+        # a name the book knows: one of its parent values, else an account name
+        names: dict[str, str] = {}
+        for v in self.ctx.values.get("parent", []):
+            if v and len(str(v).strip()) >= 2:
+                names[str(v).lower().strip()] = str(v).strip()
+                short = _LEGAL_SUFFIX.sub("", str(v).lower()).strip()
+                if len(short) >= 3 or (_CJK.search(short) and len(short) >= 2):
+                    names.setdefault(short, str(v).strip())
+        for a in self.ctx.accounts:
+            short = _LEGAL_SUFFIX.sub("", a.lower()).strip()
+            for k in (a.lower(), short, self.ctx.account_norms.get(a) or ""):
+                if len(k) >= 3 or (_CJK.search(k) and len(k) >= 2):
+                    names.setdefault(k, a)
+        hit = None
+        if names:
+            best = None
+            for m in r.finditer(_phrase_rx(tuple(names))):
+                gap = max(cue.start() - m.end(), m.start() - cue.end(), 0)
+                if best is None or gap < best[0]:
+                    best = (gap, m)
+            if best is not None and best[0] <= 40:
+                hit = (best[1], names[best[1].group()])
+        value = None
+        if hit is not None:
+            value = hit[1]
+            r.take(*hit[0].span())
+        elif not self.ctx.accounts and not self.ctx.values.get("parent"):
+            m = r.search(
+                r"(?:\b(?:of|is|=|under|to)\s+|(?:是|为|=)\s*)(?P<x>[a-z0-9&.\- ]{2,40}?|[\u4e00-\u9fff]"
+                r"{2,12}?)(?:\s+(?:with|that|which|where|and|sorted|in|by)\b|的|$)"
+            )
+            if m and re.search(child + "|" + parent_w, r.s[max(0, m.start() - 40) : m.start() + 3]):
+                value = m.group("x").strip()
+                r.take(m.start("x"), m.end("x"))
+        if value is not None:
+            self.add(Filter(field="parent", op="eq", value=value))
+            r.take(*cue.span())
+            self._consume(
+                r"\b(?:whose|where|with|having)\s+(?:the\s+)?(?=\s*(?:is|=)?\s*$)|\b(?:owned|held)\s+"
+                r"by\b|\bbelong(?:s|ing)?\s+to\b|\bpart\s+of\b|\bunder\b|(?<![a-z])(?:is|of|'s)\b"
+                r"|(?:是|为|属于|隶属于?|的|下属的?|控股的?)(?=\s|$|客户|公司|企业)"
+            )
+            self.found_something = True
+            if "parent" not in self.show:
+                self.show.append("parent")
+            return True
+        # no name: having a parent company, or not
+        before = r.s[max(0, cue.start() - 24) : cue.start()]
+        neg_before = re.search(
+            r"(?:\bno|\bwithout|\bnot\s+(?:a|an|any)?|\bnone|\blacking|\bmissing|没有|无|不是|不属于|非)"
+            r"\s*(?:a\s+|an\s+|any\s+)?$",
+            before,
+        )
+        neg_after = re.match(
+            r"\s*(?:is\s+|are\s+)?(?:empty|blank|missing|unknown|none|为空|空白|未知)",
+            r.s[cue.end() :],
+        )
+        pos = re.search(
+            r"(?:\b(?:with|have|has|having|had|are|is|that\s+are|which\s+are)\s+(?:a\s+|an\s+|any\s+)?"
+            r"|有|是|属于|带)\s*$",
+            before,
+        ) or re.search(child, cue.group())
+        if not (neg_before or neg_after or pos):
+            return False
+        neg = bool(neg_before or neg_after)
+        self.add(Filter(field="parent", op="empty" if neg else "not_empty"))
+        r.take(*cue.span())
+        if neg_before:
+            r.take(cue.start() - len(before) + neg_before.start(), cue.start())
+        if neg_after:
+            r.take(cue.end(), cue.end() + neg_after.end())
+        self.found_something = True
+        return True
 
     def _generic_phrase(self, x: str) -> bool:
         return bool(
@@ -404,8 +527,79 @@ class _Parser:
                     best = (name, (i, j))
         return best
 
+    # -- a manager's team: "Rocco's team", "team of Rocco", "周建国团队", "周建国手下"
+    def team(self) -> None:
+        r = self.rest
+        mine = r.search(
+            r"\b(?:my|our)\s+(?:own\s+)?(?:sales\s+)?(?:team|group|squad|reports|direct\s+reports)"
+            r"(?:'s|s')?|(?:我的|我们的?|我|本)\s*(?:团队|小组|组员|下属|手下|部门)(?:的)?"
+        )
+        if mine:
+            # a manager's own accounts are their team's (the scope says so); for anyone else
+            # "my team" still means the accounts they may see as theirs
+            self.spec_kw["mine"] = True
+            self.found_something = True
+            r.take(*mine.span())
+            return
+        team_en = (
+            r"(?:'s|s')?\s+(?:sales\s+|cs\s+|whole\s+|entire\s+)?(?:team|group|squad|org|"
+            r"organi[sz]ation|reports|direct\s+reports|people|reps|staff)\b"
+        )
+        team_zh = r"\s*(?:的)?\s*(?:团队|小组|组|手下|下属|部门|带的|带领的|管的)"
+        before_en = (
+            r"\b(?:team|group|squad|reports|reps|people)\s+(?:of|led\s+by|managed\s+by|run\s+by|"
+            r"headed\s+by|reporting\s+to|that\s+reports?\s+to|who\s+reports?\s+to)\s+"
+            r"|\breporting\s+to\s+|\breports?\s+(?:of|to)\s+"
+        )
+        before_zh = r"(?:向|汇报给|隶属于?)\s*"
+        after_zh_rep = r"\s*(?:汇报|管理)的?"
+        if self.ctx.users:
+            for u in self.ctx.users:
+                names = {u.handle.lower(), (u.name or "").lower()}
+                if u.email:
+                    names.add(u.email.lower().split("@")[0])
+                if u.name and " " in u.name.strip():
+                    first = u.name.lower().split()[0]
+                    if len(first) >= 3:
+                        names.add(first)
+                for cand in sorted(names - {""}, key=len, reverse=True):
+                    if len(cand) < 2 or (len(cand) < 3 and not _CJK.search(cand)):
+                        continue
+                    c = _phrase_rx([cand])
+                    pats = [f"(?:{c}){team_en}", f"(?:{before_en})(?:{c})"]
+                    if _CJK.search(cand):
+                        pats += [
+                            f"(?:{c}){team_zh}",
+                            f"(?:{before_zh})(?:{c}){after_zh_rep}",
+                        ]
+                    for pat in pats:
+                        m = r.search(pat)
+                        if m:
+                            self.spec_kw["team"] = u.handle
+                            self.found_something = True
+                            r.take(*m.span())
+                            self._consume(r"\b(?:in|of|from|on)\b(?=\s*$)")
+                            return
+            return
+        who = r"(?P<who>[a-z0-9_.@\-]+(?: [a-z]+)?|[\u4e00-\u9fff]{2,4}?)"
+        for pat in (
+            r"(?<![a-z0-9])" + who + team_en,
+            r"(?:" + before_en + r")" + who,
+            who + r"\s*(?:的)?\s*(?:团队|小组|手下|下属)",
+        ):
+            m = r.search(pat)
+            words = m.group("who").split() if m else []
+            while words and words[0] in lx.STOPWORDS_EN:
+                words.pop(0)
+            if words:
+                self.spec_kw["team"] = " ".join(words)
+                self.found_something = True
+                r.take(*m.span())
+                return
+
     # -- perspective: my accounts, owned by X, X's accounts, CSM X
     def perspective(self) -> None:
+        self.team()
         r = self.rest
         for m in r.finditer(
             r"\bmy\b|\bmine\b|我的|我负责的?|我名下的?|我跟进的?|我管理的?|我手上的?"
@@ -447,7 +641,12 @@ class _Parser:
                 handle = user.handle if user else name
                 if kind == "auto":
                     kind = "csm" if user and user.role == "csm" else "owner"
-                if kind == "csm":
+                    if user and user.role == "manager":
+                        kind = "team"  # a manager's accounts are their team's
+                if kind == "team":
+                    self.spec_kw["team"] = handle
+                    self.found_something = True
+                elif kind == "csm":
                     self.add(Filter(field="csm", op="eq", value=handle))
                 else:
                     self.spec_kw["owner"] = handle
@@ -462,6 +661,9 @@ class _Parser:
                 if user:
                     if user.role == "csm":
                         self.add(Filter(field="csm", op="eq", value=user.handle))
+                    elif user.role == "manager":
+                        self.spec_kw["team"] = user.handle
+                        self.found_something = True
                     else:
                         self.spec_kw["owner"] = user.handle
                         self.found_something = True
@@ -544,6 +746,112 @@ class _Parser:
         if "以下" in post or "以内" in post or "之内" in post:
             op = op if op else "<="
         return m, op
+
+    # -- login trend: "logins dropped by half", "登录次数下降一半以上", "usage increased"
+    def trends(self) -> None:
+        """login_trend = (logins 30d − logins previous 30d) / logins previous 30d.
+
+        "dropped by half" / "下降一半以上": ≤ −0.5; "fell by more than 40%": < −0.4; "dropped" with
+        no amount: < 0; "increased by 50%": ≥ 0.5; "doubled" / "翻倍": ≥ 1; "increased": > 0.
+        """
+        r = self.rest
+        subj = (
+            r"(?:(?:the\s+)?(?:number\s+of\s+logins|login\s+count|login\s+activity|log-?ins?"
+            r"|sign-?ins?|logins?|product\s+usage|usage|activity|engagement)"
+            r"|登录次数|登陆次数|登录量|登录数|登录频率|登录|登陆|活跃度|活跃次数|活跃|使用频率"
+            r"|使用次数|使用量|用量)"
+        )
+        down_en = (
+            r"(?:dropped|drop|dropping|drops|fell|fall|falling|falls|fallen|declined|decline|"
+            r"declining|declines|decreased|decrease|decreasing|decreases|(?:went|gone|going)\s+down"
+            r"|down|shrank|shrunk|shrinking|shrinks|plummeted|plunged|slid|slipped|sank|halved"
+            r"|(?:been\s+)?cut\s+in\s+half|waning|waned)"
+        )
+        up_en = (
+            r"(?:rose|rise|rising|risen|rises|increased|increase|increasing|increases|grew|grow|"
+            r"growing|grown|grows|(?:went|gone|going)\s+up|up|climbed|climbing|jumped|doubled|"
+            r"spiked|improved|improving)"
+        )
+        one = r"(?=了|的|\s|$|\d|>|<|一|半|超|幅)"  # a one-character verb ends there
+        down_zh = (
+            rf"(?:大幅)?(?:下降|下滑|减少|降低|下跌|减半|腰斩|萎缩|走低|变少|(?:降|减|跌){one})"
+        )
+        up_zh = rf"(?:大幅)?(?:上升|上涨|增加|增长|提升|提高|翻倍|翻番|变多|走高|(?:升|涨){one})"
+        amount = (
+            r"(?:\s*(?:by|了|达|达到|幅度)?\s*(?P<op>>=|<=|>|<)?\s*(?:(?P<half>(?:a\s+)?half|一半|"
+            r"半数)|(?P<pct>\d+(?:\.\d+)?)\s*(?:%|percent\b|pct\b)|(?P<cheng>[一二三四五六七八九\d])成)"
+            r"(?P<post>\s*(?:以上|或更多|还多|多|or\s+more)?))?"
+        )
+        aux = (
+            r"(?:\s+(?:in|over|during)\s+(?:the\s+)?(?:last|past|recent)\s+30天)?"
+            r"(?:\s*(?:环比|同比|在?近30天|(?:较|比|相比)(?:上个?月|前30天)|与(?:上个?月|前30天)相比))?"
+            r"(?:\s+(?:have|has|had|were|was|are|is|got|get)(?:\s+been)?)?"
+        )
+        forms = [
+            rf"(?P<s>{subj}){aux}\s*(?P<v>{down_en}|{up_en}|{down_zh}|{up_zh}){amount}",
+            rf"(?P<v>declining|falling|decreasing|dropping|shrinking|waning|sliding|growing|rising"
+            rf"|increasing|climbing|improving)\s+(?P<s>{subj})",
+            rf"(?:(?:a|an)\s+)?(?:(?P<pct2>\d+(?:\.\d+)?)\s*%\s*)?(?P<v>drop|decline|decrease|fall"
+            rf"|increase|rise|growth|jump)\s+(?:in|of)\s+(?P<s>{subj})",
+            rf"(?P<s>{subj})\s+(?P<v>drop|decline|decrease|fall|growth|increase)\b",
+        ]
+        for pat in forms:
+            m = r.search(pat)
+            if m is None:
+                continue
+            verb = m.group("v")
+            up = bool(
+                re.fullmatch(
+                    rf"{up_en}|{up_zh}|growing|rising|increasing|climbing|improving"
+                    r"|increase|rise|growth|jump",
+                    verb,
+                )
+            )
+            g = m.groupdict()
+            frac: float | None = None
+            if g.get("half"):
+                frac = 0.5
+            elif g.get("pct") or g.get("pct2"):
+                frac = float(g.get("pct") or g.get("pct2")) / 100
+            elif g.get("cheng"):
+                c = g["cheng"]
+                frac = (int(c) if c.isdigit() else lx.ZH_DIGIT[c]) / 10
+            elif re.search(r"halved|cut\s+in\s+half|减半|腰斩", verb):
+                frac = 0.5
+            elif re.search(r"doubled|翻倍|翻番", verb):
+                frac = 1.0
+            op = g.get("op") or ""
+            post = (g.get("post") or "").strip()
+            if frac is None:
+                flts = [Filter(field="login_trend", op="gt" if up else "lt", value=0)]
+            elif op == "<":
+                # "fell by less than 30%": a fall, but a small one
+                lo, hi = (0, frac) if up else (-frac, 0)
+                flts = [
+                    Filter(field="login_trend", op="gt", value=lo),
+                    Filter(field="login_trend", op="lt", value=hi),
+                ]
+            else:
+                strict = op == ">" and not post
+                if up:
+                    flts = [Filter(field="login_trend", op="gt" if strict else "ge", value=frac)]
+                else:
+                    flts = [Filter(field="login_trend", op="lt" if strict else "le", value=-frac)]
+            for f in flts:
+                self.add(f)
+            r.take(*m.span())
+            self.default_sort = Sort(field="login_trend", desc=up)
+            # the trend compares the last 30 days with the 30 before: the window is implied
+            self._consume(
+                r"\b(?:compared\s+(?:to|with)|vs\.?|versus|against|from)\s+(?:the\s+)?"
+                r"(?:previous|prior|last|preceding)\s+(?:30天|month|period)\b"
+                r"|\bmonth[- ]over[- ]month\b|\bmom\b|环比|(?:较|比|相比)(?:上个?月|前30天)"
+                r"|(?:与|和|跟)(?:上个?月|前30天)相比"
+                r"|(?:(?:in|over|during)\s+)?(?:the\s+)?(?:last|past|recent)\s+30天|(?:近|最近)30天"
+            )
+            if "login_trend" not in self.show:
+                self.show.append("login_trend")
+            return
 
     # -- inactivity: not logged in for N days
     def inactivity(self) -> None:
@@ -695,16 +1003,38 @@ class _Parser:
                 return
 
     def _amount_sized(self, mn: Mention, m: re.Match) -> bool:
-        """'bought/购买 + a number' is money when the number has no count unit and is large."""
+        """'purchases/bought/购买 + a number' is money, not a count, unless said to be a count.
+
+        A count says so: a count unit (times, 次, 笔) or a count word (number of purchases, 购买
+        次数). Otherwise the number is money when the question marks money (¥, $, 元, k, 万) or,
+        with no unit word at all, when it is larger than 100 (nobody buys 5000 times a month).
+        """
         word = self.t[mn.start : mn.end]
-        if word not in ("bought", "purchased", "ordered", "buys", "购买", "采购", "买了", "下单"):
+        if re.search(r"count|number|次数|订单数|笔数", word):
             return False
         if (m.group("unit") or "").strip():
             return False
+        if re.match(r"\s*(?:次|笔|单|times?\b|orders?\b|purchases?\b)", self.t[m.end() :]):
+            return False
         try:
-            return float(m.group("num")) >= 100
+            num = float(m.group("num"))
         except (TypeError, ValueError):
             return False
+        return num in self._money_numbers() or num > 100
+
+    def _money_numbers(self) -> set[float]:
+        """The numbers the question marks as money (¥5,000, $2k, 1.2万, 300元)."""
+        out: set[float] = set()
+        raw = unicodedata.normalize("NFKC", self.raw).lower()
+        for x in re.finditer(
+            r"[¥￥$€£]\s*\d[\d,.]*(?:\s*(?:k|m|万|千|thousand|million)\b)?"
+            r"|\d[\d,.]*\s*(?:k\b|m\b|万|千|元|块|rmb\b|cny\b|usd\b|dollars?\b|yuan\b|bucks\b)",
+            raw,
+        ):
+            n = re.search(r"\d+(?:\.\d+)?", normalise(x.group()))
+            if n:
+                out.add(float(n.group()))
+        return out
 
     # -- renewals
     def renewals(self) -> None:
@@ -797,12 +1127,36 @@ class _Parser:
         return False
 
     # -- new accounts: signed this month
+    def _inside_value(self, m: re.Match) -> bool:
+        """Whether a cue word is part of a value the book or the vocabulary knows (New York, 新加坡)."""
+        word = m.group()
+        if not hasattr(self, "_value_words"):
+            words: set[str] = set(lx.VALUE_WORDS_WITH_CUES)
+            for vals in self.ctx.values.values():
+                words |= {str(v).lower() for v in vals if v}
+            for table in vocab.BY_FIELD.values():
+                for canon, variants in table.items():
+                    words |= {canon.lower(), *(v.lower() for v in variants)}
+            for c in self.ctx.custom:
+                words |= {str(ch).lower() for ch in c.choices}
+            self._value_words = words
+        cands = tuple(
+            w for w in self._value_words if word in w and w != word and len(w) > len(word)
+        )
+        if not cands:
+            return False
+        for v in self.rest.finditer(_phrase_rx(cands)):
+            if v.start() <= m.start() and m.end() <= v.end():
+                return True
+        return False
+
     def new_accounts(self) -> None:
         r = self.rest
-        m = r.search(
+        ms = r.finditer(
             r"\b(?:new|newly\s+signed|signed|onboarded|acquired|started|won|joined|added)\b"
             r"|新增|新签|新签约|新客户|签约|签单|新加入|新开"
         )
+        m = next((x for x in ms if not self._inside_value(x)), None)
         if not m:
             return
         if not (
@@ -825,19 +1179,71 @@ class _Parser:
         self.add(Filter(field="contract_start", op="between", value=[_rel(-n + 1), _rel(0)]))
         self.default_sort = Sort(field="contract_start", desc=True)
 
-    # -- "highest churn risk" -> lowest health first
+    # -- "highest churn risk", "least healthy", "unhappiest": rankings by a word, not a field
     def risk_superlative(self) -> None:
         r = self.rest
-        m = r.search(
-            r"(?:流失)?风险最(?:高|大)|最(?:高|大)的?(?:流失)?风险|最(?:可能|容易)流失"
-            r"|\b(?:highest|most|greatest|biggest)\s+(?:churn\s+)?risk\b|\briskiest\b"
-            r"|\bmost\s+likely\s+to\s+churn\b"
-        )
-        if m:
-            self.sort.append(Sort(field="health_score", desc=False))
-            self.found_something = True
-            r.take(*m.span())
-            self._limit_near(m.start(), m.end(), default=True)
+        rankings = [
+            (  # most at risk = least healthy first
+                r"(?:流失)?风险最(?:高|大)|最(?:高|大)的?(?:流失)?风险|最(?:可能|容易)流失|最危险"
+                r"|\b(?:highest|most|greatest|biggest)\s+(?:churn\s+)?risk\b|\briskiest\b"
+                r"|\bmost\s+likely\s+to\s+churn\b|\bmost\s+at[\s-]risk\b"
+                r"|\bat\s+(?:the\s+)?(?:highest|greatest|most)\s+risk\b|\bmost\s+endangered\b",
+                "health_score",
+                False,
+            ),
+            (
+                r"\b(?:least|less)\s+healthy\b|\bunhealthiest\b|\bsickest\b"
+                r"|\b(?:lowest|worst|poorest|weakest)\s+(?:account\s+)?health(?:\s+scores?)?\b"
+                r"|\bin\s+the\s+worst\s+(?:shape|health)\b|\bmost\s+unhealthy\b"
+                r"|健康(?:度|分|分数|评分|值)?最(?:低|差)|最不健康|最(?:低|差)的?健康(?:度|分|评分)?",
+                "health_score",
+                False,
+            ),
+            (
+                r"\bhealthiest\b|\bmost\s+healthy\b|\bin\s+the\s+best\s+(?:shape|health)\b"
+                r"|\b(?:highest|best|strongest)\s+(?:account\s+)?health(?:\s+scores?)?\b"
+                r"|健康(?:度|分|分数|评分|值)?最(?:高|好)|最健康|最(?:高|好)的?健康(?:度|分|评分)?",
+                "health_score",
+                True,
+            ),
+            (
+                r"\b(?:least|less)\s+(?:satisfied|happy)\b|\bunhappiest\b|\bmost\s+(?:unhappy|"
+                r"dissatisfied|unsatisfied)\b|最不满意|满意度最(?:低|差)|最(?:低|差)的?满意度",
+                "nps_latest",
+                False,
+            ),
+            (
+                r"\bmost\s+(?:satisfied|happy|loyal)\b|\bhappiest\b|最满意|满意度最(?:高|好)"
+                r"|最(?:高|好)的?满意度",
+                "nps_latest",
+                True,
+            ),
+            (  # least active = longest without a login first (never logged in: first of all)
+                r"\b(?:least|less)\s+(?:engaged|active)\b|\bmost\s+(?:disengaged|inactive|idle|"
+                r"dormant)\b|最不(?:积极|投入|活跃)|活跃度最(?:低|差)|最(?:低|差)的?活跃度"
+                r"|最久没(?:有)?(?:登录|登陆)|最长时间没(?:有)?(?:登录|登陆)",
+                "days_since_login",
+                True,
+            ),
+            (
+                r"\bmost\s+(?:engaged|active)\b|最(?:积极|投入|活跃)|活跃度最(?:高|好)"
+                r"|最(?:高|好)的?活跃度",
+                "logins",
+                True,
+            ),
+        ]
+        for pat, key, desc in rankings:
+            m = r.search(pat)
+            if m:
+                r.take(*m.span())
+                window = None
+                if self.field_type(key) == "measure":
+                    window = self._window_for(Mention(m.start(), m.end(), key))
+                self.sort.append(Sort(field=key, desc=desc, window_days=window))
+                self.found_something = True
+                self._limit_near(m.start(), m.end(), default=True)
+                self._consume(r"\b(?:score|scores)\b(?=\s*$)")
+                return
 
     # -- tags, NPS classes, health bands, RFM segments, key people
     def classes(self) -> None:
@@ -1272,6 +1678,10 @@ class _Parser:
                 # "NPS is 9", "0 logins", "tier = A"
                 eq_before = re.search(
                     r"(?:\bis|\bof|=|为|是|等于)\s*$", r.s[max(0, m.start() - 6) : m.start()]
+                ) or (
+                    # "founded in 2015", "成立于2015年": a year said with in/于/在
+                    re.fullmatch(r"(?:18|19|20)\d\d", m.group("num") or "")
+                    and re.search(r"(?:\bin|于|在)\s*$", r.s[max(0, m.start() - 4) : m.start()])
                 )
                 zero = m.group("num") == "0"
                 if not (eq_before or zero):
@@ -1284,6 +1694,20 @@ class _Parser:
             key = mn.key
             if key == "purchase_count" and self._amount_sized(mn, m):
                 key = "purchase_amount"  # "bought more than 5000": money, not 5000 purchases
+            if m.group("dur") and self._year_field(key) and not m.group("num2"):
+                # "founded more than 10 years ago" / "成立超过10年": an age, i.e. a year before
+                n = int(float(m.group("num")))
+                op = m.group("op") or {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<="}.get(
+                    (m.group("post") or "").strip(), ">="
+                )
+                mn.used = True
+                self.add(Filter(field=key, op=FLIP[OPS[op]], value=_rel(-n)))
+                r.take(*m.span())
+                r.take(mn.start, mn.end)
+                self._consume(r"\bago\b|\bold\b|之前|以前|了")
+                if key not in self.show:
+                    self.show.append(key)
+                continue
             if m.group("dur") and not self._days_field(key):
                 continue
             mn.used = True
@@ -1323,32 +1747,51 @@ class _Parser:
                 self.add(self._measure_filter(mn.key, mn, {"op": "eq", "value": 0}))
                 r.take(mn.start - len(before) + negm.start(), mn.end)
 
+    def _year_field(self, key: str) -> bool:
+        from store.fields import BUILTIN
+
+        f = BUILTIN.get(key)
+        return f is not None and f.unit == "year"
+
     def _days_field(self, key: str) -> bool:
         return key in ("days_since_login", "days_to_renewal", "rfm_recency_days")
 
     def _field_for_quantity(self, m: re.Match) -> Mention | None:
-        cands = [mn for mn in self.mentions if self.numeric_or_date(mn.key) or self._custom(mn.key)]
-        if not cands:
+        """The field a number compares: the one right before it, else right after it, else near.
+
+        A field a comparison already took is a candidate only when no other one is as close
+        ("ARR over 50k and under 100k" gives ARR both; "founded before 1990 with more than 1000
+        employees" gives 1000 to employees).
+        """
+        every = [mn for mn in self.mentions if self.numeric_or_date(mn.key) or self._custom(mn.key)]
+        if not every:
             return None
         s = self.rest.s
         glue = r"\s*(?:is|are|was|of|at|with|having|has|:|的|为|是|在|达到|达)?\s*"
-        before = [
-            mn for mn in cands if mn.end <= m.start() and re.fullmatch(glue, s[mn.end : m.start()])
-        ]
-        if before:
-            return before[-1]
-        after = [
-            mn
-            for mn in cands
-            if mn.start >= m.end() and re.fullmatch(r"\s{0,2}", s[m.end() : mn.start])
-        ]
-        if after:
-            return after[0]
-        before = [mn for mn in cands if mn.end <= m.start() and m.start() - mn.end <= 30]
-        if before:
-            return before[-1]
-        after = [mn for mn in cands if mn.start >= m.end() and mn.start - m.end() <= 20]
-        return after[0] if after else None
+        fresh = [mn for mn in every if not mn.used]
+        for cands in (fresh, every):
+            before = [
+                mn
+                for mn in cands
+                if mn.end <= m.start() and re.fullmatch(glue, s[mn.end : m.start()])
+            ]
+            if before:
+                return before[-1]
+            after = [
+                mn
+                for mn in cands
+                if mn.start >= m.end() and re.fullmatch(r"\s{0,2}", s[m.end() : mn.start])
+            ]
+            if after:
+                return after[0]
+        for cands in (fresh, every):
+            before = [mn for mn in cands if mn.end <= m.start() and m.start() - mn.end <= 30]
+            if before:
+                return before[-1]
+            after = [mn for mn in cands if mn.start >= m.end() and mn.start - m.end() <= 20]
+            if after:
+                return after[0]
+        return None
 
     def _custom(self, key: str) -> bool:
         return any(c.key == key for c in self.ctx.custom)
@@ -1428,7 +1871,17 @@ class _Parser:
     # -- entity values: industries, cities, plans, countries, tiers, stages, custom choices
     def values(self) -> None:
         r = self.rest
-        neg_rx = r"(?:\bnot\s+in\b|\bnot\b|\bnon-?|\boutside(?:\s+of)?\b|\bexcluding\b|\bexcept(?:\s+for)?\b|\bother\s+than\b|不在|不是|非|除了?|排除)\s*$"
+        # a negation word governs the value right after it, across filler words only
+        neg_rx = (
+            r"(?:\bnot|\bnon-?|\boutside(?:\s+of)?|\bexcluding|\bexclude|\bexcept(?:\s+for)?"
+            r"|\bother\s+than|\bapart\s+from|\baside\s+from|\banywhere\s+but|\bbut\s+not"
+            r"|\bnor|\bleaving\s+out|\bminus|\bwithout"
+            r"|不在|不是|不属于|不位于|不包括|不含|非|除了?|除去|排除|去掉|去除)\s*"
+            r"(?:(?:the|those|ones|any|all|accounts?|customers?|clients?|companies|firms|based|located"
+            r"|headquartered|in|from|of|that|which|are|is|within|inside|at|on|plan|industry"
+            r"|sector)\s+)*(?:在|位于|属于|是|于|的)?\s*$"
+        )
+        post_neg_rx = r"^\s*(?:以外|之外|除外|外)(?:的|地区|地方)?"
         per_field: dict[str, list[str]] = {}
         spans: list[tuple[int, int, str, str]] = []
         fields = [
@@ -1509,6 +1962,17 @@ class _Parser:
                     val = table.get(m.group())
                     if val is not None:
                         spans.append((m.start(), m.end(), f, val))
+        # two-letter country codes are words too ("us"): only as "the US", "non-US", "outside US"
+        countries = {
+            vocab.key("country", str(v)): str(v) for v in self.ctx.values.get("country", [])
+        }
+        for m in r.finditer(
+            r"(?:\bnon-?\s*|\boutside\s+(?:of\s+)?(?:the\s+)?|\b(?:in|from)\s+the\s+|\bthe\s+)"
+            r"(?P<c>us|uk)\b(?!\s+(?:and|or)\s+(?:me|them|you))"
+        ):
+            canon = vocab.canonical("country", m.group("c"))
+            if canon:
+                spans.append((m.start("c"), m.end("c"), "country", countries.get(canon, canon)))
         # tier: "A类客户", "tier A", "A级"
         for m in r.finditer(
             r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级)(?:客户)?|\btier\s+([a-z0-9]+)\b|\b([a-z0-9]+)\s+tier\b"
@@ -1526,18 +1990,48 @@ class _Parser:
         spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
         taken: list[tuple[int, int]] = []
         neg_vals: dict[str, list[str]] = {}
+        chosen: list[tuple[int, int, str, str]] = []
         for s, e, f, val in spans:
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
-            before = r.s[max(0, s - 14) : s]
+            chosen.append((s, e, f, val))
+        chosen.sort()
+        negated: list[bool] = []
+        for i, (s, e, f, val) in enumerate(chosen):
+            before = r.s[max(0, s - 48) : s]
             negm = re.search(neg_rx, before)
-            if negm:
+            postm = re.match(post_neg_rx, r.s[e:])
+            # "not in Boston or Chicago", "除了北京、上海以外": a list shares its negation
+            joined_to = None
+            if i > 0 and chosen[i - 1][2] == f:
+                gap = r.s[chosen[i - 1][1] : s]
+                if re.fullmatch(r"\s*(?:,|/|、|and|or|nor|和|或|或者|及|与|跟)?\s*", gap):
+                    joined_to = i - 1
+            neg = bool(negm or postm or (joined_to is not None and negated[joined_to]))
+            negated.append(neg)
+            if postm and not negm:
+                # the list before a trailing 以外 is negated too
+                j = i
+                while j > 0 and chosen[j - 1][2] == f and not negated[j - 1]:
+                    gap = r.s[chosen[j - 1][1] : chosen[j][0]]
+                    if not re.fullmatch(r"\s*(?:,|/|、|和|或|或者|及|与|跟)?\s*", gap):
+                        break
+                    negated[j - 1] = True
+                    prev = chosen[j - 1][3]
+                    per_field[f].remove(prev)
+                    neg_vals.setdefault(f, []).append(prev)
+                    j -= 1
+            if neg:
                 neg_vals.setdefault(f, []).append(val)
-                r.take(s - len(before) + negm.start(), s)
+                if negm:
+                    r.take(s - len(before) + negm.start(), s)
+                if postm:
+                    r.take(e, e + postm.end())
             else:
                 per_field.setdefault(f, []).append(val)
             r.take(s, e)
+        per_field = {f: v for f, v in per_field.items() if v}
         for f, vals in per_field.items():
             vals = list(dict.fromkeys(vals))
             self.add(
@@ -1560,7 +2054,7 @@ class _Parser:
 
     # -- a known user's name alone: "bob accounts", "王越 的客户"
     def people_bare(self) -> None:
-        if "owner" in self.spec_kw or not self.ctx.users:
+        if "owner" in self.spec_kw or "team" in self.spec_kw or not self.ctx.users:
             return
         r = self.rest
         for u in self.ctx.users:
@@ -1571,6 +2065,9 @@ class _Parser:
                 if m:
                     if u.role == "csm":
                         self.add(Filter(field="csm", op="eq", value=u.handle))
+                    elif u.role == "manager":
+                        self.spec_kw["team"] = u.handle
+                        self.found_something = True
                     else:
                         self.spec_kw["owner"] = u.handle
                         self.found_something = True

@@ -112,6 +112,12 @@ _COMPARATORS: list[tuple[str, str]] = [
     ("未满", "<"),
     ("不满", "<"),
     ("等于", "="),
+    ("不早于", ">="),
+    ("不晚于", "<="),
+    ("早于", "<"),
+    ("晚于", ">"),
+    (r"earlier than", "<"),
+    (r"later than", ">"),
 ]
 _COMP_RE = [
     (
@@ -146,6 +152,8 @@ def _zh_numbers(t: str) -> str:
     for m in _ZH_NUM.finditer(t):
         before = t[max(0, m.start() - 4) : m.start()]
         ok = bool(_ZH_MEASURE.match(t, m.end())) or before.endswith(_ZH_PREFIX)
+        if t.startswith("半", m.end()):
+            continue  # 一半 is a half, not one
         # 千 alone after a digit is a magnitude (5千), handled later
         if not ok or (m.group() in ("千", "百") and m.start() > 0 and t[m.start() - 1].isdigit()):
             continue
@@ -168,6 +176,13 @@ def _scale(m: re.Match, factor: float) -> str:
     return _num(str(float(m.group(1)) * factor))
 
 
+def _zh_decade(m: re.Match) -> str:
+    """90年代 / 1990年代 -> between 1990 and 1999 (00年代 = the 2000s)."""
+    y = m.group(1)
+    start = int(y) if len(y) == 4 else (2000 if y == "00" else 1900) + int(y)
+    return f" between {start} and {start + 9} "
+
+
 def normalise(text: str) -> str:
     """The parser's view of a question (see the module docstring)."""
     t = unicodedata.normalize("NFKC", text or "").lower()
@@ -184,7 +199,16 @@ def normalise(text: str) -> str:
     t = re.sub(r"[，。？！：；、（）「」『』【】《》“”\"!?;:()\[\]{}]", " ", t)
     t = t.replace(",", " ")
     t = re.sub(r"[¥￥$€£]\s*(?=\d)", "", t)
+    t = re.sub(
+        r"百分之\s*([零〇一二两三四五六七八九十百\d.]+)",
+        lambda m: (
+            (m.group(1) if re.fullmatch(r"[\d.]+", m.group(1)) else str(zh_numeral(m.group(1))))
+            + "%"
+        ),
+        t,
+    )
     t = _zh_numbers(t)
+    t = re.sub(r"(?<!\d)((?:19|20)\d0|\d0)\s*年代", _zh_decade, t)
     # "90+ days" -> "90 days 以上" (the plus belongs to the number, the unit stays next to it)
     t = re.sub(
         r"(\d+)\s*\+\s*(days?|weeks?|wks?|months?|mos?|years?|quarters?|天|周|星期|个月|月|年)",
@@ -239,14 +263,50 @@ def normalise(text: str) -> str:
     )
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:quarters?\b|个季度)", lambda m: _scale(m, 90) + "天", t)
     t = re.sub(r"(?<!\d)(\d{1,2})\s*(?:years?\b|yrs?\b|年)", lambda m: _scale(m, 365) + "天", t)
-    # years with before/after
+    # decades: "the 1990s", "90年代" -> between 1990 and 1999
+    t = re.sub(
+        r"\b(?:the\s+)?((?:18|19|20)\d0)'?s\b",
+        lambda m: f" between {m.group(1)} and {int(m.group(1)) + 9} ",
+        t,
+    )
+    # years with before/after ("since 2005", "2005 or later", "2005年起": from that year on)
+    year = r"((?:18|19|20)\d\d)(?![\d-])"
+    t = re.sub(r"(?<!\d)" + year + r"\s*年(?!\s*\d)", r"\1年", t)
+    t = re.sub(
+        r"\b(?:since|in\s+or\s+after|no\s+earlier\s+than|not\s+before)\s+(?=(?:18|19|20)\d\d(?![\d-]))",
+        " >= ",
+        t,
+    )
+    t = re.sub(
+        r"\b(?:in\s+or\s+before|no\s+later\s+than|not\s+after)\s+(?=(?:18|19|20)\d\d(?![\d-]))",
+        " <= ",
+        t,
+    )
+    t = re.sub(
+        r"(?<!\d)" + year + r"\s*(?:or\s+(?:later|after|newer)|and\s+(?:later|after)|onwards?\b)",
+        r" >= \1 ",
+        t,
+    )
+    t = re.sub(
+        r"(?<!\d)" + year + r"\s*(?:or\s+(?:earlier|before)|and\s+(?:earlier|before))",
+        r" <= \1 ",
+        t,
+    )
+    t = re.sub(r"(?<!\d)" + year + r"\s*年?\s*(?:起|以来|及以后|或以后|及之后)", r" >= \1 ", t)
+    t = re.sub(r"(?<!\d)" + year + r"\s*年?\s*(?:及以前|或以前|及之前)", r" <= \1 ", t)
+    t = re.sub(r"(?<!\d)" + year + r"\s*年\s*(?=至|到|~|-|和)", r"\1", t)
     t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以后|之后|后)", r" > \1 ", t)
     t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以前|之前)", r" < \1 ", t)
     t = re.sub(r"\b(?:after|later than)\s+(?=\d{4})", " > ", t)
     t = re.sub(r"\b(?:before|earlier than|prior to)\s+(?=\d{4})", " < ", t)
     # post-comparators ("6 or below") before the comparator words they contain
-    t = re.sub(r"\b(?:or|and)\s+(?:more|above|greater|higher|up|longer)\b(?!\s+than)", " 以上 ", t)
-    t = re.sub(r"\b(?:or|and)\s+(?:less|fewer|below|lower|under)\b(?!\s+than)", " 以下 ", t)
+    # ("over 50k and under 100k": a second bound, not a post-comparator)
+    t = re.sub(
+        r"\b(?:or|and)\s+(?:more|above|greater|higher|up|longer)\b(?!\s+than)(?!\s*\d)", " 以上 ", t
+    )
+    t = re.sub(
+        r"\b(?:or|and)\s+(?:less|fewer|below|lower|under)\b(?!\s+than)(?!\s*\d)", " 以下 ", t
+    )
     # comparators
     t = t.replace("≥", ">=").replace("≤", "<=").replace("＞", ">").replace("＜", "<")
     t = t.replace("=>", ">=").replace("=<", "<=").replace("!=", " != ")

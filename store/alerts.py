@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store import audit, outbox
-from store.models import Account, Alert, Rule, RuleMatch, User
+from store.models import Account, AccountFigures, Alert, Rule, RuleMatch, User
 from store.query import find_user, team_of
 
 OPEN_STATUSES = ("open", "acknowledged", "snoozed")
@@ -128,7 +128,7 @@ def open_for_rule(
     assignee = _assignee_expr(session, rule, action, people)
     if assignee is None:
         return _open_row_by_row(session, rule, action, rows, people, as_of, now), updated
-    from store.rules import _date_text, _json_array, _json_object
+    from store.rules import _date_text, _json_array, _json_object, reason_json
 
     by = f"rule:{rule.name}"
     history = _json_array(
@@ -157,12 +157,14 @@ def open_for_rule(
             literal(action.severity, String),
             assignee,
             literal("open", String),
-            values_expr(session, rule, as_of, RuleMatch.account_id),
+            reason_json(session, rule, as_of),
             history,
             literal(now, DateTime),
             literal(now, DateTime),
         )
+        .select_from(RuleMatch)
         .join(Account, Account.id == RuleMatch.account_id)
+        .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
         .where(RuleMatch.rule_id == rule.id)
         .order_by(RuleMatch.account_id)
     )

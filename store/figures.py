@@ -3,7 +3,8 @@
 `refresh(session, as_of)` rewrites `account_figures` for every account as of a date. It reads the
 events table once (one GROUP BY with conditional aggregation over every window), the latest NPS
 answer per account (a window function), the contract columns, then scores RFM, health and
-completeness per account in Python (per account, never per event) and bulk-inserts the rows.
+completeness column-wise (numpy over all accounts at once, with exactly the numbers the
+per-account functions give) and writes the rows (COPY on PostgreSQL, executemany on SQLite).
 Questions and rules read only this table; they never scan the events.
 
 Windows: "N days" is (as-of − N days, as-of] — events with ts ≥ day(as-of + 1) − N days and

@@ -277,6 +277,9 @@ class Compiler:
             d = _parse_date(v, self.as_of)
             return dt.datetime.combine(d, dt.time()) if f.type == "datetime" else d
         if f.numeric:
+            if f.unit == "year" and isinstance(v, RelativeDate | dict):
+                # a year relative to as-of ("founded more than 10 years ago")
+                return _parse_date(v, self.as_of).year
             if isinstance(v, bool):
                 return int(v)
             if isinstance(v, int | float):
@@ -346,6 +349,8 @@ class Compiler:
         for v in vals:
             expanded |= vocab.variants(f.key, str(v))
         expanded |= self.stored_spellings(f, vals)
+        if f.key == "parent":
+            expanded |= self.stored_companies(vals)
         if op in ("eq", "in"):
             return low.in_(sorted(expanded))
         if op in ("ne", "not_in"):
@@ -369,6 +374,24 @@ class Compiler:
         for v in vals:
             if v is not None:
                 out |= stored.get(vocab.key(f.key, str(v)), set())
+        return out
+
+    def stored_companies(self, vals: list[Any]) -> set[str]:
+        """Parent values naming the same company (`Acme Corp` = `Acme Corporation`, 某某科技有限公司)."""
+        if self.session is None:
+            return set()
+        stored = self._stored.get("parent")
+        if stored is None:
+            stored = {}
+            col = Account.parent
+            for v in self.session.scalars(select(col).where(col.is_not(None)).distinct()):
+                if isinstance(v, str) and v.strip():
+                    stored.setdefault(normalise_name(v), set()).add(v.strip().lower())
+            self._stored["parent"] = stored
+        out: set[str] = set()
+        for v in vals:
+            if v is not None and normalise_name(str(v)):
+                out |= stored.get(normalise_name(str(v)), set())
         return out
 
     def _tag_filter(self, flt: Filter) -> ColumnElement[bool]:
@@ -412,9 +435,20 @@ class Compiler:
         if w in self._user_cache:
             return self._user_cache[w]
         ids = {w}
-        if self.session is not None:
-            users = self.session.scalars(
-                select(User).where(
+        for u in self.people_named(w):
+            ids |= user_identifiers(u)
+        self._user_cache[w] = ids
+        return ids
+
+    def people_named(self, who: str) -> list[User]:
+        """The users a question's name means (handle, email, full name or first name)."""
+        if self.session is None:
+            return []
+        w = who.strip().lower()
+        return list(
+            self.session.scalars(
+                select(User)
+                .where(
                     or_(
                         func.lower(User.handle) == w,
                         func.lower(User.email) == w,
@@ -423,11 +457,33 @@ class Compiler:
                         func.lower(User.email).like(f"{w}@%"),
                     )
                 )
+                .order_by(User.id)
             ).all()
-            for u in users:
-                ids |= user_identifiers(u)
-        self._user_cache[w] = ids
+        )
+
+    def team_identifiers(self, who: str) -> set[str]:
+        """The owner/csm strings of a manager's team: the manager and every report, recursively.
+
+        A person nobody reports to, who has a manager, names the team they belong to ("Anna's
+        team" for a sales rep = her manager's team); a name that is no user stands for itself.
+        """
+        assert self.session is not None
+        ids = {who.strip().lower()}
+        for u in self.people_named(who):
+            head = u
+            has_reports = self.session.scalar(
+                select(func.count()).select_from(User).where(User.manager_id == u.id)
+            )
+            if not has_reports and u.manager_id is not None:
+                head = self.session.get(User, u.manager_id) or u
+            for member in team_of(self.session, head):
+                ids |= user_identifiers(member)
         return ids
+
+    def team_clause(self, who: str) -> ColumnElement[bool]:
+        """Accounts owned or served by anyone in this person's team."""
+        ids = sorted(self.team_identifiers(who) if self.session is not None else {who.lower()})
+        return or_(func.lower(Account.owner).in_(ids), func.lower(Account.csm).in_(ids))
 
     def _person_filter(self, flt: Filter) -> ColumnElement[bool]:
         col = func.lower(getattr(Account, flt.field))
@@ -487,6 +543,8 @@ def base_select(comp: Compiler, spec: Spec, scope: Scope) -> Select:
         clauses.append(scope.mine_clause())
     if spec.owner:
         clauses.append(comp._person_filter(Filter(field="owner", op="eq", value=spec.owner)))
+    if spec.team:
+        clauses.append(comp.team_clause(spec.team))
     return stmt.where(*clauses)
 
 
@@ -742,4 +800,5 @@ __all__ = [
     "matching_ids",
     "run",
     "scope_for",
+    "team_of",
 ]

@@ -377,6 +377,21 @@ def reason_fields(cond: Condition) -> list[Filter]:
 
 def values_expr(session: Session, rule: Rule, as_of: dt.date, account_id_col):  # noqa: ANN001, ANN201
     """A correlated scalar subquery: the JSON object of the rule's field values for one account."""
+    return (
+        select(reason_json(session, rule, as_of))
+        .select_from(Account)
+        .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
+        .where(Account.id == account_id_col)
+        .scalar_subquery()
+    )
+
+
+def reason_json(session: Session, rule: Rule, as_of: dt.date):  # noqa: ANN201
+    """The JSON object of the rule's field values, over `accounts` LEFT JOIN `account_figures`.
+
+    For statements that already join those two tables (one pass instead of `values_expr`'s
+    lookup per row).
+    """
     comp = Compiler(as_of, load_catalogue(session), session)
     pairs = []
     for f in reason_fields(Condition.model_validate(rule.condition)):
@@ -390,22 +405,14 @@ def values_expr(session: Session, rule: Rule, as_of: dt.date, account_id_col):  
         key = f.field if f.window_days is None else f"{f.field}_{f.window_days}d"
         pairs.append((key, col))
     inner = _json_object(session, pairs) if pairs else _json_object(session, [])
-    return (
-        select(
-            _json_object(
-                session,
-                [
-                    ("rule", cast(literal(rule.name), String)),
-                    ("rule_id", literal(rule.id)),
-                    ("values", inner),
-                    ("as_of", cast(literal(as_of.isoformat()), String)),
-                ],
-            )
-        )
-        .select_from(Account)
-        .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
-        .where(Account.id == account_id_col)
-        .scalar_subquery()
+    return _json_object(
+        session,
+        [
+            ("rule", cast(literal(rule.name), String)),
+            ("rule_id", literal(rule.id)),
+            ("values", inner),
+            ("as_of", cast(literal(as_of.isoformat()), String)),
+        ],
     )
 
 
@@ -464,7 +471,7 @@ def _audit_select(
         literal(action, String),
         cols[0],
         cols[1] if len(cols) > 1 else literal(detail, JSON),
-    )
+    ).order_by(cols[0])  # entries in account order
     res = session.execute(
         AuditEntry.__table__.insert().from_select(
             ["at", "actor", "platform", "action", "account_id", "detail"], src
@@ -690,15 +697,21 @@ def _apply_tag(session: Session, rule: Rule, action: Action, as_of: dt.date, sta
         detail={"tag": tag, "rule": rule.name},
     )
     if added:
-        src = select(
-            RuleMatch.account_id,
-            literal(tag, String),
-            literal("rule", String),
-            literal(rule.id),
-            values_expr(session, rule, as_of, RuleMatch.account_id),
-            literal(actor, String),
-            literal(utcnow()),
-        ).where(*missing)
+        src = (
+            select(
+                RuleMatch.account_id,
+                literal(tag, String),
+                literal("rule", String),
+                literal(rule.id),
+                reason_json(session, rule, as_of),
+                literal(actor, String),
+                literal(utcnow()),
+            )
+            .select_from(RuleMatch)
+            .join(Account, Account.id == RuleMatch.account_id)
+            .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
+            .where(*missing)
+        )
         session.execute(
             AccountTag.__table__.insert().from_select(
                 ["account_id", "tag", "source", "rule_id", "reason", "set_by", "set_at"], src

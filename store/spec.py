@@ -189,6 +189,9 @@ class Spec(BaseModel):
     where: Condition = Field(default_factory=Condition)
     mine: bool = False  # the asker's own accounts ("my accounts", "我的客户")
     owner: str | None = None  # accounts of this user (handle, name or email)
+    # accounts of this manager's team: owned or served by the manager or anyone reporting to them,
+    # directly or not (a person with no reports: the team they belong to)
+    team: str | None = None
     account: str | None = None  # one named account (id, domain or name): a profile card
     sort: list[Sort] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1, le=10000)

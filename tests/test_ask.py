@@ -111,3 +111,115 @@ def test_one_value_in_two_languages_is_one_value(services: Services) -> None:
     assert [(r["key"], r["handle"], r["count"]) for r in owners] == [("刘洋", "liuyang", 4)]
     count = _ask(services, "how many biotech accounts are there?")
     assert count.data["value"] == 3 and count.text.startswith("There are 3 accounts")
+
+
+# ----------------------------------------------------------------------------- round 3
+
+
+def _book(services: Services) -> None:
+    """Two teams (one nested), owners written as handle, email or person name; a few parents."""
+    from store.identity import normalise_name
+    from store.models import User
+
+    with services.session_factory.begin() as s:
+        boss = User(handle="zhoujianguo", name="周建国", email="zjg@x.cn", role="manager")
+        lead = User(handle="rocco", name="Rocco Neubert", email="rocco@x.io", role="manager")
+        other = User(handle="wuli", name="吴莉", email="wuli@x.cn", role="manager")
+        s.add_all([boss, lead, other])
+        s.flush()
+        lead.manager_id = boss.id  # Rocco's team is inside 周建国's
+        reps = [
+            User(handle="zhangsan", name="张三", email="zs@x.cn", role="sales", manager_id=boss.id),
+            User(handle="anna", name="Anna Snelling", email="anna@x.io", role="sales"),
+            User(handle="lisi", name="李四", email="ls@x.cn", role="sales", manager_id=other.id),
+            User(handle="cs1", name="Carol", email="carol@x.io", role="csm", manager_id=other.id),
+        ]
+        s.add_all(reps)
+        s.flush()
+        reps[1].manager_id = lead.id
+        rows = [
+            ("甲", "zhangsan", None, "华信集团有限公司", 1995),  # handle
+            ("乙", "张三", None, None, 2012),  # person name
+            ("丙", "anna@x.io", None, "Acme Corp", 2020),  # email, nested team
+            ("丁", "李四", None, "华信集团", 2001),
+            ("戊", "lisi", "carol@x.io", None, 1980),
+            ("己", "rocco", None, "acme corporation", None),  # the manager's own
+            ("庚", "nobody", "cs1", None, 2018),  # csm of 吴莉's team
+        ]
+        for name, owner, csm, parent, founded in rows:
+            s.add(
+                Account(
+                    name=name,
+                    name_norm=normalise_name(name),
+                    owner=owner,
+                    csm=csm,
+                    parent=parent,
+                    founded=founded,
+                    arr=1000,
+                )
+            )
+
+
+def _names(svc: Services, text: str, user: str = "local") -> set[str]:
+    return {a["name"] for a in _ask(svc, text, user).data["accounts"]}
+
+
+def test_a_managers_team_is_everyone_reporting_to_them_recursively(services: Services) -> None:
+    _book(services)
+    everyone_under_zhou = {"甲", "乙", "丙", "己"}
+    assert _names(services, "周建国团队的客户") == everyone_under_zhou
+    assert _names(services, "accounts of 周建国's team") == everyone_under_zhou
+    assert _names(services, "周建国手下有哪些客户") == everyone_under_zhou
+    assert _names(services, "accounts of Rocco Neubert's team") == {"丙", "己"}
+    assert _names(services, "吴莉团队的客户") == {"丁", "戊", "庚"}  # owner or CSM in the team
+    assert _ask(services, "吴莉组有多少客户").data["value"] == 3
+    # a rep's team is the team they belong to
+    assert _names(services, "Anna Snelling's team") == {"丙", "己"}
+    # a manager's "my team" is their own scope: the whole team
+    assert _names(services, "my team's accounts", user="rocco") == {"丙", "己"}
+    assert _names(services, "我的团队的客户", user="zhoujianguo") == everyone_under_zhou
+    # and a team question never leaves the asker's scope
+    assert _names(services, "周建国团队的客户", user="wuli") == set()
+    reply = _ask(services, "accounts of Rocco Neubert's team")
+    assert "rocco's team" in reply.text
+
+
+def test_parent_company_names_match_however_the_book_spells_them(services: Services) -> None:
+    _book(services)
+    assert _names(services, "subsidiaries of Acme Corporation") == {"丙", "己"}
+    assert _names(services, "华信集团的子公司") == {"甲", "丁"}
+    assert _ask(services, "how many accounts have a parent company").data["value"] == 4
+    assert _names(services, "没有母公司的客户") == {"乙", "戊", "庚"}
+
+
+def test_company_age_compiles_against_as_of(services: Services) -> None:
+    _book(services)  # as of 2026-11-01
+    assert _names(services, "accounts founded more than 20 years ago") == {"甲", "丁", "戊"}
+    assert _names(services, "成立不到10年的客户") == {"丙", "庚"}
+    assert _names(services, "companies established after 2010") == {"乙", "丙", "庚"}
+
+
+def test_login_trend_against_the_event_stream(demo_services: Services) -> None:
+    import datetime as dt
+
+    from store.models import Event
+
+    end = dt.datetime.combine(AS_OF + dt.timedelta(days=1), dt.time())
+    mid, start = end - dt.timedelta(days=30), end - dt.timedelta(days=60)
+    with demo_services.session_factory.begin() as s:
+        rows = s.execute(
+            select(Event.account_id, Event.ts).where(
+                Event.type == "login", Event.ts >= start, Event.ts < end
+            )
+        ).all()
+    recent: dict[int, int] = {}
+    prev: dict[int, int] = {}
+    for acc, ts in rows:
+        d = recent if ts >= mid else prev
+        d[acc] = d.get(acc, 0) + 1
+    halved = {a for a, n in prev.items() if recent.get(a, 0) <= n / 2}
+    grew = {a for a, n in prev.items() if recent.get(a, 0) > n}
+    assert halved and grew
+    for text in ("accounts whose logins dropped by half", "登录次数下降一半以上的客户"):
+        assert {a["id"] for a in _ask(demo_services, text).data["accounts"]} == halved
+    assert {a["id"] for a in _ask(demo_services, "logins increased").data["accounts"]} == grew

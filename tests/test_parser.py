@@ -226,3 +226,339 @@ def test_values_words_and_listings() -> None:
     p = parse("which city has the most customers")
     assert (p.spec.group_by, p.spec.limit) == ("city", 1)
     assert parse("industry breakdown").spec.group_by == "industry"
+
+
+# ----------------------------------------------------------------------------- round 3: unseen books
+
+ORG = ParseContext(
+    values={
+        "city": ["New York", "San Francisco", "Boston", "上海", "北京"],
+        "country": ["United States", "Japan", "Germany"],
+        "industry": ["retail", "software", "制造业"],
+        "plan": ["Enterprise", "Starter", "专业版"],
+        "parent": ["Acme Corporation", "Sonron", "华信集团"],
+    },
+    users=[
+        UserRef("rocco.neubert", "Rocco Neubert", "rocco.neubert@maven.example", "manager"),
+        UserRef("anna.snelling", "Anna Snelling", "anna.snelling@maven.example", "sales"),
+        UserRef("zhoujianguo", "周建国", "zhoujianguo@huaxin.example", "manager"),
+        UserRef("zhangsan", "张三", "zhangsan@huaxin.example", "sales"),
+    ],
+    accounts=["Acme Corporation", "Sonron", "Betasoloin", "信丰物流股份有限公司", "华信集团"],
+)
+
+
+def org(text: str):  # noqa: ANN201
+    p = parse(text, context=ORG)
+    assert p.matched and p.spec is not None, text
+    return p.spec
+
+
+@pytest.mark.parametrize(
+    ("text", "team"),
+    [
+        ("accounts of Rocco Neubert's team", "rocco.neubert"),
+        ("Rocco Neubert's team", "rocco.neubert"),
+        ("show me Rocco's team accounts", "rocco.neubert"),
+        ("accounts in the team of Rocco Neubert", "rocco.neubert"),
+        ("how many accounts does Rocco Neubert's sales team have", "rocco.neubert"),
+        ("accounts of the reps reporting to Rocco Neubert", "rocco.neubert"),
+        ("accounts owned by Rocco Neubert's direct reports", "rocco.neubert"),
+        ("team led by rocco.neubert", "rocco.neubert"),
+        ("Rocco Neubert's accounts", "rocco.neubert"),  # a manager's accounts: the team's
+        ("周建国团队的客户", "zhoujianguo"),
+        ("周建国组的客户有多少", "zhoujianguo"),
+        ("周建国手下的客户", "zhoujianguo"),
+        ("周建国下属负责的客户", "zhoujianguo"),
+        ("周建国的团队里年合同额最高的5个客户", "zhoujianguo"),
+        ("向周建国汇报的销售的客户", "zhoujianguo"),
+        ("周建国的客户", "zhoujianguo"),
+    ],
+)
+def test_a_managers_team(text: str, team: str) -> None:
+    spec = org(text)
+    assert spec.team == team and spec.owner is None and not spec.mine
+
+
+@pytest.mark.parametrize(
+    "text", ["my team's accounts", "accounts of my team", "我的团队的客户", "我们团队有多少客户"]
+)
+def test_my_team_is_mine(text: str) -> None:
+    spec = org(text)
+    assert spec.mine and spec.team is None
+
+
+def test_a_sales_reps_own_accounts_stay_owner() -> None:
+    assert org("Anna Snelling's accounts").owner == "anna.snelling"
+    assert org("张三的客户").owner == "zhangsan"
+    assert org("accounts owned by Anna").owner == "anna.snelling"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("accounts whose logins dropped by half", [("le", -0.5)]),
+        ("logins halved", [("le", -0.5)]),
+        ("accounts where logins were cut in half", [("le", -0.5)]),
+        ("usage fell by 30%", [("le", -0.3)]),
+        ("logins down more than 40%", [("lt", -0.4)]),
+        ("logins fell by at least 60 percent", [("le", -0.6)]),
+        ("a 50% drop in logins", [("le", -0.5)]),
+        ("accounts with declining usage", [("lt", 0)]),
+        ("which accounts' logins decreased compared with the previous month", [("lt", 0)]),
+        ("logins increased", [("gt", 0)]),
+        ("accounts with growing usage", [("gt", 0)]),
+        ("logins doubled", [("ge", 1.0)]),
+        ("logins rose by more than 20%", [("gt", 0.2)]),
+        ("logins dropped by less than 20%", [("gt", -0.2), ("lt", 0)]),
+        ("登录次数下降一半以上的客户", [("le", -0.5)]),
+        ("登录下降超过30%", [("lt", -0.3)]),
+        ("登录次数比上月下降超过一半的客户", [("lt", -0.5)]),
+        ("活跃度下降的客户", [("lt", 0)]),
+        ("登录次数上升的客户", [("gt", 0)]),
+        ("登录量腰斩的客户", [("le", -0.5)]),
+        ("使用量下降三成的客户", [("le", -0.3)]),
+        ("使用量下降了百分之二十的客户", [("le", -0.2)]),
+        ("登录次数环比减少了50%以上的客户", [("le", -0.5)]),
+        ("登录次数翻倍的客户", [("ge", 1.0)]),
+    ],
+)
+def test_login_trend(text: str, expected: list[tuple[str, float]]) -> None:
+    spec = org(text)
+    got = [(f.op, f.value) for f in spec.where.filters()]
+    assert all(f.field == "login_trend" for f in spec.where.filters()), text
+    assert got == expected
+
+
+def test_trend_words_do_not_fire_on_other_questions() -> None:
+    p = parse("使用增值服务的客户", context=ORG)
+    assert not p.matched or all(f.field != "login_trend" for f in p.where.filters())
+    p = parse("logins up", context=ORG)
+    assert [(f.field, f.op) for f in p.where.filters()] == [("login_trend", "gt")]
+    f = org("logins in the last 7 days up to 5").where.filters()
+    assert [(x.field, x.op, x.value, x.window_days) for x in f] == [("logins", "le", 5, 7)]
+    f = org("活跃客户").where.filters()
+    assert [(x.field, x.op) for x in f] == [("days_since_login", "lt")]
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("subsidiaries of Acme Corporation", "eq", "Acme Corporation"),
+        ("Acme Corporation's subsidiaries", "eq", "Acme Corporation"),
+        ("how many subsidiaries does Acme have", "eq", "Acme Corporation"),
+        ("accounts whose parent company is Sonron", "eq", "Sonron"),
+        ("accounts with parent Sonron", "eq", "Sonron"),
+        ("companies owned by Acme Corporation", "eq", "Acme Corporation"),
+        ("accounts that are part of Sonron", "eq", "Sonron"),
+        ("华信集团的子公司", "eq", "华信集团"),
+        ("华信集团旗下的客户", "eq", "华信集团"),
+        ("母公司是Acme Corporation的客户", "eq", "Acme Corporation"),
+        ("隶属于华信集团的客户有多少", "eq", "华信集团"),
+        ("how many accounts have a parent company", "not_empty", None),
+        ("which accounts are subsidiaries", "not_empty", None),
+        ("有母公司的客户", "not_empty", None),
+        ("accounts with no parent company", "empty", None),
+        ("independent accounts without a parent", "empty", None),
+        ("没有母公司的客户", "empty", None),
+    ],
+)
+def test_parent_company(text: str, op: str, value: str | None) -> None:
+    spec = org(text)
+    assert spec.account is None, text
+    got = [(f.field, f.op, f.value) for f in spec.where.filters()]
+    assert got == [("parent", op, value)]
+
+
+def test_a_named_account_alone_is_still_a_profile() -> None:
+    assert org("tell me about Acme Corporation").account == "Acme Corporation"
+    assert org("Sonron").account == "Sonron"
+    assert org("accounts by parent company").group_by == "parent"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "op", "value"),
+    [
+        ("which accounts are outside the United States", "country", "ne", "United States"),
+        ("accounts not in the United States", "country", "ne", "United States"),
+        ("non-US accounts", "country", "ne", "United States"),
+        ("accounts outside the US", "country", "ne", "United States"),
+        ("how many accounts are not based in Japan", "country", "ne", "Japan"),
+        ("accounts except those in Boston", "city", "ne", "Boston"),
+        ("accounts other than retail", "industry", "ne", "retail"),
+        ("accounts not on the Enterprise plan", "plan", "ne", "Enterprise"),
+        ("accounts excluding software companies", "industry", "ne", "software"),
+        ("accounts not in Boston or New York", "city", "not_in", ["Boston", "New York"]),
+        ("上海以外的客户", "city", "ne", "上海"),
+        ("除了上海之外的客户", "city", "ne", "上海"),
+        ("不在北京的客户", "city", "ne", "北京"),
+        ("非制造业客户", "industry", "ne", "制造业"),
+        ("不是专业版的客户", "plan", "ne", "专业版"),
+        ("除了北京和上海以外的客户", "city", "not_in", ["北京", "上海"]),
+        ("北京、上海以外的客户", "city", "not_in", ["北京", "上海"]),
+    ],
+)
+def test_negated_values(text: str, field: str, op: str, value) -> None:  # noqa: ANN001
+    got = [(f.field, f.op, f.value) for f in org(text).where.filters()]
+    assert got == [(field, op, value)]
+
+
+def test_negation_governs_only_its_own_value() -> None:
+    got = {
+        (f.field, f.op, f.value)
+        for f in org("accounts in the US excluding New York").where.filters()
+    }
+    assert got == {("country", "eq", "United States"), ("city", "ne", "New York")}
+    got = {(f.field, f.op, f.value) for f in org("accounts in the United States").where.filters()}
+    assert got == {("country", "eq", "United States")}
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("companies established after 2010", "gt", 2010),
+        ("companies founded before 2000", "lt", 2000),
+        ("accounts established in 1990", "eq", 1990),
+        ("accounts incorporated since 2005", "ge", 2005),
+        ("companies founded 2015 or later", "ge", 2015),
+        ("accounts founded in the 2000s", "between", [2000, 2009]),
+        ("how many companies were founded between 1990 and 2000", "between", [1990, 2000]),
+        ("成立于2015年以后的客户", "gt", 2015),
+        ("2010年后成立的公司", "gt", 2010),
+        ("2000年以前成立的客户有多少", "lt", 2000),
+        ("成立于2017年的客户", "eq", 2017),
+        ("2010年至2015年成立的客户", "between", [2010, 2015]),
+        ("创立时间早于2005年的客户", "lt", 2005),
+        ("2015年起成立的客户", "ge", 2015),
+        ("90年代成立的客户", "between", [1990, 1999]),
+    ],
+)
+def test_founding_year(text: str, op: str, value) -> None:  # noqa: ANN001
+    got = [(f.field, f.op, f.value) for f in org(text).where.filters()]
+    assert got == [("founded", op, value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "days"),
+    [
+        ("accounts founded more than 30 years ago", "lt", -10950),
+        ("companies established less than 15 years ago", "gt", -5475),
+        ("成立超过10年的客户", "lt", -3650),
+        ("成立10年以上的客户", "le", -3650),
+        ("成立不到5年的客户", "gt", -1825),
+    ],
+)
+def test_company_age_is_a_year_relative_to_as_of(text: str, op: str, days: int) -> None:
+    (f,) = org(text).where.filters()
+    assert (f.field, f.op, f.value.days) == ("founded", op, days)
+
+
+def test_two_bounds_on_one_field_and_the_nearest_free_field() -> None:
+    got = [
+        (f.field, f.op, f.value)
+        for f in org("accounts with ARR over 50k and under 100k").where.filters()
+    ]
+    assert got == [("arr", "gt", 50000), ("arr", "lt", 100000)]
+    got = [
+        (f.field, f.op, f.value)
+        for f in org(
+            "companies established before 1990 with more than 1000 employees"
+        ).where.filters()
+    ]
+    assert got == [("founded", "lt", 1990), ("employees", "gt", 1000)]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value", "window"),
+    [
+        ("accounts with purchases over 5000 in the last 30 days", "purchase_amount", 5000, 30),
+        ("purchases above 2000 this month", "purchase_amount", 2000, 30),
+        ("customers whose orders exceed $2,000 in the last 90 days", "purchase_amount", 2000, 90),
+        ("accounts with orders over 5k in the last 90 days", "purchase_amount", 5000, 90),
+        ("purchases over $50 in the last 30 days", "purchase_amount", 50, 30),
+        ("accounts with more than 3 purchases", "purchase_count", 3, 30),
+        ("accounts with purchases over 3 times in the last 30 days", "purchase_count", 3, 30),
+        ("accounts with more than 10 orders in the last 90 days", "purchase_count", 10, 90),
+        ("number of purchases above 200", "purchase_count", 200, 30),
+        ("近30天订单超过5000元的客户", "purchase_amount", 5000, 30),
+        ("近30天购买超过5000的客户", "purchase_amount", 5000, 30),
+        ("近90天采购超过2万的客户", "purchase_amount", 20000, 90),
+        ("近30天购买超过3次的客户", "purchase_count", 3, 30),
+        ("近30天下单超过2笔的客户", "purchase_count", 2, 30),
+    ],
+)
+def test_purchase_amount_or_count(text: str, field: str, value: int, window: int) -> None:
+    (f,) = org(text).where.filters()
+    assert (f.field, f.op, f.value, f.window_days) == (field, "gt", value, window)
+
+
+def test_money_elsewhere_does_not_make_a_count_an_amount() -> None:
+    got = {
+        (f.field, f.value)
+        for f in org("accounts with ARR over 50k and more than 3 purchases").where.filters()
+    }
+    assert got == {("arr", 50000), ("purchase_count", 3)}
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "desc", "limit"),
+    [
+        ("5 least healthy accounts", "health_score", False, 5),
+        ("the unhealthiest customers", "health_score", False, 10),
+        ("which account has the lowest health score", "health_score", False, 1),
+        ("healthiest accounts", "health_score", True, 10),
+        ("the 3 healthiest customers in Boston", "health_score", True, 3),
+        ("accounts most at risk", "health_score", False, 10),
+        ("worst NPS", "nps_latest", False, 10),
+        ("10 unhappiest customers", "nps_latest", False, 10),
+        ("least active accounts", "days_since_login", True, 10),
+        ("which accounts are the least active", "days_since_login", True, 10),
+        ("most active accounts in the last 7 days", "logins", True, 10),
+        ("健康度最低的5个客户", "health_score", False, 5),
+        ("最不健康的3个客户", "health_score", False, 3),
+        ("最健康的客户", "health_score", True, 10),
+        ("最不活跃的客户", "days_since_login", True, 10),
+        ("活跃度最低的5个客户", "days_since_login", True, 5),
+        ("满意度最低的客户", "nps_latest", False, 10),
+        ("风险最高的10个客户", "health_score", False, 10),
+    ],
+)
+def test_rankings_by_a_word(text: str, field: str, desc: bool, limit: int) -> None:
+    spec = org(text)
+    assert (spec.sort[0].field, spec.sort[0].desc, spec.limit) == (field, desc, limit)
+    assert all(f.field not in ("health_band", "days_since_login") for f in spec.where.filters())
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("accounts in New York or San Francisco", "city", ["New York", "San Francisco"]),
+        ("accounts in New York", "city", "New York"),
+        ("how many accounts are in New York", "city", "New York"),
+        (
+            "accounts in Boston, New York or San Francisco",
+            "city",
+            ["Boston", "New York", "San Francisco"],
+        ),
+        ("accounts in Japan or Germany", "country", ["Japan", "Germany"]),
+        ("retail or software accounts", "industry", ["retail", "software"]),
+        ("北京或上海的客户", "city", ["北京", "上海"]),
+        ("上海和北京的客户有多少", "city", ["上海", "北京"]),
+        ("新加坡的客户", None, None),  # Singapore: a city and a country, never "new"
+    ],
+)
+def test_multiword_values_and_or_lists(text: str, field: str | None, value) -> None:  # noqa: ANN001
+    spec = org(text)
+    got = [(f.field, f.op, f.value) for f in spec.where.filters()]
+    assert all(f.field != "contract_start" for f in spec.where.filters()), text
+    if value is None:
+        assert len(got) == 1 and got[0][0] in ("city", "country")
+    else:
+        assert got == [(field, "in" if isinstance(value, list) else "eq", value)]
+
+
+def test_new_accounts_still_mean_new() -> None:
+    got = [(f.field, f.op) for f in org("new accounts in New York").where.filters()]
+    assert got == [("contract_start", "between"), ("city", "eq")]
+    got = [f.field for f in org("本月新签的客户").where.filters()]
+    assert got == ["contract_start"]
