@@ -380,15 +380,7 @@ class _Parser:
                 self.found_something = True
                 self.show.append("parent")
                 return True
-        cues = r.finditer(child + "|" + parent_w)
-        if not cues:
-            return False
-        cue = cues[0]
-        if re.search(
-            r"\b(?:by|per|each)\s*$|(?:按|各|每个)\s*$", r.s[max(0, cue.start() - 8) : cue.start()]
-        ):
-            return False  # "accounts by parent company": a breakdown
-        if re.match(r"\s*(?:的)?\s*(?:分布|breakdown|distribution)", r.s[cue.end() :]):
+        if not r.search(child + "|" + parent_w):
             return False
         # a name the book knows: one of its parent values, else an account name
         names: dict[str, str] = {}
@@ -403,10 +395,26 @@ class _Parser:
             for k in (a.lower(), short, self.ctx.account_norms.get(a) or ""):
                 if len(k) >= 3 or (_CJK.search(k) and len(k) >= 2):
                     names.setdefault(k, a)
+        found = r.finditer(_phrase_rx(tuple(names))) if names else []
+        # a relation word inside a name ("华信集团公司") is part of that name
+        cues = [
+            c
+            for c in r.finditer(child + "|" + parent_w)
+            if not any(c.start() < n.end() and n.start() < c.end() for n in found)
+        ]
+        if not cues:
+            return False
+        cue = cues[0]
+        if re.search(
+            r"\b(?:by|per|each)\s*$|(?:按|各|每个)\s*$", r.s[max(0, cue.start() - 8) : cue.start()]
+        ):
+            return False  # "accounts by parent company": a breakdown
+        if re.match(r"\s*(?:的)?\s*(?:分布|breakdown|distribution)", r.s[cue.end() :]):
+            return False
         hit = None
         if names:
             best = None
-            for m in r.finditer(_phrase_rx(tuple(names))):
+            for m in found:
                 gap = max(cue.start() - m.end(), m.start() - cue.end(), 0)
                 if best is None or gap < best[0]:
                     best = (gap, m)

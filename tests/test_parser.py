@@ -562,3 +562,8 @@ def test_new_accounts_still_mean_new() -> None:
     assert got == [("contract_start", "between"), ("city", "eq")]
     got = [f.field for f in org("本月新签的客户").where.filters()]
     assert got == ["contract_start"]
+
+
+def test_a_relation_word_inside_a_name_is_the_name() -> None:
+    assert org("华信集团公司怎么样").account == "华信集团"
+    assert org("华信集团的客户画像").account == "华信集团"
