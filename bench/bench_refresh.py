@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -149,7 +150,7 @@ def main() -> None:
     args.accounts = max(int(args.accounts * args.scale), 10)
     args.events = max(int(args.events * args.scale), 100)
 
-    schema = None
+    schema = tmp = None
     if args.db == "postgresql":
         base = os.environ.get("PROFILEBOT_TEST_POSTGRES_URL") or (
             "postgresql://postgres@127.0.0.1:5432/test"
@@ -213,6 +214,8 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)  # a full-scale SQLite file is ~300 MB
 
 
 if __name__ == "__main__":

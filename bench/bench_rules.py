@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -168,7 +169,8 @@ def main() -> None:
     from store import figures, rules
     from store.refresh import _state
 
-    url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    tmp = None if args.url else tempfile.mkdtemp(prefix="bench_rules_")
+    url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
     schema = None
     if url.startswith("postgres"):
         schema = "bench_" + uuid.uuid4().hex[:8]
@@ -236,6 +238,8 @@ def main() -> None:
     if schema:
         with admin.begin() as c:
             c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)  # a full-scale SQLite file is ~400 MB
 
 
 if __name__ == "__main__":

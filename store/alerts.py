@@ -221,10 +221,10 @@ def _open_row_by_row(
     from store.rules import match_rows, recipient, values_expr
 
     kind = action.type
+    if rows is None:
+        rows = match_rows(session, rule)
     values = []
-    for acc_id, name, _ext, owner, csm, since in (
-        rows if rows is not None else match_rows(session, rule)
-    ):
+    for acc_id, name, _ext, owner, csm, since in rows:
         values.append(
             {
                 "kind": kind,
