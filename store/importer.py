@@ -1353,12 +1353,22 @@ _ROLE = {
     "决策人": "EB",
     "经济决策人": "EB",
     "拍板人": "EB",
+    "经济买家": "EB",
+    "预算决策人": "EB",
+    "budget holder": "EB",
     "tb": "TB",
     "technical buyer": "TB",
     "evaluator": "TB",
+    "technical evaluator": "TB",
+    "technical decision maker": "TB",
     "技术决策人": "TB",
+    "技术决策者": "TB",
     "技术评估": "TB",
+    "技术评估者": "TB",
+    "技术评估人": "TB",
+    "技术把关人": "TB",
     "评估者": "TB",
+    "评估人": "TB",
     "ub": "UB",
     "user buyer": "UB",
     "user": "UB",
@@ -1366,6 +1376,9 @@ _ROLE = {
     "使用者": "UB",
     "用户": "UB",
     "使用人": "UB",
+    "最终用户": "UB",
+    "end user": "UB",
+    "日常使用者": "UB",
 }
 _ATTITUDE = {
     "supporter": "supporter",
@@ -1390,6 +1403,17 @@ _INFLUENCE = {
     "低": "low",
     "mid": "medium",
 }
+
+
+def _choice(table: dict[str, str], raw: str) -> str | None:
+    """A choice cell to its value: the whole cell, else any part ('EB (决策者)', 'TB / 技术')."""
+    key = raw.strip().lower()
+    if key in table:
+        return table[key]
+    for part in re.split(r"[\s/()（）\-:：,，、|]+", key):
+        if part in table:
+            return table[part]
+    return None
 
 
 def _import_contacts(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
@@ -1428,7 +1452,7 @@ def _import_contacts(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
             raw = get.get(fld, "")
             if is_blank(raw):
                 continue
-            v = table.get(raw.lower())
+            v = _choice(table, raw)
             if v is None:
                 report.reject(row_no, h[fld], "bad_choice", value=raw, choices=choices)
                 bad = True
