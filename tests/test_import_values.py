@@ -108,3 +108,14 @@ def test_kind_is_guessed_when_obvious() -> None:
     assert aliases.guess_kind(["客户", "姓名", "职位", "邮箱"])[0] == "contacts"
     assert aliases.guess_kind(["handle", "role", "manager"])[0] == "users"
     assert aliases.guess_kind(["foo", "bar"])[0] is None
+
+
+def test_buying_roles_and_attitudes_in_either_language():
+    from store.importer import _ATTITUDE, _ROLE, _choice
+
+    assert _choice(_ROLE, "技术评估者") == "TB"
+    assert _choice(_ROLE, "EB (决策者)") == "EB"
+    assert _choice(_ROLE, "Technical Evaluator") == "TB"
+    assert _choice(_ROLE, "最终用户") == "UB"
+    assert _choice(_ATTITUDE, "反对者") == "blocker"
+    assert _choice(_ROLE, "wizard") is None
