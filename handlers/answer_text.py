@@ -36,6 +36,30 @@ PERIOD_TEXT = {
     "last_year": ("last year", "去年"),
     "next_year": ("next year", "明年"),
 }
+_ZH_Q = {1: "一", 2: "二", 3: "三", 4: "四"}
+for _q in range(1, 5):
+    _zq = f"第{_ZH_Q[_q]}季度"
+    PERIOD_TEXT[f"q{_q}"] = (f"Q{_q}", _zq)
+    PERIOD_TEXT[f"next_q{_q}"] = (f"next Q{_q}", f"下一个{_zq}")
+    PERIOD_TEXT[f"last_q{_q}"] = (f"last Q{_q}", f"上一个{_zq}")
+    PERIOD_TEXT[f"next_year_q{_q}"] = (f"Q{_q} next year", f"明年{_zq}")
+    PERIOD_TEXT[f"last_year_q{_q}"] = (f"Q{_q} last year", f"去年{_zq}")
+_MONTH_EN = ("January", "February", "March", "April", "May", "June", "July", "August")
+_MONTH_EN += ("September", "October", "November", "December")
+for _m in range(1, 13):
+    _me, _mz = _MONTH_EN[_m - 1], f"{_m}月"
+    PERIOD_TEXT[f"m{_m}"] = (_me, _mz)
+    PERIOD_TEXT[f"next_m{_m}"] = (f"next {_me}", f"下一个{_mz}")
+    PERIOD_TEXT[f"last_m{_m}"] = (f"last {_me}", f"上一个{_mz}")
+    PERIOD_TEXT[f"next_year_m{_m}"] = (f"{_me} next year", f"明年{_mz}")
+    PERIOD_TEXT[f"last_year_m{_m}"] = (f"{_me} last year", f"去年{_mz}")
+for _pre, _en, _zh in (
+    ("", "", ""),
+    ("next_year_", " next year", "明年"),
+    ("last_year_", " last year", "去年"),
+):
+    PERIOD_TEXT[f"{_pre}h1"] = (f"H1{_en}", f"{_zh}上半年")
+    PERIOD_TEXT[f"{_pre}h2"] = (f"H2{_en}", f"{_zh}下半年")
 
 
 def label(

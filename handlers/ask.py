@@ -92,9 +92,14 @@ def build_context(session: Session) -> ParseContext:
         UserRef(u.handle, u.name, u.email, u.role)
         for u in session.scalars(select(User).where(User.active.is_(True)))
     ]
-    pairs = session.execute(select(Account.name, Account.name_norm)).all()
-    names = [n for n, _ in pairs]
-    norms = {n: nn for n, nn in pairs if nn}
+    rows = session.execute(
+        select(Account.name, Account.name_norm, Account.external_id, Account.domain)
+    ).all()
+    names = [r[0] for r in rows]
+    norms = {r[0]: r[1] for r in rows if r[1]}
+    # ids and domains as find_account matches them (exactly), keyed case-folded
+    ids = {str(r[2]).strip().lower(): str(r[2]).strip() for r in rows if r[2] and str(r[2]).strip()}
+    domains = {str(r[3]).strip().lower(): str(r[3]).strip() for r in rows if r[3]}
     custom = [
         CustomRef(
             c.key,
@@ -107,7 +112,14 @@ def build_context(session: Session) -> ParseContext:
         for c in session.scalars(select(CustomField))
     ]
     return ParseContext(
-        values=values, tags=tags, users=users, accounts=names, account_norms=norms, custom=custom
+        values=values,
+        tags=tags,
+        users=users,
+        accounts=names,
+        account_norms=norms,
+        custom=custom,
+        account_ids=ids,
+        domains=domains,
     )
 
 

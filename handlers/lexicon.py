@@ -492,12 +492,52 @@ CONTACT_ROLES: dict[str, tuple[str, ...]] = {
     "UB": ("ub", "user buyer", "daily user", "使用者", "日常用户"),
 }
 CONTACT_ATTITUDES: dict[str, tuple[str, ...]] = {
-    "blocker": ("blocker", "blockers", "反对者", "阻碍者"),
-    "supporter": ("supporter", "supporters", "champion contact", "支持者"),
+    "blocker": (
+        "blocker",
+        "blockers",
+        "detractor contact",
+        "opponent",
+        "opponents",
+        "反对者",
+        "阻碍者",
+        "反对派",
+        "持反对态度",
+    ),
+    "supporter": (
+        "supporter",
+        "supporters",
+        "champion contact",
+        "advocate",
+        "advocates",
+        "支持者",
+        "持支持态度",
+    ),
 }
+# bare attitude words (支持 is also "support", 中立 is rare elsewhere): an attitude only after an
+# attitude word ("关键人态度为反对", "attitude is neutral", "态度中立")
+ATTITUDE_WORDS: dict[str, tuple[str, ...]] = {
+    "blocker": (
+        "反对",
+        "阻碍",
+        "负面",
+        "消极",
+        "negative",
+        "opposed",
+        "against",
+        "hostile",
+        "blocking",
+    ),
+    "supporter": ("支持", "正面", "积极", "positive", "supportive", "favourable", "favorable"),
+    "neutral": ("中立", "中性", "neutral", "观望", "undecided"),
+}
+ATTITUDE_CUE = (
+    r"(?:(?:关键人|联系人|决策人|决策者|对接人)?(?:的)?\s*态度\s*(?:为|是|=|:)?"
+    r"|\b(?:key\s+(?:person|people|contact)s?'?\s+)?attitudes?\s+(?:is\s+|are\s+|=\s*|of\s+)?)"
+)
 
 ACCOUNT_NOUNS_EN = (
-    r"(?:accounts?|customers?|clients?|companies|company|firms?|logos?|orgs?|organi[sz]ations?)"
+    r"(?:accounts?|customers?|clients?|companies|company|firms?|logos?|orgs?|organi[sz]ations?"
+    r"|accts?\b|custs?\b|cos\b)"
 )
 ACCOUNT_NOUNS_ZH = r"(?:客户|账户|帐户|账号|公司|企业|客戶)"
 

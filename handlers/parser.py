@@ -62,6 +62,8 @@ class ParseContext:
     accounts: list[str] = field(default_factory=list)  # account names
     account_norms: dict[str, str] = field(default_factory=dict)  # name -> normalised name
     custom: list[CustomRef] = field(default_factory=list)
+    account_ids: dict[str, str] = field(default_factory=dict)  # lower-cased external id -> id
+    domains: dict[str, str] = field(default_factory=dict)  # lower-cased domain -> domain
 
 
 EMPTY_CONTEXT = ParseContext()
@@ -84,6 +86,7 @@ class Parsed:
 # ----------------------------------------------------------------------------- helpers
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RX = _CJK
 NUM = r"\d+(?:\.\d+)?"
 
 
@@ -178,6 +181,52 @@ PERIODS: dict[str, str] = {
     "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
     "today": r"\btoday\b|今天|今日",
 }
+# numbered quarters and halves of a year: "Q4", "the fourth quarter", "第四季度", "四季度", "H1", "上半年"
+_ZH_ORD = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_EN_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+CAL_RX = (
+    r"(?<![a-z0-9])q(?P<q1>[1-4])(?![a-z0-9])"
+    r"|\b(?:the\s+)?(?P<q2>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter\b"
+    r"|\bquarter\s+(?P<q3>[1-4])\b"
+    r"|第(?P<q4>[一二三四1-4])(?:个)?季度?"
+    r"|(?<![下上这本此当每第一二三四0-9])(?P<q5>[一二三四1-4])季度"
+    r"|(?<![a-z0-9])h(?P<h1>[12])(?![a-z0-9])"
+    r"|\b(?:the\s+)?(?P<h2>first|second|1st|2nd)\s+half(?:\s+of\s+(?:the\s+)?year)?\b"
+    r"|(?P<h3>上|下)半年"
+    r"|\b(?P<mn>january|february|march|april|june|july|august|september|october|november"
+    r"|december|may|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+    r"|(?<![\d.\-])(?P<mz>1[0-2]|0?[1-9])\s*月份?(?!\s*\d+\s*[日号])"
+)
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_CAL_YEAR_BEFORE = (
+    r"(?:(?P<y>20\d{2})\s*(?:年\s*(?:的)?|'s\s+)?|(?P<rel>next\s+year'?s?|last\s+year'?s?"
+    r"|this\s+year'?s?|明年|去年|今年|本年度?|下一年|上一年)\s*(?:的)?"
+    r"|(?P<nl>\bnext|\bcoming|\bupcoming|\bfollowing|\blast|\bprevious|\bprior|\bpast"
+    r"|下一个|下个|上一个|上个)\s*)$"
+)
+_CAL_YEAR_AFTER = (
+    r"^\s*(?:(?:of|in)\s+)?(?:(?:fy\s*)?(?P<y>20\d{2})(?!\d)\s*年?"
+    r"|(?:the\s+)?(?P<rel>next\s+year|last\s+year|this\s+year|coming\s+year|previous\s+year))"
+)
 _PRICE_LEVELS = {
     "high": ("高", "较高", "很高", "偏高", "非常高"),
     "medium": ("中", "中等", "一般", "适中", "中等偏上"),
@@ -204,6 +253,129 @@ SHOWABLE = frozenset(
     | {"price_sensitivity", "domain", "parent", "health_band", "nps_class", "rfm_segment"}
 )
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365, "today": 1}
+
+
+def _at_word_edges(text: str, word: str) -> bool:
+    """Whether word occurs in text with no letter or digit glued to either ASCII edge."""
+    start = 0
+    while True:
+        i = text.find(word, start)
+        if i < 0:
+            return False
+        j = i + len(word)
+        left_ok = i == 0 or not (
+            word[0].isascii()
+            and text[i - 1].isascii()
+            and (text[i - 1].isalnum() or text[i - 1] == "_")
+        )
+        right_ok = j >= len(text) or not (
+            word[-1].isascii() and text[j].isascii() and (text[j].isalnum() or text[j] == "_")
+        )
+        if left_ok and right_ok:
+            return True
+        start = i + 1
+
+
+# what a Chinese company name starts with before its brand (地区) and ends with after it (行业)
+_ZH_PLACES = tuple(
+    sorted(
+        {
+            re.sub(r"(?:市|省|自治区|壮族|回族|维吾尔|特别行政区)+$", "", v)
+            for table in (vocab.CITIES, vocab.PROVINCES)
+            for variants in table.values()
+            for v in variants
+            if _CJK_RX.search(v)
+        }
+        | {"中国", "中华", "华东", "华南", "华北", "华中", "西南", "西北", "东北"},
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _brand(norm: str) -> str:
+    """The brand of a normalised Chinese company name: 上海云帆信息科技 -> 云帆."""
+    core = norm
+    for place in _ZH_PLACES:
+        if len(place) >= 2 and core.startswith(place) and len(core) - len(place) >= 2:
+            core = core[len(place) :]
+            core = re.sub(r"^(?:市|省)", "", core)
+            break
+    return core[:2] if len(core) >= 4 else core
+
+
+@lru_cache(maxsize=64)
+def _brand_index(
+    names: tuple[str, ...], norms_key: tuple[tuple[str, str], ...]
+) -> dict[str, list[tuple[str, str]]]:
+    norms = dict(norms_key)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name in names:
+        nn = norms.get(name) or normalise_name(name)
+        if not _CJK_RX.search(nn):
+            continue
+        b = _brand(nn)
+        if len(b) >= 2 and _CJK_RX.fullmatch(b[0]):
+            out.setdefault(b, []).append((name, nn))
+    return out
+
+
+@lru_cache(maxsize=64)
+def _first_words(names: tuple[str, ...]) -> dict[str, str]:
+    """First words of multi-word English names that name one account only (Northwind Health)."""
+    seen: dict[str, list[str]] = {}
+    for name in names:
+        words = name.lower().split()
+        if len(words) >= 2 and re.fullmatch(r"[a-z]{4,}", words[0]):
+            seen.setdefault(words[0], []).append(name)
+    common = set(lx.STOPWORDS_EN) | {
+        v.lower() for table in vocab.BY_FIELD.values() for k, vs in table.items() for v in (k, *vs)
+    }
+    return {w: ns[0] for w, ns in seen.items() if len(ns) == 1 and w not in common}
+
+
+def _short_cjk_names(
+    t: str, names: tuple[str, ...], norms: dict[str, str]
+) -> list[tuple[str, tuple[int, int]]]:
+    """Chinese names said by their brand and what follows or precedes it in the full name."""
+    index = _brand_index(names, tuple(sorted(norms.items())))
+    found: list[tuple[str, tuple[int, int]]] = []
+    for brand, owners in index.items():
+        start = 0
+        while True:
+            i = t.find(brand, start)
+            if i < 0:
+                break
+            start = i + 1
+            for name, nn in owners:
+                k = nn.find(brand)
+                a, b = i, i + len(brand)
+                ka, kb = k, k + len(brand)
+                while b < len(t) and kb < len(nn) and t[b] == nn[kb]:
+                    b, kb = b + 1, kb + 1
+                while a > 0 and ka > 0 and t[a - 1] == nn[ka - 1]:
+                    a, ka = a - 1, ka - 1
+                found.append((name, (a, b)))
+    return found
+
+
+def _fold_sep(s: str) -> str:
+    return re.sub(r"[\s._\-]+", "", s.lower())
+
+
+def _user_names(u: UserRef) -> set[str]:
+    """How a question may write a user: handle, name, email's local part, with the separators of
+    a handle or local part written as a space, another separator or nothing (li.wei = li wei)."""
+    names = {u.handle.lower(), (u.name or "").lower()}
+    if u.email:
+        names.add(u.email.lower().split("@")[0])
+    for n in list(names):
+        if re.search(r"[._\-\s]", n) and not _CJK.search(n):
+            parts = [p for p in re.split(r"[._\-\s]+", n) if p]
+            if len(parts) >= 2:
+                names |= {" ".join(parts), "".join(parts), "_".join(parts), ".".join(parts)}
+                names.add("-".join(parts))
+    return names - {""}
 
 
 # ----------------------------------------------------------------------------- the parser
@@ -307,8 +479,12 @@ class _Parser:
             r"give me (?:a )?(?:summary|brief(?:ing)?|overview|profile) (?:of|for|on)|"
             r"(?:show|open|get|pull up|display)(?: me)?(?: the)? (?:profile|card|details|summary)"
             r" (?:of|for|on)|profile (?:of|for)|summary (?:of|for)|summari[sz]e|brief(?:ing)? on|"
-            r"(?:info|information|details) (?:on|about|for)|look up|lookup|about)\s+(?P<x>.+?)"
-            r"(?:'s)?(?:\s+(?:profile|card|account|customer))?(?:\s+before my call)?\s*$",
+            r"(?:info|information|details) (?:on|about|for)|look up|lookup|about|"
+            r"what'?s (?:up|new|going on) with|how (?:are|is) things (?:at|with)|check on)"
+            r"\s+(?P<x>.+?)(?:'s)?(?:\s+(?:profile|card|account|customer))?"
+            r"(?:\s+(?:doing|going|getting on|looking|performing|faring|holding up))?"
+            r"(?:\s+(?:these days|lately|recently|now|right now|today|so far))?"
+            r"(?:\s+before my call)?\s*$",
             r"^(?P<x>.+?)(?:'s)?\s+(?:profile|profile card|account profile|customer profile)\s*$",
             r"^(?:请|帮我|给我)?(?:查看|看看|看一下|介绍一下|介绍|说说|讲讲|查一下|打开|总结一下|总结)?"
             r"\s*(?P<x>.+?)\s*(?:的)?\s*(?:客户画像|画像|用户画像|档案|客户档案|概况|基本情况|详细信息|详情|资料)"
@@ -321,6 +497,12 @@ class _Parser:
             r"分析一下|评估一下)?\s*(?:客户)?\s*(?P<x>.+?)\s*(?:的)?\s*(?:怎么样|如何|情况|近况|"
             r"最近互动|健康度|流失风险|最近怎么样)?\s*$",
         ]
+        ref = self.account_ref_in_text()
+        if ref is not None:
+            value, span = ref
+            outside = (t[: span[0]] + " " + t[span[1] :]).strip()
+            if not outside or self._profileish(outside):
+                return value
         names = self.ctx.accounts
         for pat in explicit:
             m = re.match(pat, t)
@@ -485,9 +667,16 @@ class _Parser:
         words = re.sub(
             r"\b(?:tell|me|about|the|profile|card|show|summary|summarize|of|for|how|is|what|"
             r"about|info|details|on|a|an|give|please|account|customer|open|before|my|call|"
-            r"brief|briefing|doing|status|arr|nps|health|look|up|s|draft|cold|email|overview)\b"
-            r"|'s|客户画像|画像|怎么样|如何|情况|的|客户|查看|看看|介绍一下|介绍|详情|资料|档案|"
-            r"最近|互动|健康度|流失风险|分析|评估|一下|请|帮我|生成|挽回方案|总结",
+            r"brief|briefing|doing|status|arr|nps|health|look|up|s|draft|cold|email|overview|"
+            r"going|getting|looking|performing|faring|lately|recently|these|days|now|right|today|"
+            r"so|far|what's|whats|with|things|at|are|check|find|view|pull|display|get|quick|"
+            r"company|client|this|that|one|please|pls|plz|any|news|update|updates|new|going|"
+            r"https?|www)\b"
+            r"|'s|客户画像|画像|怎么样了|怎么样|怎样|咋样|如何了|如何|情况|的|客户|公司|企业|查看|看看|"
+            r"看一下|查一下|查查|查|看|搜一下|搜索|找一下|找|介绍一下|介绍|详情|资料|档案|"
+            r"最近|近况|近来|现在|目前|表现|状况|状态|啥情况|什么情况|好不好|吗|呢|吧|啊|"
+            r"这个|这家|那个|那家|该|一下|下|请|帮我|帮忙|给我|我要|我想|生成|挽回方案|总结|"
+            r"互动|健康度|流失风险|分析|评估|[?？。.!！,，:：/]",
             " ",
             s,
         )
@@ -498,26 +687,89 @@ class _Parser:
 
     def match_account(self, x: str) -> str | None:
         """An account name from the context that x names (exactly, normalised, or contained)."""
-        if not x or not self.ctx.accounts:
+        if not x:
             return None
         xl = x.lower().strip()
+        ref = self._id_or_domain(xl)
+        if ref is not None:
+            return ref
+        if not self.ctx.accounts:
+            return None
         xn = normalise_name(x)
-        best = None
+        part_of = None  # x is part of a name: the shortest such name
+        inside: tuple[int, str] | None = None  # a name inside x: the longest, at word edges
         norms = self.ctx.account_norms
         for name in self.ctx.accounts:
             nl = name.lower()
             nn = norms.get(name) or normalise_name(name)
             if nl == xl or (xn and nn == xn):
                 return name
-            near = len(xn) >= 2 and (xn in nn or (len(nn) >= 3 and nn in xn))
-            if near and (best is None or len(name) < len(best)):
-                best = name
+            if len(xn) >= 2 and xn in nn:
+                if part_of is None or len(name) < len(part_of):
+                    part_of = name
+            elif len(nn) >= 3 and nn in xn:
+                short = _LEGAL_SUFFIX.sub("", nl).strip()
+                edges = any(_at_word_edges(xl, c) for c in (nl, short) if c) or _CJK.search(nn)
+                if edges and (inside is None or len(nn) > inside[0]):
+                    inside = (len(nn), name)
+        if inside is not None:
+            return inside[1]
+        if part_of is not None:
+            return part_of
+        hit = self.account_in_text(xl)
+        return hit[0] if hit else None
+
+    def _id_or_domain(self, token: str) -> str | None:
+        """An external id or a domain of the book that a token is (case and www. folded)."""
+        tok = token.strip().strip(".,;:!?'\"")
+        if not tok:
+            return None
+        if tok in self.ctx.account_ids:
+            return self.ctx.account_ids[tok]
+        if "." in tok:
+            from store.identity import normalise_domain
+
+            dom = normalise_domain(tok)
+            if dom and dom in self.ctx.domains:
+                return self.ctx.domains[dom]
+        return None
+
+    def account_ref_in_text(self) -> tuple[str, tuple[int, int]] | None:
+        """An external id or domain of the book written in the question (A-c4ea60, KH001, x.cn).
+
+        With no book context, a token that looks like a domain is a reference too.
+        """
+        best: tuple[str, tuple[int, int]] | None = None
+        for m in re.finditer(
+            r"(?<![a-z0-9_@.\-])[a-z0-9][a-z0-9_.\-/:]*[a-z0-9](?![a-z0-9_\-])", self.t
+        ):
+            tok = m.group()
+            ref = self._id_or_domain(tok)
+            bare = not self.ctx.domains and not self.ctx.account_ids
+            if (
+                ref is None
+                and bare
+                and re.fullmatch(
+                    r"(?:https?://)?(?:www\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}/?", tok
+                )
+            ):
+                ref = tok
+            if ref is None:
+                continue
+            if best is None or len(tok) > best[1][1] - best[1][0]:
+                best = (ref, m.span())
         return best
 
-    def account_in_text(self) -> tuple[str, tuple[int, int]] | None:
+    def account_in_text(self, text: str | None = None) -> tuple[str, tuple[int, int]] | None:
+        """The account whose name (full, normalised, without legal suffix, or its Chinese short
+        form: 云帆信息 for 上海云帆信息科技有限公司) the text holds; the longest match wins."""
         best: tuple[str, tuple[int, int]] | None = None
-        t = self.t
+        t = self.t if text is None else text
         norms = self.ctx.account_norms
+        if _CJK.search(t):
+            for name, (i, j) in _short_cjk_names(t, tuple(self.ctx.accounts), norms):
+                if best is None or (j - i) > (best[1][1] - best[1][0]):
+                    best = (name, (i, j))
         for name in self.ctx.accounts:
             short = _LEGAL_SUFFIX.sub("", name.lower()).strip()
             for cand in {name.lower(), norms.get(name) or normalise_name(name), short}:
@@ -533,6 +785,12 @@ class _Parser:
                     continue
                 if best is None or (j - i) > (best[1][1] - best[1][0]):
                     best = (name, (i, j))
+        if best is None:
+            # an English name by its first word when no other account shares it ("northwind")
+            for word, name in _first_words(tuple(self.ctx.accounts)).items():
+                m = re.search(r"(?<![a-z0-9_])" + re.escape(word) + r"(?![a-z0-9_])", t)
+                if m and (best is None or len(word) > best[1][1] - best[1][0]):
+                    best = (name, m.span())
         return best
 
     # -- a manager's team: "Rocco's team", "team of Rocco", "周建国团队", "周建国手下"
@@ -563,9 +821,7 @@ class _Parser:
         after_zh_rep = r"\s*(?:汇报|管理)的?"
         if self.ctx.users:
             for u in self.ctx.users:
-                names = {u.handle.lower(), (u.name or "").lower()}
-                if u.email:
-                    names.add(u.email.lower().split("@")[0])
+                names = _user_names(u)
                 if u.name and " " in u.name.strip():
                     first = u.name.lower().split()[0]
                     if len(first) >= 3:
@@ -689,6 +945,11 @@ class _Parser:
                 cands |= {u.email.lower(), u.email.lower().split("@")[0]}
             if n in cands:
                 return u
+        folded = _fold_sep(n)
+        if len(folded) >= 4:  # li wei = li.wei = li_wei = liwei
+            for u in self.ctx.users:
+                if folded in {_fold_sep(c) for c in _user_names(u)}:
+                    return u
         return None
 
     # -- absolute dates: before/after DATE
@@ -1063,6 +1324,17 @@ class _Parser:
         word = m.group()
         field_ = "contract_end"
         self.default_sort = Sort(field="contract_end", desc=False)
+        # "which 5 accounts renew soonest", "最快到期的5个客户": the nearest contract ends first,
+        # among contracts not yet ended, with no window unless one is said
+        soon = r.search(
+            r"\b(?:soonest|earliest|nearest|closest|sooner)\b|最快|最早|最先"
+            r"|\b(?:next|first)\b(?=(?:\s+\d+)?(?:\s+\w+)?\s+to\s+(?:renew|expire|end))"
+            r"|(?<=renew|xpire)s?\s+(?:first)\b|(?<=\bend)s?\s+(?:first)\b"
+        )
+        if soon is None and re.search(r"(?<![\d.])\d+\s*(?:个|家|名|位)", r.s):
+            soon = r.search(r"最近(?=\s*(?:要|将|会)?\s*(?:到期|续约|续费|过期|结束))")
+        if soon is not None:
+            self._limit_near(soon.start(), soon.end(), default=True)
         r.take(*m.span())
         expired = re.search(r"expired|过期|ended", word) and not re.search(
             r"未来|next|coming", self.t
@@ -1072,6 +1344,9 @@ class _Parser:
             self.default_sort = Sort(field="contract_end", desc=True)
             self._consume(r"已经|已|already|has|have")
             return
+        if soon is not None:
+            r.take(*soon.span())
+            self._consume(r"\bto\b(?=\s*$)")
         if self._take_dates(field_):
             return
         until = r.search(
@@ -1119,13 +1394,113 @@ class _Parser:
             self._consume(r"\b(?:next|coming|upcoming|following)\b|未来|接下来|之后|以后")
             return
         self._consume(r"\b(?:upcoming|soon|coming up)\b|即将|快要|马上")
+        if soon is not None:
+            self.add(Filter(field=field_, op="ge", value=_rel(0)))
+            return
         self.add(Filter(field=field_, op="between", value=[_rel(0), _rel(90)]))
 
     def _consume(self, pat: str) -> None:
         for m in self.rest.finditer(pat):
             self.rest.take(*m.span())
 
+    def _calendar_match(self) -> re.Match | None:
+        """The first month, quarter or half named in what is left (a bare "may" is no month)."""
+        r = self.rest
+        for cand in r.finditer(CAL_RX):
+            word = cand.group("mn")
+            if word and (len(word) <= 4 or word == "march"):
+                # may / mar / march / jun ... are a month only next to a preposition or a year
+                near = r.s[max(0, cand.start() - 12) : cand.start()]
+                after = r.s[cand.end() : cand.end() + 8]
+                if not (
+                    re.search(
+                        r"\b(?:in|during|by|until|till|of|for|before|after|next|last|this|"
+                        r"end\s+of|early|late|mid)\s*$",
+                        near,
+                    )
+                    or re.match(r"\s*(?:20\d\d|'\d\d)\b", after)
+                ):
+                    continue
+            return cand
+        return None
+
+    def _calendar_period(self) -> tuple[str | list[str], list[tuple[int, int]]] | None:
+        """A named month, quarter or half ("October", "10月", "Q4", "第四季度", "Q3 2025", "明年上半年").
+
+        Without a year it is the as-of year's (a past one too); "next/last Qn" / "next March" is
+        the nearest one after/before the current quarter or month; a year said with it gives
+        absolute dates.
+        """
+        r = self.rest
+        m = self._calendar_match()
+        if m is None:
+            return None
+        g = m.groupdict()
+        half = next((g[k] for k in ("h1", "h2", "h3") if g.get(k)), None)
+        month = _MONTHS.get(g.get("mn") or "") or (int(g["mz"]) if g.get("mz") else None)
+        if month is not None:
+            n = month
+            unit = f"m{n}"
+        elif half is not None:
+            n = 1 if half in ("1", "first", "1st", "上") else 2
+            unit = f"h{n}"
+        else:
+            raw = next(g[k] for k in ("q1", "q2", "q3", "q4", "q5") if g.get(k))
+            n = _ZH_ORD.get(raw) or _EN_ORD.get(raw) or int(raw)
+            unit = f"q{n}"
+        spans = [m.span()]
+        before = r.s[max(0, m.start() - 16) : m.start()]
+        after = r.s[m.end() : m.end() + 20]
+        year: int | None = None
+        prefix = ""
+        b = re.search(_CAL_YEAR_BEFORE, before)
+        a = re.match(_CAL_YEAR_AFTER, after)
+        for hit, off in ((b, m.start() - len(before)), (a, m.end())):
+            if hit is None:
+                continue
+            hg = hit.groupdict()
+            if hg.get("y"):
+                year = int(hg["y"])
+            elif hg.get("rel"):
+                rel = hg["rel"]
+                if re.search(r"next|coming|明年|下一年", rel):
+                    prefix = "next_year_"
+                elif re.search(r"last|previous|去年|上一年", rel):
+                    prefix = "last_year_"
+            elif hg.get("nl") and unit[0] in "qm":
+                prefix = (
+                    "next_"
+                    if re.search(r"next|coming|upcoming|following|下", hg["nl"])
+                    else "last_"
+                )
+            else:
+                continue
+            spans.append((off + hit.start(), off + hit.end()))
+        if year is not None:
+            if unit.startswith("m"):
+                import calendar
+
+                last = calendar.monthrange(year, n)[1]
+                return [f"{year}-{n:02d}-01", f"{year}-{n:02d}-{last:02d}"], spans
+            if unit.startswith("h"):
+                lo, hi = ((1, 1), (6, 30)) if n == 1 else ((7, 1), (12, 31))
+            else:
+                last_day = {3: 31, 6: 30, 9: 30, 12: 31}[3 * n]
+                lo, hi = (3 * n - 2, 1), (3 * n, last_day)
+            return [f"{year}-{lo[0]:02d}-{lo[1]:02d}", f"{year}-{hi[0]:02d}-{hi[1]:02d}"], spans
+        return prefix + unit, spans
+
     def _period_for(self, field_: str, cue_start: int | None = None) -> bool:
+        cal = self._calendar_period()
+        if cal is not None:
+            value, spans = cal
+            if isinstance(value, list):
+                self.add(Filter(field=field_, op="between", value=value))
+            else:
+                self.add(Filter(field=field_, op="in_period", value=value))
+            for sp in spans:
+                self.rest.take(*sp)
+            return True
         for period, pat in PERIODS.items():
             m = self.rest.search(pat)
             if m:
@@ -1170,6 +1545,7 @@ class _Parser:
         if not (
             self.date_quals
             or any(re.search(p, r.s) for p in PERIODS.values())
+            or self._calendar_match()
             or r.search(r"\d+天")
         ):
             if re.search(r"新增|新签|新客户|\bnew\b", m.group()):
@@ -1329,6 +1705,35 @@ class _Parser:
         for m in r.finditer(_phrase_rx(segs)):
             self.add(Filter(field="rfm_segment", op="eq", value=m.group().title()))
             r.take(*m.span())
+        # a key person's attitude said with an attitude word: "关键人态度为反对", "态度中立",
+        # "attitude is neutral", "反对态度的关键人", "a neutral key person"
+        words = {w: att for att, ws in lx.ATTITUDE_WORDS.items() for w in ws}
+        wrx = _phrase_rx(tuple(words))
+        person = (
+            r"(?:关键人|联系人|决策人|决策者|对接人|拍板人|\bkey\s+(?:person|people|contacts?)\b"
+            r"|\bcontacts?\b|\bstakeholders?\b|\bdecision[\s-]+makers?\b|\bchampions?\b)"
+        )
+        for pat in (
+            lx.ATTITUDE_CUE + r"\s*(?P<w>" + wrx + r")(?:者|的人|派|态度)?",
+            r"(?:持|是)?(?P<w>" + wrx + r")\s*(?:的)?\s*(?:态度|立场|意见)",
+            r"(?:持)?(?P<w>" + wrx + r")(?:者)?\s*(?:的)?\s*(?=" + person + r")",
+            r"(?<=" + "是" + r")(?P<w>反对|支持|中立)(?:者|的)?(?=\s*$|\s*的|\s*且|\s*和)",
+            person + r"(?P<pre>\s*(?:'s\s+attitude\s+)?(?:is|are|=|为|是)\s*(?:a\s+|an\s+)?)"
+            r"(?P<w>" + wrx + r")(?:者)?",
+        ):
+            for m in r.finditer(pat):
+                att = words.get(m.group("w"))
+                if att is None:
+                    continue
+                if not re.search(
+                    r"态度|立场|意见|attitude|关键人|联系人|key|contact|stakeholder"
+                    r"|decision|champion|决策|对接人|拍板人",
+                    self.t,
+                ):
+                    continue
+                self.add(Filter(field="contact_attitude", op="eq", value=att))
+                start = m.start("pre") if "pre" in m.groupdict() and m.group("pre") else m.start()
+                r.take(start, m.end())
         # key people
         for role, phrases in lx.CONTACT_ROLES.items():
             for m in r.finditer(_phrase_rx(phrases)):
@@ -1483,6 +1888,17 @@ class _Parser:
             )
             if b:
                 func, span = "sum", (mn.start - len(before) + b.start(), mn.start)
+            money = self.field_type(mn.key) == "money"
+            # "how much ARR renews in Q4", "Q4到期的年合同额有多少": money asked "how much" is a sum
+            hm = re.search(r"\bhow\s+much\s+(?:in\s+|of\s+)?(?:the\s+)?$", before)
+            if money and hm and not func:
+                func, span = "sum", (mn.start - len(before) + hm.start(), mn.start)
+            hz = re.match(
+                r"\s*(?:的)?\s*(?:一共|总共|共|合起来)?\s*(?:有|是|为)?\s*多少(?:钱)?",
+                r.s[mn.end :],
+            )
+            if money and hz and not func:
+                func, span = "sum", (mn.end, mn.end + hz.end())
             b2 = re.search(
                 r"(?:\b(?:average|avg|mean|typical)(?:\s+of)?(?:\s+the)?|平均的?)\s*$", before
             )
@@ -1513,7 +1929,9 @@ class _Parser:
             r"\b(?:top|first|bottom|best|worst)\s*(\d+)\b",
             r"(?:前|后|倒数|排名前|top)\s*(\d+)\s*(?:名|个|家|位|条)?",
             r"(?<![\d.])(\d+)\s*(?:名|个|家|位|条)",
-            r"(?<![\d.])(\d+)\s+(?:\w+\s+)?" + lx.ACCOUNT_NOUNS_EN,
+            r"(?<![\d.])(\d+)\s+(?:\w+\s+)?(?:"
+            + lx.ACCOUNT_NOUNS_EN
+            + r"|contracts?\b|renewals?\b)",
             r"(?<![\d.-])(\d+)\s+(?=largest|biggest|highest|smallest|lowest|most|least|top)",
         ]
         for pat in pats:
@@ -1981,6 +2399,37 @@ class _Parser:
             canon = vocab.canonical("country", m.group("c"))
             if canon:
                 spans.append((m.start("c"), m.end("c"), "country", countries.get(canon, canon)))
+        # a two-letter code used as an adjective ("uk accounts", "3 biggest us-based customers")
+        # or after in/from ("accts in uk"): the codes the book stores, and us/uk
+        codes = {"us", "uk"} | {
+            str(v).lower() for v in self.ctx.values.get("country", []) if len(str(v)) == 2
+        }
+        codes -= lx.STOPWORDS_EN | {"in", "it", "is", "me", "my", "no", "or", "id", "am", "hi"}
+        codes |= {"us", "uk"}
+        codes = {c for c in codes if c.isalpha() and vocab.canonical("country", c)}
+        if codes:
+            code_rx = _phrase_rx(tuple(codes))
+            for m in r.finditer(
+                r"(?P<c>"
+                + code_rx
+                + r")(?:\s*-?\s*based)?\s+(?:\w+\s+)?"
+                + lx.ACCOUNT_NOUNS_EN
+                + r"|\b(?:in|from|based\s+in|located\s+in)\s+(?P<c2>"
+                + code_rx
+                + r")(?![a-z0-9'-])"
+            ):
+                c = m.group("c") or m.group("c2")
+                start = m.start("c") if m.group("c") else m.start("c2")
+                before = r.s[max(0, start - 12) : start]
+                if c == "us" and re.search(
+                    r"\b(?:show|give|tell|send|let|help|get|find|bring|email|ping|for|to|with|of|"
+                    r"lets|let's|told|gave|showed|sent|helped|owned|by|among)\s*$",
+                    before,
+                ):
+                    continue  # "show us accounts": us is the asker
+                canon = vocab.canonical("country", c)
+                if canon:
+                    spans.append((start, start + len(c), "country", countries.get(canon, canon)))
         # tier: "A类客户", "tier A", "A级"
         for m in r.finditer(
             r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级)(?:客户)?|\btier\s+([a-z0-9]+)\b|\b([a-z0-9]+)\s+tier\b"
@@ -2066,7 +2515,7 @@ class _Parser:
             return
         r = self.rest
         for u in self.ctx.users:
-            for cand in {u.handle.lower(), (u.name or "").lower()} - {""}:
+            for cand in sorted(_user_names(u), key=len, reverse=True):
                 if len(cand) < 3 and not _CJK.search(cand):
                     continue
                 m = r.search(_phrase_rx([cand]))

@@ -232,7 +232,7 @@ def normalise(text: str) -> str:
         ),
         t,
     )
-    t = re.sub(r"半年", "180天", t)
+    t = re.sub(r"(?<![上下])半年", "180天", t)  # 上半年/下半年 are the calendar halves
     t = re.sub(r"半个?月", "15天", t)
     t = re.sub(r"\bhalf a year\b", "180 days", t)
     t = re.sub(r"\b(?:a|an|one|a single)\s+(?=" + _EN_UNIT_WORDS + r"\b)", "1 ", t)

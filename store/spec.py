@@ -27,7 +27,7 @@ Op = Literal[
     "not_empty",
     "in_period",
 ]
-Period = Literal[
+_BASE_PERIODS = (
     "today",
     "this_week",
     "last_week",
@@ -41,7 +41,19 @@ Period = Literal[
     "this_year",
     "last_year",
     "next_year",
-]
+)
+# calendar quarters and halves: of the as-of year ("Q4", "第四季度", "H1", "上半年"), of the year
+# before / after it ("Q1 next year", "去年第四季度"), or the nearest such quarter after / before the
+# current one ("next Q1", "last Q4")
+_CAL_UNITS = ("q1", "q2", "q3", "q4", "h1", "h2", *(f"m{i}" for i in range(1, 13)))
+_CAL_PERIODS = tuple(
+    f"{pre}{p}"
+    for pre in ("", "next_", "last_", "next_year_", "last_year_")
+    for p in _CAL_UNITS
+    if not (pre in ("next_", "last_") and p.startswith("h"))
+)
+PERIODS = _BASE_PERIODS + _CAL_PERIODS
+Period = Literal[PERIODS]  # type: ignore[valid-type]
 OP_TEXT_EN = {
     "eq": "=",
     "ne": "≠",
@@ -99,6 +111,27 @@ def _month_start(d: dt.date, shift: int) -> dt.date:
 def period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
     """First and last day (inclusive) of a named period around as-of."""
     one = dt.timedelta(days=1)
+    if period in _CAL_PERIODS:
+        year = as_of.year + (
+            1 if period.startswith("next_year_") else -1 if period.startswith("last_year_") else 0
+        )
+        unit = period.rsplit("_", 1)[-1]
+        if unit in ("h1", "h2"):
+            first = unit == "h1"
+            return (
+                dt.date(year, 1 if first else 7, 1),
+                dt.date(year, 6 if first else 12, 30 if first else 31),
+            )
+        n = int(unit[1:])
+        months = 3 if unit[0] == "q" else 1
+        first_month = 3 * n - 2 if months == 3 else n
+        current = (as_of.month - 1) // months + 1
+        if period.startswith("next_") and not period.startswith("next_year_") and n <= current:
+            year += 1  # "next Q1" / "next March" in September: next year's
+        elif period.startswith("last_") and not period.startswith("last_year_") and n >= current:
+            year -= 1  # "last Q4" / "last October" in September: last year's
+        start = dt.date(year, first_month, 1)
+        return start, _month_start(start, months) - one
     if period == "today":
         return as_of, as_of
     if period.endswith("week"):

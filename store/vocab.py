@@ -212,25 +212,25 @@ macau: 澳门 | macao
 """
 
 _COUNTRIES = """
-china: 中国 | 中国大陆 | 中华人民共和国 | cn | prc | mainland china | p.r. china
-us: 美国 | usa | u.s. | u.s.a. | united states | united states of america | america
-uk: 英国 | united kingdom | gb | britain | great britain | england | 英格兰
-japan: 日本 | jp
-south korea: 韩国 | korea | republic of korea | kr | 南韩
-singapore: 新加坡 | sg
-germany: 德国 | de | deutschland
-france: 法国 | fr
-italy: 意大利 | it
-spain: 西班牙 | es
-netherlands: 荷兰 | holland | the netherlands | nl
+china: 中国 | 中国大陆 | 中华人民共和国 | cn | prc | mainland china | p.r. china | chinese
+us: 美国 | usa | u.s. | u.s.a. | united states | united states of america | america | american
+uk: 英国 | united kingdom | gb | britain | great britain | england | 英格兰 | british
+japan: 日本 | jp | japanese
+south korea: 韩国 | korea | republic of korea | kr | 南韩 | korean | south korean
+singapore: 新加坡 | sg | singaporean
+germany: 德国 | de | deutschland | german
+france: 法国 | fr | french
+italy: 意大利 | it | italian
+spain: 西班牙 | es | spanish
+netherlands: 荷兰 | holland | the netherlands | nl | dutch
 belgium: 比利时
-switzerland: 瑞士 | ch
+switzerland: 瑞士 | ch | swiss
 austria: 奥地利
-sweden: 瑞典
+sweden: 瑞典 | swedish
 norway: 挪威
 denmark: 丹麦
 finland: 芬兰
-ireland: 爱尔兰
+ireland: 爱尔兰 | irish
 portugal: 葡萄牙
 poland: 波兰
 russia: 俄罗斯 | russian federation
@@ -238,12 +238,12 @@ turkey: 土耳其 | türkiye
 israel: 以色列
 uae: 阿联酋 | united arab emirates | 阿拉伯联合酋长国
 saudi arabia: 沙特 | 沙特阿拉伯 | ksa
-india: 印度 | in
-australia: 澳大利亚 | 澳洲 | au
+india: 印度 | in | indian
+australia: 澳大利亚 | 澳洲 | au | australian
 new zealand: 新西兰 | nz
-canada: 加拿大 | ca
-mexico: 墨西哥 | mx
-brazil: 巴西 | br
+canada: 加拿大 | ca | canadian
+mexico: 墨西哥 | mx | mexican
+brazil: 巴西 | br | brazilian
 argentina: 阿根廷
 chile: 智利
 south africa: 南非
@@ -258,10 +258,11 @@ philippines: 菲律宾 | ph
 """
 
 _INDUSTRIES = """
-fintech: 金融科技 | financial technology | fin-tech | fin tech
+fintech: 金融科技 | financial technology | fin-tech | fin tech | 金融技术
 finance: 金融 | financial services | financial | 金融服务 | 金融业
 banking: 银行 | bank | banks | 银行业
 insurance: 保险 | 保险业 | insurer | insurers | 保险公司
+insurtech: 保险科技 | insurance technology | insuretech | insur-tech | insur tech
 securities: 证券 | 券商 | brokerage | 证券业
 asset management: 资产管理 | 资管 | investment management | 基金
 ecommerce: 电商 | 电子商务 | e-commerce | online retail | 跨境电商
@@ -271,20 +272,24 @@ manufacturing: 制造 | 制造业 | 智能制造
 machinery: 机械 | 装备制造 | industrial equipment | 机械制造
 logistics: 物流 | 供应链 | supply chain | 货运 | freight | 快递
 transportation: 交通运输 | 交通 | 运输 | transport
+healthtech: 医疗科技 | health tech | health-tech | healthcare technology | health technology | medtech | med tech | med-tech | medical technology | 医疗技术 | 健康科技 | 医疗健康科技 | digital health | 数字医疗 | 数字健康
 healthcare: 医疗 | 医疗健康 | health care | medical | 医疗保健 | 医院 | hospitals
 pharma: 制药 | 医药 | pharmaceutical | pharmaceuticals | pharmaceutics | 药企 | 医药制造
-biotech: 生物科技 | 生物技术 | 生物医药 | biotechnology | bio-tech | life sciences | 生命科学 | ~生物 | ~bio
-medical devices: 医疗器械 | medtech | medical device
-education: 教育 | 在线教育 | edtech | ed tech | 教育培训 | 培训
+biotech: 生物科技 | bio tech | 生物技术 | 生物医药 | biotechnology | bio-tech | life sciences | 生命科学 | ~生物 | ~bio
+medical devices: 医疗器械 | medical device | 医疗设备
+education: 教育 | 在线教育 | 教育培训 | 培训
+edtech: 教育科技 | ed tech | ed-tech | education technology | 教育技术
 saas: 软件 | 企业服务 | software | 企业软件
 technology: 科技 | 技术 | tech | technolgy | it | 信息技术 | 信息科技
 internet: 互联网
 gaming: 游戏 | games | video games | 网络游戏
 media: 传媒 | 媒体 | entertainment | 文娱 | 影视 | 广电 | 文化传媒 | media & entertainment
 publishing: 出版 | 出版业
+proptech: 房产科技 | 房地产科技 | property technology | prop tech | prop-tech | 地产科技
 real estate: 房地产 | 地产 | realestate | property | properties | 房产 | ~置业
 construction: 建筑 | 建筑业 | 建工 | 工程建设
 energy: 能源 | 新能源 | clean energy | renewables | renewable energy
+cleantech: 清洁科技 | clean tech | clean-tech | 清洁技术 | climate tech | climatetech | 气候科技
 oil and gas: 石油 | 石化 | 油气 | 石油化工 | oil & gas | petroleum
 utilities: 公用事业 | 电力 | 水务 | utility | ~power
 automotive: 汽车 | auto | automobile | automobiles | 汽车制造 | 汽配 | 新能源汽车
@@ -293,7 +298,8 @@ semiconductor: 半导体 | 芯片 | semiconductors | chips | 集成电路
 electronics: ~电子 | consumer electronics | 消费电子 | 电子制造
 aerospace: 航空航天 | 航天 | aerospace & defense | defense | defence | 军工 | 国防
 airlines: 航空公司 | airline | aviation | 民航 | 航空
-agriculture: 农业 | 农牧 | agritech | 农业科技 | farming | 农林牧渔
+agriculture: 农业 | 农牧 | farming | 农林牧渔
+agritech: 农业科技 | agtech | ag tech | agri-tech | agri tech | agricultural technology | 农业技术
 chemicals: 化工 | 化学 | chemical | 化学品 | 化工行业
 materials: 材料 | 新材料
 mining: 矿业 | 采矿 | 煤炭 | metals and mining
@@ -309,10 +315,13 @@ government: 政府 | 政务 | public sector | 公共部门
 nonprofit: 非营利 | 公益 | ngo | non-profit | 非营利组织
 consulting: 咨询 | 咨询服务 | professional services | 专业服务
 marketing: 营销 | 广告 | advertising | 市场营销
-cybersecurity: 网络安全 | 信息安全 | security | cyber security
-devtools: 开发者工具 | developer tools
+martech: 营销科技 | marketing technology | mar tech | mar-tech | 营销技术
+adtech: 广告科技 | advertising technology | ad tech | ad-tech | 广告技术
+cybersecurity: 网络安全 | 信息安全 | security | cyber security | cyber-security | cyber | infosec | information security | 网安 | 安全科技 | ~安全
+devtools: 开发者工具 | developer tools | dev tools | dev-tools | developer tooling | 开发工具 | 开发者平台 | 研发工具
 hr: 人力资源 | human resources | 招聘 | recruiting | staffing
 legal: 法律 | 律所 | law firm | legal services
+legaltech: 法律科技 | legal tech | legal-tech | legal technology | lawtech | 法律技术
 environmental: 环保 | ~环境 | environmental services | 节能环保
 """
 

@@ -223,3 +223,104 @@ def test_login_trend_against_the_event_stream(demo_services: Services) -> None:
     for text in ("accounts whose logins dropped by half", "登录次数下降一半以上的客户"):
         assert {a["id"] for a in _ask(demo_services, text).data["accounts"]} == halved
     assert {a["id"] for a in _ask(demo_services, "logins increased").data["accounts"]} == grew
+
+
+# ----------------------------------------------------------------------------- round 4
+
+
+def _book4(services: Services) -> None:
+    """Ids, domains, Chinese legal names, one industry in two spellings, contracts across 2026."""
+    import datetime as dt
+
+    from store.identity import normalise_name
+    from store.models import Contact, User
+
+    with services.session_factory.begin() as s:
+        s.add(User(handle="wang.lei", name="王磊", email="wang.lei@x.io", role="manager"))
+        s.flush()
+        boss = s.scalars(select(User).where(User.handle == "wang.lei")).one()
+        s.add(User(handle="amy", name="Amy Wu", email="amy@x.io", role="sales", manager_id=boss.id))
+        rows = [
+            # external id, name, domain, industry, country, owner, contract end
+            (
+                "KH001",
+                "杭州青禾网络科技有限公司",
+                "qinghe-net.cn",
+                "医疗科技",
+                "中国",
+                "amy",
+                "2026-10-20",
+            ),
+            (
+                "KH002",
+                "深圳微澜医疗科技有限公司",
+                "weilan-med.cn",
+                "HealthTech",
+                "中国",
+                "amy",
+                "2026-12-30",
+            ),
+            ("C-7", "Harbor_7", "harbor7.io", "EdTech", "UK", "bob", "2026-11-03"),
+            ("C-71", "Harbor_71", "harbor71.io", "教育科技", "UK", "bob", "2026-11-10"),
+            ("C-9", "Vector Labs Ltd", "vectorlabs.io", "Retail", "US", "bob", "2027-02-01"),
+            ("C-10", "Old Mill", None, "Retail", "US", "bob", "2026-03-01"),
+        ]
+        for ext, name, dom, ind, country, owner, end in rows:
+            s.add(
+                Account(
+                    external_id=ext,
+                    name=name,
+                    name_norm=normalise_name(name),
+                    domain=dom,
+                    industry=ind,
+                    country=country,
+                    owner=owner,
+                    arr=1000,
+                    contract_end=dt.date.fromisoformat(end),
+                )
+            )
+        s.flush()
+        harbor = s.scalars(select(Account).where(Account.external_id == "C-7")).one()
+        s.add(Contact(account_id=harbor.id, name="Ann", role="EB", attitude="blocker"))
+
+
+def _ids(svc: Services, text: str) -> list[str]:
+    return [a["account_id"] for a in _ask(svc, text).data["accounts"]]
+
+
+def test_one_account_by_id_domain_or_short_name(services: Services) -> None:
+    _book4(services)
+    for text, ext in [
+        ("profile kh001", "KH001"),
+        ("KH002这个客户怎么样", "KH002"),
+        ("查一下 weilan-med.cn", "KH002"),
+        ("青禾网络怎么样", "KH001"),
+        ("微澜医疗最近怎么样", "KH002"),
+        ("how is Harbor_7 doing", "C-7"),
+        ("how is Harbor_71 doing", "C-71"),
+        ("what about www.vectorlabs.io", "C-9"),
+    ]:
+        reply = _ask(services, text)
+        assert reply.data["understood"]["account"], text
+        assert _ids(services, text) == [ext], text
+
+
+def test_one_industry_in_two_spellings_and_calendar_quarters(services: Services) -> None:
+    _book4(services)  # as of 2026-11-01: Q4 is 2026-10-01 .. 2026-12-31
+    assert set(_ids(services, "healthtech accounts")) == {"KH001", "KH002"}
+    assert set(_ids(services, "医疗科技客户")) == {"KH001", "KH002"}
+    assert _ask(services, "how many edtech accts").data["value"] == 2
+    assert _ids(services, "who renews in Q4") == ["KH001", "C-7", "C-71", "KH002"]
+    assert _ask(services, "第四季度有多少客户到期").data["value"] == 4
+    assert _ids(services, "Q1 2027到期的客户") == ["C-9"]
+    assert _ids(services, "一季度到期的客户") == ["C-10"]  # the as-of year's, though past
+    assert _ids(services, "which 2 accounts renew soonest") == ["C-7", "C-71"]
+    assert _ids(services, "最快到期的3个客户") == ["C-7", "C-71", "KH002"]
+
+
+def test_country_adjective_attitude_and_a_romanised_team(services: Services) -> None:
+    _book4(services)
+    assert _ids(services, "uk accounts with a blocker") == ["C-7"]
+    assert _ids(services, "关键人态度为反对的英国客户") == ["C-7"]
+    assert _ask(services, "how many accounts does wang lei's team have").data["value"] == 2
+    assert _ask(services, "how many us accounts").data["value"] == 2

@@ -567,3 +567,359 @@ def test_new_accounts_still_mean_new() -> None:
 def test_a_relation_word_inside_a_name_is_the_name() -> None:
     assert org("华信集团公司怎么样").account == "华信集团"
     assert org("华信集团的客户画像").account == "华信集团"
+
+
+# ----------------------------------------------------------------------------- round 4
+# Causes found on a third unseen book, each tested with phrasings of our own over a made-up book.
+
+R4 = ParseContext(
+    values={
+        "industry": ["HealthTech", "医疗科技", "EdTech", "DevTools", "InsurTech", "Retail"],
+        "country": ["UK", "US", "DE", "中国"],
+        "city": ["杭州", "深圳"],
+    },
+    tags=["churn_risk"],
+    users=[
+        UserRef("wang.lei", "王磊", "wang.lei@x.io", "manager"),
+        UserRef("mary_ann", "Mary Ann Lee", "mary.ann@x.io", "manager"),
+        UserRef("joe", "Joe Park", "joe@x.io", "sales"),
+    ],
+    accounts=[
+        "杭州青禾网络科技有限公司",
+        "深圳微澜医疗科技有限公司",
+        "北京星图数据服务有限公司",
+        "Harbor_7",
+        "Harbor_71",
+        "Vector Labs Ltd",
+    ],
+    account_norms={
+        "杭州青禾网络科技有限公司": "杭州青禾网络科技",
+        "深圳微澜医疗科技有限公司": "深圳微澜医疗科技",
+        "北京星图数据服务有限公司": "北京星图数据服务",
+        "Harbor_7": "harbor7",
+        "Harbor_71": "harbor71",
+        "Vector Labs Ltd": "vectorlabs",
+    },
+    account_ids={"kh001": "KH001", "c1001": "C1001", "acc-9f2b": "ACC-9f2b"},
+    domains={"qinghe-net.cn": "qinghe-net.cn", "vectorlabs.io": "vectorlabs.io"},
+)
+
+
+def r4(text: str):  # noqa: ANN201
+    p = parse(text, context=R4)
+    assert p.matched and p.spec is not None, text
+    return p.spec
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("profile KH001", "KH001"),
+        ("kh001这个客户怎么样", "KH001"),
+        ("show me C1001", "C1001"),
+        ("how's ACC-9f2b doing", "ACC-9f2b"),
+        ("acc-9f2b?", "ACC-9f2b"),
+        ("查一下 qinghe-net.cn", "qinghe-net.cn"),
+        ("what about www.vectorlabs.io", "vectorlabs.io"),
+        ("看看 https://vectorlabs.io/", "vectorlabs.io"),
+        ("how is Harbor_7 doing", "Harbor_7"),
+        ("how is Harbor_71 doing", "Harbor_71"),
+        ("how's harbor_71 doing lately", "Harbor_71"),
+        ("Harbor_7?", "Harbor_7"),
+        ("profile Vector Labs", "Vector Labs Ltd"),
+        ("vector?", "Vector Labs Ltd"),
+        ("how is vector doing these days", "Vector Labs Ltd"),
+        ("青禾网络怎么样", "杭州青禾网络科技有限公司"),
+        ("青禾最近怎么样", "杭州青禾网络科技有限公司"),
+        ("查一下青禾网络科技", "杭州青禾网络科技有限公司"),
+        ("看看杭州青禾", "杭州青禾网络科技有限公司"),
+        ("微澜医疗最近怎么样", "深圳微澜医疗科技有限公司"),
+        ("微澜医疗科技的情况", "深圳微澜医疗科技有限公司"),
+        ("星图数据这个客户怎么样", "北京星图数据服务有限公司"),
+        ("星图数据的客户画像", "北京星图数据服务有限公司"),
+    ],
+)
+def test_one_account_named_by_id_domain_short_or_exact_name(text: str, ref: str) -> None:
+    assert r4(text).account == ref
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["医疗科技行业的客户", "医疗科技客户有多少", "杭州的客户", "未来30天到期的客户", "uk accounts"],
+)
+def test_a_value_word_inside_a_name_is_still_a_value_without_the_name(text: str) -> None:
+    assert r4(text).account is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("HealthTech", "医疗科技"),
+        ("medtech", "医疗科技"),
+        ("health tech", "HealthTech"),
+        ("EdTech", "教育科技"),
+        ("DevTools", "开发者工具"),
+        ("developer tools", "开发工具"),
+        ("InsurTech", "保险科技"),
+        ("PropTech", "房产科技"),
+        ("LegalTech", "法律科技"),
+        ("AgriTech", "农业科技"),
+        ("MarTech", "营销科技"),
+        ("AdTech", "广告科技"),
+        ("CleanTech", "清洁科技"),
+        ("Biotech", "生物科技"),
+        ("FinTech", "金融科技"),
+        ("Cybersecurity", "网络安全"),
+        ("cyber security", "信息安全"),
+    ],
+)
+def test_tech_compounds_are_one_value_in_both_languages(a: str, b: str) -> None:
+    from store import vocab
+
+    assert vocab.key("industry", a) == vocab.key("industry", b)
+
+
+def test_tech_compounds_stay_apart_from_their_base_industry() -> None:
+    from store import vocab
+
+    for a, b in [("edtech", "education"), ("healthtech", "healthcare"), ("insurtech", "insurance")]:
+        assert vocab.key("industry", a) != vocab.key("industry", b)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("churn risk accts in healthtech", "healthtech"),
+        ("healthtech cust with more than 500 employees", "healthtech"),
+        ("医疗科技行业有流失风险的客户", "healthtech"),
+        ("medtech accounts", "healthtech"),
+        ("教育科技客户有多少", "edtech"),
+        ("how many edtech companies", "edtech"),
+        ("开发者工具行业的客户", "devtools"),
+        ("dev tools customers in the uk", "devtools"),
+        ("保险科技客户", "insurtech"),
+        ("insurtech accounts", "insurtech"),
+        ("网络安全客户", "cybersecurity"),
+    ],
+)
+def test_industry_compounds_in_questions(text: str, key: str) -> None:
+    from store import vocab
+
+    (f,) = [f for f in r4(text).where.filters() if f.field == "industry"]
+    assert vocab.key("industry", str(f.value)) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("who renews in Q4", "q4"),
+        ("how many accounts renew in Q4", "q4"),
+        ("第四季度到期的客户", "q4"),
+        ("第四季度有多少客户到期", "q4"),
+        ("四季度续约的客户", "q4"),
+        ("contracts ending in the fourth quarter", "q4"),
+        ("renewals in the 3rd quarter", "q3"),
+        ("一季度到期的客户", "q1"),
+        ("Q1到期的客户有多少", "q1"),
+        ("accounts renewing next Q1", "next_q1"),
+        ("accounts renewing in Q1 next year", "next_year_q1"),
+        ("明年第二季度到期的客户", "next_year_q2"),
+        ("去年第四季度到期的客户", "last_year_q4"),
+        ("下半年到期的客户", "h2"),
+        ("renewals in H1", "h1"),
+    ],
+)
+def test_numbered_quarters_are_calendar_quarters(text: str, value: str) -> None:
+    (f,) = r4(text).where.filters()
+    assert (f.field, f.op, f.value) == ("contract_end", "in_period", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("contracts ending in Q3 2025", "2025-07-01", "2025-09-30"),
+        ("2025年第三季度到期", "2025-07-01", "2025-09-30"),
+        ("renewals in 2025 Q1", "2025-01-01", "2025-03-31"),
+        ("2026年上半年到期的客户", "2026-01-01", "2026-06-30"),
+    ],
+)
+def test_a_quarter_with_a_year_is_absolute(text: str, lo: str, hi: str) -> None:
+    (f,) = r4(text).where.filters()
+    assert (f.field, f.op, f.value) == ("contract_end", "between", [lo, hi])
+
+
+def test_quarter_bounds_against_as_of() -> None:
+    import datetime as dt
+
+    from store.spec import period_bounds
+
+    d = dt.date(2024, 9, 18)
+    assert period_bounds("q4", d) == (dt.date(2024, 10, 1), dt.date(2024, 12, 31))
+    assert period_bounds("q1", d) == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))  # past: same year
+    assert period_bounds("next_q1", d) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert period_bounds("next_q4", d) == (dt.date(2024, 10, 1), dt.date(2024, 12, 31))
+    assert period_bounds("last_q4", d) == (dt.date(2023, 10, 1), dt.date(2023, 12, 31))
+    assert period_bounds("next_year_q3", d) == (dt.date(2025, 7, 1), dt.date(2025, 9, 30))
+    assert period_bounds("h2", d) == (dt.date(2024, 7, 1), dt.date(2024, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("which 5 accounts renew soonest", 5),
+        ("最快到期的5个客户", 5),
+        ("最早到期的3家客户", 3),
+        ("the 4 accounts expiring soonest", 4),
+        ("next 6 accounts to renew", 6),
+        ("first 3 accounts to expire", 3),
+        ("which 3 contracts end first", 3),
+        ("最近到期的7个客户", 7),
+        ("which account renews soonest", 1),
+        ("哪个客户最先到期", 1),
+        ("2 customers with the earliest renewal", 2),
+    ],
+)
+def test_soonest_renewals_are_a_top_n_without_a_window(text: str, limit: int) -> None:
+    spec = r4(text)
+    (f,) = spec.where.filters()
+    assert f.field == "contract_end" and f.op == "ge" and f.value.days == 0
+    assert [(s.field, s.desc) for s in spec.sort] == [("contract_end", False)]
+    assert spec.limit == limit
+
+
+def test_soonest_inside_a_said_window_keeps_the_window() -> None:
+    spec = r4("renewing soonest in the next 60 days, top 3")
+    (f,) = spec.where.filters()
+    assert f.op == "between" and f.value[1].days == 60 and spec.limit == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("uk accounts with a blocker", "UK"),
+        ("3 biggest uk accounts by employees", "UK"),
+        ("how many us accounts have a blocker", "US"),
+        ("US-based customers", "US"),
+        ("us fintech customers", "US"),
+        ("de customers", "DE"),
+        ("fintech accts in uk", "UK"),
+        ("list uk cust", "UK"),
+        ("top 5 UK clients by ARR", "UK"),
+        ("healthtech companies from uk", "UK"),
+        ("英国客户", "UK"),
+    ],
+)
+def test_a_country_code_before_a_noun(text: str, country: str) -> None:
+    fs = [f for f in r4(text).where.filters() if f.field == "country"]
+    assert [(f.op, f.value) for f in fs] == [("eq", country)]
+
+
+@pytest.mark.parametrize("text", ["show us accounts in fintech", "give us customers in retail"])
+def test_us_the_pronoun_is_no_country(text: str) -> None:
+    assert not [f for f in r4(text).where.filters() if f.field == "country"]
+
+
+@pytest.mark.parametrize(
+    ("text", "attitude"),
+    [
+        ("关键人态度为反对的美国客户", "blocker"),
+        ("关键人态度是支持的客户", "supporter"),
+        ("态度中立的关键人所在客户", "neutral"),
+        ("有反对者的客户", "blocker"),
+        ("持反对态度的关键人", "blocker"),
+        ("联系人态度为中立", "neutral"),
+        ("accounts with a blocker", "blocker"),
+        ("accounts where a key person is neutral", "neutral"),
+        ("accounts whose key contact attitude is negative", "blocker"),
+        ("decision maker is a supporter", "supporter"),
+        ("customers with a supportive contact", "supporter"),
+        ("决策者是支持者的客户", "supporter"),
+    ],
+)
+def test_key_person_attitude(text: str, attitude: str) -> None:
+    fs = [f for f in r4(text).where.filters() if f.field == "contact_attitude"]
+    assert [(f.op, f.value) for f in fs] == [("eq", attitude)]
+
+
+def test_support_tickets_are_not_an_attitude() -> None:
+    fs = r4("有支持工单的客户").where.filters()
+    assert not [f for f in fs if f.field == "contact_attitude"]
+
+
+@pytest.mark.parametrize(
+    ("text", "team"),
+    [
+        ("how many accounts does wang lei's team have", "wang.lei"),
+        ("wanglei's team accounts", "wang.lei"),
+        ("accounts of wang_lei's team", "wang.lei"),
+        ("team of wang lei", "wang.lei"),
+        ("Wang Lei团队的客户", "wang.lei"),
+        ("王磊团队有多少客户", "wang.lei"),
+        ("wang-lei's team", "wang.lei"),
+        ("mary ann's team", "mary_ann"),
+        ("accounts of maryann's team", "mary_ann"),
+        ("Mary Ann Lee's team renewals in Q4", "mary_ann"),
+        ("mary.ann's accounts", "mary_ann"),
+    ],
+)
+def test_a_team_by_handle_with_separators_folded(text: str, team: str) -> None:
+    assert r4(text).team == team
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("accounts renewing in October", "m10"),
+        ("10月到期的客户", "m10"),
+        ("十月到期的客户", "m10"),
+        ("12月份到期的客户有多少", "m12"),
+        ("renewals in November", "m11"),
+        ("contracts expiring in dec", "m12"),
+        ("who renews in may", "m5"),
+        ("renewals next March", "next_m3"),
+        ("明年3月到期的客户", "next_year_m3"),
+        ("accounts whose contract ends in January", "m1"),
+    ],
+)
+def test_named_months_are_calendar_months(text: str, value: str) -> None:
+    (f,) = r4(text).where.filters()
+    assert (f.field, f.op, f.value) == ("contract_end", "in_period", value)
+
+
+def test_a_month_with_a_year_is_absolute_and_may_alone_is_no_month() -> None:
+    (f,) = r4("contracts ending in December 2024").where.filters()
+    assert f.value == ["2024-12-01", "2024-12-31"]
+    (f,) = r4("2024年2月到期的客户").where.filters()
+    assert f.value == ["2024-02-01", "2024-02-29"]
+    assert not [
+        f
+        for f in parse("accounts that may have started using sso", context=R4).where.filters()
+        if f.op == "in_period"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much ARR renews in Q4",
+        "Q4到期的年合同额有多少",
+        "how much ARR do healthtech accounts have",
+        "uk accounts: how much arr",
+        "英国客户的年合同额一共多少",
+    ],
+)
+def test_how_much_money_is_a_sum(text: str) -> None:
+    spec = r4(text)
+    assert spec.aggregate is not None and (spec.aggregate.func, spec.aggregate.field) == (
+        "sum",
+        "arr",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [("british accounts", "UK"), ("american customers", "US"), ("german clients", "DE")],
+)
+def test_country_adjectives(text: str, country: str) -> None:
+    fs = [f for f in r4(text).where.filters() if f.field == "country"]
+    assert [f.value for f in fs] == [country]
