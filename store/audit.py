@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from store.models import AuditEntry, utcnow
@@ -43,14 +43,23 @@ def record_many(
     platform: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """One entry per account (answers that show accounts, bulk changes)."""
+    """One entry per account, as bulk INSERTs (answers that show accounts, rule runs)."""
+    if not account_ids:
+        return
     now = utcnow()
-    session.add_all(
-        AuditEntry(
-            actor=actor, action=action, platform=platform, account_id=a, detail=detail, at=now
-        )
+    rows = [
+        {
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "platform": platform,
+            "account_id": a,
+            "detail": detail,
+        }
         for a in account_ids
-    )
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(AuditEntry), rows[start : start + 5000])
 
 
 def entries(

@@ -416,36 +416,6 @@ def reason_json(session: Session, rule: Rule, as_of: dt.date):  # noqa: ANN201
     )
 
 
-def _audit_many(
-    session: Session,
-    actor: str | None,
-    action: str,
-    account_ids: list[int],
-    *,
-    platform: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """One audit entry per account, as one bulk INSERT (a first run may touch thousands)."""
-    from store.models import AuditEntry
-
-    if not account_ids:
-        return
-    now = utcnow()
-    rows = [
-        {
-            "at": now,
-            "actor": actor,
-            "action": action,
-            "platform": platform,
-            "account_id": a,
-            "detail": detail,
-        }
-        for a in account_ids
-    ]
-    for chunk in _chunks(rows, 5000):
-        session.execute(AuditEntry.__table__.insert(), chunk)
-
-
 def _audit_select(
     session: Session,
     actor: str | None,
@@ -629,7 +599,7 @@ def _revert_fields(
                         .values({col.key: prev_value})
                         .execution_options(synchronize_session=False)
                     )
-                    _audit_many(
+                    audit.record_many(
                         session,
                         f"rule:{rule.name}",
                         "field.set",
@@ -789,7 +759,7 @@ def _apply_set_field(session: Session, rule: Rule, action: Action, stats: dict) 
         for acc_id, prev in changed:
             by_prev[prev].append(acc_id)
         for prev, acc_ids in by_prev.items():
-            _audit_many(
+            audit.record_many(
                 session,
                 f"rule:{rule.name}",
                 "field.set",
