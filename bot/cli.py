@@ -8,7 +8,7 @@ import os
 import typer
 from rich.table import Table
 
-from bot import cmd_ask, cmd_import, cmd_interview, cmd_profile, cmd_rules, cmd_serve
+from bot import cmd_ask, cmd_edit, cmd_import, cmd_interview, cmd_profile, cmd_rules, cmd_serve
 from bot.cli_common import console, fail, parse_as_of, print_json, services
 from store.settings import Settings
 
@@ -204,7 +204,7 @@ def users_add(
     console.print(f"{'added' if created else 'updated'} {user.handle} ({user.role})")
 
 
-for module in (cmd_import, cmd_profile, cmd_ask, cmd_rules, cmd_interview, cmd_serve):
+for module in (cmd_import, cmd_profile, cmd_edit, cmd_ask, cmd_rules, cmd_interview, cmd_serve):
     module.register(app)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from handlers import alerts, ask, digest, imports, interview, profile, rules_chat
+from handlers import alerts, ask, digest, edits, imports, interview, profile, rules_chat
 from handlers.help import help_reply, is_help
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
@@ -22,6 +22,7 @@ CHAIN = (
     imports.try_handle,
     interview.try_handle,
     rules_chat.try_handle,
+    edits.try_handle,
     alerts.try_handle,
     digest.try_handle,
     profile.try_handle,
