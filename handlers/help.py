@@ -13,6 +13,7 @@ HELP_EN = """I keep your customer profiles and answer questions about them. Try:
 • fintech accounts with ARR over 50k
 • my accounts
 • tell me about <account>
+• tag <account> vip · set <account> industry to logistics — edit a profile
 • interview <account> — walk through a customer interview
 • if no login for 15 days then tag churn_warning — write a rule
 • alerts — your open alerts and to-dos
@@ -28,6 +29,7 @@ HELP_ZH = """我帮你维护客户画像，并回答关于客户的问题。可�
 • 金融科技行业年合同额超过5万的客户
 • 我的客户
 • <客户名>的客户画像
+• 给 <客户名> 打标签 重点客户 · 把 <客户名> 的行业改为 物流 —— 修改画像
 • 访谈 <客户名> —— 逐步完成一次客户访谈
 • 如果15天没登录则打标签 流失预警 —— 新建规则
 • 提醒 —— 我的待办和告警
