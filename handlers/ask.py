@@ -79,8 +79,13 @@ SUGGEST_ZH = (
 # ----------------------------------------------------------------------------- context
 
 
-def build_context(session: Session) -> ParseContext:
-    """What this book holds, so the parser recognises its values, people and accounts."""
+def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
+    """What this book holds, so the parser recognises its values, people and accounts.
+
+    Account names, ids and domains come only from the accounts the asker may see: a question
+    never resolves to (or echoes the name of) an account outside their scope.
+    """
+    visible = (scope or Scope.everything()).clause()
     values: dict[str, list[str]] = {}
     for key in CONTEXT_FIELDS:
         col = getattr(Account, key)
@@ -93,7 +98,7 @@ def build_context(session: Session) -> ParseContext:
         for u in session.scalars(select(User).where(User.active.is_(True)))
     ]
     rows = session.execute(
-        select(Account.name, Account.name_norm, Account.external_id, Account.domain)
+        select(Account.name, Account.name_norm, Account.external_id, Account.domain).where(visible)
     ).all()
     names = [r[0] for r in rows]
     norms = {r[0]: r[1] for r in rows if r[1]}
@@ -167,7 +172,7 @@ def understand(
     services: Services, session: Session, msg: IncomingMessage, as_of: dt.date
 ) -> tuple[Spec | None, str, Parsed | None]:
     """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
-    ctx = build_context(session)
+    ctx = build_context(session, scope_of(session, msg.user))
     parsed = parse(msg.text, msg.language, ctx)
     if services.understander is not None:
         try:

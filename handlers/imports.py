@@ -17,7 +17,7 @@ from store.query import (
     find_user,
 )
 
-IMPORTERS = ("admin", "manager")
+IMPORTERS = ("admin",)  # an import can create users and change owners: admins only
 
 _KIND_WORDS = (
     ("users", r"\busers?\b|用户|成员"),
@@ -55,10 +55,10 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
         allowed = msg.user == LOCAL_OPERATOR or (user is not None and user.role in IMPORTERS)
     if not allowed:
         text = (
-            "只有管理员或经理可以导入数据。请把文件发给管理员，或请管理员调整你的角色。"
+            "只有管理员可以导入数据。请把文件发给管理员。"
             if zh
-            else "Only admins and managers can import data. Send the file to an admin, or ask "
-            "one to change your role."
+            else "Only admins can import data (an import can add users and change owners). "
+            "Send the file to an admin."
         )
         return [Reply(text=text, kind="error", language=msg.language, private=True)]
     opts = caption_options(msg.text)

@@ -5,7 +5,7 @@
 
 The "if" part goes through the same deterministic parser as questions; the "then" part is a
 short list of action phrases parsed here. The understood rule and how many accounts it matches
-now are echoed; the pending rule waits in ChatState until "yes/确认/保存" (admins and managers
+now are echoed; the pending rule waits in ChatState until "yes/确认/保存" (admins only
 only) or "no/取消".
 """
 
@@ -19,7 +19,7 @@ from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
 from store.fields import BUILTIN, EVENT_MEASURES
 from store.models import ChatState
-from store.query import Scope, find_user, load_catalogue
+from store.query import find_user, load_catalogue, scope_for
 from store.rules import Action, RuleDef, RuleError, get_rule, normalise_tag, preview, save_rule
 from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate
 
@@ -257,11 +257,11 @@ def _confirm(services: Services, msg: IncomingMessage, text: str) -> list[Reply]
             text = "好的，这条规则没有保存。" if msg.zh else "OK, I dropped that rule."
             return [Reply(text=text, language=msg.language)]
         user = find_user(s, msg.user)
-        if user is None or user.role not in ("admin", "manager"):
+        if user is None or user.role != "admin":
             text = (
-                "只有管理员或经理可以保存规则。"
+                "只有管理员可以保存规则（规则作用于所有客户）。"
                 if msg.zh
-                else "Only an admin or a manager can save rules."
+                else "Only an admin can save rules (rules act on every account)."
             )
             return [Reply(text=text, kind="error", language=msg.language)]
         rd = RuleDef.model_validate(pending["def"])
@@ -326,10 +326,12 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
             if rd is None:
                 return None
             ensure_fresh(s, as_of)
-            total, _rows = preview(s, rd, as_of, scope=Scope.everything(), limit=1)
+            # the asker sees the count over the accounts they may see, nothing more
+            total, _rows = preview(s, rd, as_of, scope=scope_for(s, user.handle), limit=1)
         except RuleError as exc:
             return [Reply(text=str(exc), kind="error", language=lang)]
-        may_save = user.role in ("admin", "manager")
+        # rules act on every account (they run unscoped), so only admins may save them
+        may_save = user.role == "admin"
         if may_save:
             state = _state(s, user.handle)
             state[STATE_KEY] = {"def": rd.model_dump(mode="json", by_alias=True), "language": lang}
@@ -345,14 +347,15 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
         ask = (
             "保存吗？回复「确认」保存，「取消」放弃。"
             if may_save
-            else "只有管理员或经理可以保存规则。"
+            else "只有管理员可以保存规则（规则作用于所有客户），请把这句话转给管理员。"
         )
     else:
         body = f"I understood: if {cond_text}, then {acts}.\nIt matches {total} accounts now."
         ask = (
             "Save it? Reply yes or no."
             if may_save
-            else "Only an admin or a manager can save rules."
+            else "Only an admin can save rules (rules act on every account): pass this sentence "
+            "to an admin."
         )
     buttons = (
         [

@@ -178,5 +178,11 @@ def deliver(services: Services, row: OutboxMessage, reply: Reply | None, user: U
     except Exception as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
         retry_after = getattr(exc, "retry_after", None)
-        retryable = status is None or status == 429 or status >= 500
+        # Retry only when the platform answered that it did not take the message (429 rate
+        # limit, 5xx) or refused the connection. A timeout or an unknown error may mean it was
+        # delivered — chat messages are at most once, so those fail for a person to see.
+        refused = isinstance(exc, ConnectionRefusedError) or isinstance(
+            getattr(exc, "__cause__", None) or getattr(exc, "reason", None), ConnectionRefusedError
+        )
+        retryable = status == 429 or (status is not None and status >= 500) or refused
         raise DeliveryError(str(exc), retryable=retryable, retry_after=retry_after) from exc

@@ -210,6 +210,7 @@ def send_outbox(services: Services, now: dt.datetime, limit: int = 500) -> dict:
             stats["skipped"] += 1
             continue
         row = None
+        sending = False  # once the send starts, a failure may mean "delivered": never resend
         try:
             with services.session_factory.begin() as s:
                 outbox.write_lock(s)  # rendering may refresh figures
@@ -220,10 +221,15 @@ def send_outbox(services: Services, now: dt.datetime, limit: int = 500) -> dict:
                 if not outbox.mark_delivering(s, mid, WORKER):
                     stats["skipped"] += 1
                     continue
+            sending = True
             ref = deliver(services, row, reply, user)
             with services.session_factory.begin() as s:
                 outbox.mark_sent(s, mid, now, ref if isinstance(ref, dict) else None)
-                _remember_ref(s, row, ref)
+            try:
+                with services.session_factory.begin() as s:
+                    _remember_ref(s, row, ref)
+            except Exception:  # the message went out; only in-place updates are lost
+                log.exception("outbox %s sent, but its message reference was not kept", mid)
             stats["sent"] += 1
         except DeliveryError as exc:
             log.warning("outbox %s (%s): %s", mid, row.key if row else "?", exc)
@@ -244,6 +250,10 @@ def send_outbox(services: Services, now: dt.datetime, limit: int = 500) -> dict:
         except Exception as exc:  # one bad message never stops the run
             log.exception("outbox %s failed", mid)
             with services.session_factory.begin() as s:
+                if sending:  # it may have gone out: at most once, so fail it for a person to see
+                    outbox.mark_failed(s, mid, repr(exc))
+                    stats["failed"] += 1
+                    continue
                 status = outbox.mark_retry(
                     s, mid, now, repr(exc), max_attempts=settings.outbox_max_attempts
                 )

@@ -47,6 +47,11 @@ DEFAULT_LIMIT = 20
 LOCAL_OPERATOR = "local"  # the terminal user when no --as is given: sees every account
 
 
+def like_escape(text: str) -> str:
+    """Make user text literal inside a LIKE pattern (%, _ and the escape itself)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class SpecError(ValueError):
     """A spec names a field or value the store cannot answer; the message says which."""
 
@@ -344,7 +349,7 @@ class Compiler:
     ) -> ColumnElement[bool]:
         low = func.lower(col)
         if op == "contains":
-            return or_(*[low.like(f"%{str(v).lower()}%") for v in vals])
+            return or_(*[low.like(f"%{like_escape(str(v).lower())}%", escape="\\") for v in vals])
         expanded: set[str] = set()
         for v in vals:
             expanded |= vocab.variants(f.key, str(v))
@@ -408,7 +413,12 @@ class Compiler:
         if flt.op == "contains":
             return exists().where(
                 AccountTag.account_id == Account.id,
-                or_(*[func.lower(AccountTag.tag).like(f"%{t.lower()}%") for t in tags]),
+                or_(
+                    *[
+                        func.lower(AccountTag.tag).like(f"%{like_escape(t.lower())}%", escape="\\")
+                        for t in tags
+                    ]
+                ),
             )
         if flt.op in ("ne", "not_in"):
             return not_(has(tags))
@@ -423,7 +433,7 @@ class Compiler:
         vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
         low = func.lower(col)
         if flt.op == "contains":
-            match = or_(*[low.like(f"%{v}%") for v in vals])
+            match = or_(*[low.like(f"%{like_escape(v)}%", escape="\\") for v in vals])
         else:
             match = low.in_(vals)
         e = exists().where(Contact.account_id == Account.id, match)
@@ -453,8 +463,8 @@ class Compiler:
                         func.lower(User.handle) == w,
                         func.lower(User.email) == w,
                         func.lower(User.name) == w,
-                        func.lower(User.name).like(f"{w} %"),
-                        func.lower(User.email).like(f"{w}@%"),
+                        func.lower(User.name).like(f"{like_escape(w)} %", escape="\\"),
+                        func.lower(User.email).like(f"{like_escape(w)}@%", escape="\\"),
                     )
                 )
                 .order_by(User.id)
@@ -780,7 +790,7 @@ def find_account(session: Session, ref: str, scope: Scope | None = None) -> Acco
     if norm and len(norm) >= 2:
         return session.scalars(
             select(Account)
-            .where(Account.name_norm.like(f"%{norm}%"), visible)
+            .where(Account.name_norm.like(f"%{like_escape(norm)}%", escape="\\"), visible)
             .order_by(func.length(Account.name_norm), Account.id)
         ).first()
     return None

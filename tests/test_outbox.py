@@ -136,3 +136,22 @@ def test_failing_messenger_backs_off_then_fails(services: Services, tmp_path) ->
     with services.session_factory.begin() as s:
         row = s.scalars(select(OutboxMessage)).one()
         assert row.status == "failed" and "500" in row.last_error and row.attempts == 2
+
+
+def test_an_ambiguous_failure_is_never_resent(services: Services) -> None:
+    # a timeout after the request left may mean Slack posted it: fail it, do not send it twice
+    class TimesOut(LogMessenger):
+        calls = 0
+
+        def dm(self, user_handle, reply):  # noqa: ANN001, ANN201
+            TimesOut.calls += 1
+            raise TimeoutError("read timed out")
+
+    services.messengers = {"log": TimesOut()}
+    with services.session_factory.begin() as s:
+        outbox.enqueue(s, "t2", "dm", "bob", {"text": "hello"}, NOW)
+    assert jobs.send_outbox(services, NOW)["failed"] == 1
+    assert jobs.send_outbox(services, NOW + dt.timedelta(hours=2))["sent"] == 0
+    assert TimesOut.calls == 1
+    with services.session_factory.begin() as s:
+        assert s.scalars(select(OutboxMessage)).one().status == "failed"

@@ -53,11 +53,18 @@ def test_chinese_sentence_sets_tier(demo_services: Services) -> None:
     assert "没有保存" in dropped.text
 
 
-def test_sales_may_preview_but_not_save(demo_services: Services) -> None:
-    sales = _handles(demo_services)["sales"]
-    (reply,) = _say(demo_services, sales, EN)
-    assert "Only an admin or a manager" in reply.text and not reply.buttons
-    assert _say(demo_services, sales, "yes") is None
+@pytest.mark.parametrize("role", ["sales", "manager"])
+def test_only_admins_save_and_previews_count_only_what_the_asker_sees(
+    demo_services: Services, role: str
+) -> None:
+    # rules act on every account, so a sales rep or a manager may preview but not save one
+    who = _handles(demo_services)[role]
+    admin = _handles(demo_services)["admin"]
+    (reply,) = _say(demo_services, who, EN)
+    assert "Only an admin can save rules" in reply.text and not reply.buttons
+    assert _say(demo_services, who, "yes") is None
+    (everyone,) = _say(demo_services, admin, EN)
+    assert reply.data["matches"] < everyone.data["matches"]
 
 
 def test_not_a_rule_passes_through_and_bad_action_is_named(demo_services: Services) -> None:
