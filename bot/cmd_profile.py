@@ -7,7 +7,7 @@ import os
 import typer
 from rich.table import Table
 
-from bot.cli_common import console, fail, parse_as_of, print_json, services
+from bot.cli_common import console, err_console, fail, parse_as_of, print_json, services
 
 fields_app = typer.Typer(
     help="Custom fields: add one (no code, no migration) or list them.", no_args_is_help=True
@@ -101,6 +101,16 @@ def fields_add(
             fail(str(exc))
         mark_stale(s)
         out = _field_json(field)
+    from store.customfields import builtin_with_label
+
+    for label in (field.label_en, field.label_zh):
+        clash = builtin_with_label(label)
+        if clash is not None:  # to stderr, so --json output stays one object
+            err_console.print(
+                f"[yellow]note:[/yellow] '{label}' is also the label of the built-in field "
+                f"'{clash.key}': a column headed '{label}' imports into '{clash.key}' unless you "
+                f"pass --map '{label}={field.key}'; prefer another label to avoid ambiguity"
+            )
     if as_json:
         print_json(out)
         return

@@ -21,7 +21,7 @@ from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
 from handlers.services import Services
 from store import audit
 from store.fields import EVENT_MEASURES, FieldDef
-from store.models import Account, AccountTag, ChatState, CustomField, User
+from store.models import Account, AccountTag, ChatState, CustomField, CustomValue, User
 from store.query import (
     LOCAL_OPERATOR,
     QueryResult,
@@ -116,7 +116,21 @@ def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
         )
         for c in session.scalars(select(CustomField))
     ]
+    # short text values of custom fields (a letter grade "A"/"B" held in a book's own field)
+    fields_by_id = {c.id: c.key for c in session.scalars(select(CustomField))}
+    custom_values: dict[str, list[str]] = {}
+    for fid, val in session.execute(
+        select(CustomValue.field_id, CustomValue.value_text)
+        .join(Account, Account.id == CustomValue.account_id)
+        .where(visible, CustomValue.value_text.is_not(None))
+        .distinct()
+    ):
+        key = fields_by_id.get(fid)
+        vals = custom_values.setdefault(key, []) if key else None
+        if vals is not None and len(vals) < 100 and val and len(str(val)) <= 20:
+            vals.append(str(val))
     return ParseContext(
+        custom_values=custom_values,
         values=values,
         tags=tags,
         users=users,
@@ -173,7 +187,10 @@ def understand(
 ) -> tuple[Spec | None, str, Parsed | None]:
     """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
     ctx = build_context(session, scope_of(session, msg.user))
+    ctx.me = msg.user or None
     parsed = parse(msg.text, msg.language, ctx)
+    if parsed.problem:  # an impossible period or size: say so rather than guess
+        return None, "parser", parsed
     if services.understander is not None:
         try:
             spec = services.understander.understand(
@@ -203,10 +220,23 @@ def _fresh(session: Session, as_of: dt.date) -> None:
     ensure_fresh(session, as_of)
 
 
-def not_understood(msg: IncomingMessage, unparsed: str = "") -> Reply:
-    """Say so, and suggest questions that work."""
+def not_understood(msg: IncomingMessage, unparsed: str = "", parsed: Parsed | None = None) -> Reply:
+    """Say so, and suggest questions that work (or what is wrong with it, when known)."""
     zh = msg.zh
     sugg = SUGGEST_ZH if zh else SUGGEST_EN
+    if parsed is not None and parsed.problem:
+        if zh:
+            text = f"这个问题无法按原样回答：{parsed.problem_zh}。请修改后再问。"
+        else:
+            text = f"I can't answer that as asked: {parsed.problem}. Please rephrase."
+        data = {
+            "text": text,
+            "understood": None,
+            "accounts": [],
+            "matched": False,
+            "problem": parsed.problem,
+        }
+        return Reply(text=text, kind="error", language=msg.language, data=data)
     if zh:
         text = "抱歉，我没看懂这个问题。可以这样问：\n" + "\n".join(f"• {s}" for s in sugg[:3])
     else:
@@ -521,7 +551,7 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
             scope = scope_of(s, msg.user)
             if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
                 return [no_access(msg, None)]
-            return [not_understood(msg, parsed.unparsed if parsed else "")]
+            return [not_understood(msg, parsed.unparsed if parsed else "", parsed)]
         try:
             return [answer(services, s, msg, spec, source=source)]
         except SpecError as exc:

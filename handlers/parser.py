@@ -64,6 +64,8 @@ class ParseContext:
     custom: list[CustomRef] = field(default_factory=list)
     account_ids: dict[str, str] = field(default_factory=dict)  # lower-cased external id -> id
     domains: dict[str, str] = field(default_factory=dict)  # lower-cased domain -> domain
+    me: str | None = None  # the asker's handle ("not mine")
+    custom_values: dict[str, list[str]] = field(default_factory=dict)  # custom key -> values
 
 
 EMPTY_CONTEXT = ParseContext()
@@ -77,6 +79,8 @@ class Parsed:
     matched: bool
     unparsed: str = ""
     text: str = ""  # the normalised question
+    problem: str = ""  # why it cannot be answered as asked (English), with a hint
+    problem_zh: str = ""  # the same in Chinese
 
     @property
     def where(self) -> Condition:
@@ -381,10 +385,19 @@ def _user_names(u: UserRef) -> set[str]:
 # ----------------------------------------------------------------------------- the parser
 
 
+@dataclass(frozen=True)
+class _Span:
+    begin: int
+
+    def start(self) -> int:
+        return self.begin
+
+
 class _Parser:
     def __init__(self, text: str, language: str | None, ctx: ParseContext) -> None:
         self.raw = text or ""
-        self.t = normalise(self.raw)
+        self.problem: tuple[str, str] | None = None
+        self.t = self._exponents(normalise(self.raw))
         self.lang = language or ("zh" if _CJK.search(self.raw) else "en")
         self.ctx = ctx
         self.rest = Rest(self.t)
@@ -408,11 +421,93 @@ class _Parser:
             )
         )
 
+    # ---- numbers and periods that must not be misread
+    def _exponents(self, t: str) -> str:
+        """Write "1e6" / "10^6" / "10**6" out in full; a number too large to compare is refused
+        (never truncated to its first digits)."""
+
+        def expand(m: re.Match) -> str:
+            try:
+                if m.group("base") is not None:
+                    v = float(m.group("base")) ** int(m.group("exp2"))
+                else:
+                    v = float(m.group("mant") + "e" + m.group("exp"))
+            except (OverflowError, ValueError):
+                v = float("inf")
+            if not v < 1e15:
+                self._refuse(
+                    f"the number '{m.group().strip()}' is too large to compare with; "
+                    "use a number below 1,000,000,000,000,000",
+                    f"数字“{m.group().strip()}”太大，无法比较；请使用小于 10^15 的数字",
+                )
+                return m.group()
+            return str(int(v)) if v == int(v) else repr(v)
+
+        return re.sub(
+            r"(?<![\w.])(?:(?P<mant>\d+(?:\.\d+)?)e(?P<exp>[+-]?\d{1,6})"
+            r"|(?P<base>\d+(?:\.\d+)?)\s*(?:\^|\*\*)\s*(?P<exp2>[+-]?\d{1,6}))(?![\w.])",
+            expand,
+            t,
+        )
+
+    def _refuse(self, en: str, zh: str) -> None:
+        if self.problem is None:
+            self.problem = (en, zh)
+
+    def sanity(self) -> None:
+        """Questions naming periods or sizes that do not exist are refused with a hint rather than
+        silently read as some other period or number."""
+        t = self.t
+        m = re.search(r"\bq(?:[5-9]|0|\d{2,})\b|第\s*(?:[5-9]|[五六七八九十])\s*季度", t)
+        if m:
+            self._refuse(
+                f"'{m.group()}' is not a quarter; quarters are Q1–Q4",
+                f"“{m.group()}”不是有效的季度；季度只有第一至第四季度（Q1–Q4）",
+            )
+        m = re.search(
+            r"\bmonth\s+(?:0|1[3-9]|[2-9]\d|\d{3,})\b"
+            r"|(?<![\d个])(?:0|1[3-9]|[2-9]\d|\d{3,})\s*月(?!份?\s*\d|内)(?<!个月)"
+            r"|(?<![\d-])\d{4}-(?:00|1[3-9]|[2-9]\d)(?:-\d{1,2})?(?![\d-])",
+            t,
+        )
+        if m and "个月" not in t[m.start() : m.end() + 1]:
+            self._refuse(
+                f"'{m.group().strip()}' is not a month; months are 1–12",
+                f"“{m.group().strip()}”不是有效的月份；月份为 1–12 月",
+            )
+        for m in re.finditer(r"(?<![\d.])(\d+)\s*天", t):
+            if int(m.group(1)) > 36500:
+                self._refuse(
+                    f"a window of {m.group(1)} days is too long; use at most 36500 days (100 years)",
+                    f"{m.group(1)} 天的时间范围太长；最多 36500 天（100 年）",
+                )
+        m = re.search(r"(?:[<>=]|\bthan\b|大于|小于|超过|低于|高于|等于)\s*(\d{16,})", t)
+        if m:
+            self._refuse(
+                f"the number '{m.group(1)}' is too large to compare with",
+                f"数字“{m.group(1)}”太大，无法比较",
+            )
+        m = re.search(
+            r"\b(?:top|bottom|first|last|largest|biggest|smallest)\s+(-?0+|-\d+)\b"
+            r"|(?:前|后|最大的|最小的)\s*(-?0+|-\d+)\s*(?:个|家|名|位)?",
+            t,
+        )
+        if m:
+            self._refuse(
+                f"'{m.group().strip()}' asks for no accounts; the number to list must be at least 1",
+                f"“{m.group().strip()}”没有要列出的客户；数量至少为 1",
+            )
+
     # ---- lexicon with context
     def _build_field_rx(self) -> dict[str, str]:
         phrases: dict[str, list[str]] = {k: list(v) for k, v in lx.FIELD_PHRASES.items()}
         for c in self.ctx.custom:
             names = [c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases]
+            own = {n.lower() for n in names if n}
+            # a book's own field named like a built-in one ("客户等级") is the one meant
+            for k, ps in phrases.items():
+                if k != c.key:
+                    phrases[k] = [x for x in ps if x not in own]
             phrases.setdefault(c.key, []).extend(n.lower() for n in names if n)
         return {k: _phrase_rx(v) for k, v in phrases.items()}
 
@@ -440,6 +535,9 @@ class _Parser:
     def run(self) -> Parsed:
         if not self.t:
             return Parsed(None, False, "", self.t)
+        self.sanity()
+        if self.problem is not None:
+            return Parsed(None, False, self.t, self.t, self.problem[0], self.problem[1])
         self.account_noun = bool(
             re.search(lx.ACCOUNT_NOUNS_EN + r"|" + lx.ACCOUNT_NOUNS_ZH, self.t)
         )
@@ -839,6 +937,12 @@ class _Parser:
                     for pat in pats:
                         m = r.search(pat)
                         if m:
+                            negm = self._person_neg(m)
+                            if negm is not None:  # "不归张三管的": not theirs
+                                key = "csm" if u.role == "csm" else "owner"
+                                self.add(Filter(field=key, op="ne", value=u.handle))
+                                r.take(negm.start(), m.end())
+                                return
                             self.spec_kw["team"] = u.handle
                             self.found_something = True
                             r.take(*m.span())
@@ -868,6 +972,22 @@ class _Parser:
         for m in r.finditer(
             r"\bmy\b|\bmine\b|我的|我负责的?|我名下的?|我跟进的?|我管理的?|我手上的?"
         ):
+            negm = self._person_neg(m)
+            if negm is not None:
+                # "not mine" / "不是我负责的": neither owned nor served by the asker
+                me = self.ctx.me or "me"
+                self.add(
+                    Condition(
+                        any=[
+                            Filter(field="owner", op="eq", value=me),
+                            Filter(field="csm", op="eq", value=me),
+                        ],
+                        negate=True,
+                    )
+                )
+                r.take(negm.start(), m.end())
+                self._consume(r"(?:以外|之外)的?")
+                continue
             self.spec_kw["mine"] = True
             self.found_something = True
             r.take(*m.span())
@@ -903,10 +1023,19 @@ class _Parser:
                 ):
                     continue
                 handle = user.handle if user else name
+                negm = self._person_neg(m)
                 if kind == "auto":
                     kind = "csm" if user and user.role == "csm" else "owner"
-                    if user and user.role == "manager":
+                    if user and user.role == "manager" and negm is None:
                         kind = "team"  # a manager's accounts are their team's
+                if negm is not None:
+                    # "not owned by X" / "不是X负责的": every account but X's
+                    self.add(
+                        Filter(field="csm" if kind == "csm" else "owner", op="ne", value=handle)
+                    )
+                    r.take(negm.start(), m.end())
+                    self._consume(r"(?:以外|之外)的?")
+                    continue
                 if kind == "team":
                     self.spec_kw["team"] = handle
                     self.found_something = True
@@ -932,6 +1061,37 @@ class _Parser:
                         self.spec_kw["owner"] = user.handle
                         self.found_something = True
                     r.take(m.start(), m.end("who"))
+
+    _PERSON_NEG = (
+        r"(?:\bnot\b|\bnever\b|\bexcept(?:\s+for)?\b|\bexcluding\b|\bother\s+than\b"
+        r"|\bbesides\b|\bapart\s+from\b|不是|并非|非|除了|除去|除|排除|不归|不由)"
+        r"\s*(?:been\s+|those\s+|ones\s+|accounts?\s+|customers?\s+)?$"
+    )
+
+    def _person_neg(self, m: re.Match) -> re.Match | None:
+        """The negation word right before a person phrase ("not owned by", "不是…负责的"), if any."""
+        before = self.rest.s[max(0, m.start() - 16) : m.start()]
+        negm = re.search(self._PERSON_NEG, before)
+        if negm is None:
+            return None
+        return _Span(m.start() - len(before) + negm.start())
+
+    def _grade_field(self, val: str) -> tuple[str, str]:
+        """The field holding a grade letter ("A级", "tier B"): the built-in tier when its values
+        hold it (or no custom field does), else a custom field whose choices/values hold it."""
+        low = val.lower()
+        tiers = {str(v).lower(): str(v) for v in self.ctx.values.get("tier", [])}
+        if low in tiers:
+            return "tier", tiers[low]
+        for c in self.ctx.custom:
+            if c.type not in ("text", "choice"):
+                continue
+            vals = {str(v).strip().lower(): str(v).strip() for v in c.choices}
+            for v in self.ctx.custom_values.get(c.key, []):
+                vals.setdefault(str(v).strip().lower(), str(v).strip())
+            if low in vals:
+                return c.key, vals[low]
+        return "tier", val.upper() if len(val) == 1 else val
 
     def find_user(self, name: str) -> UserRef | None:
         n = name.strip().lower()
@@ -1194,15 +1354,34 @@ class _Parser:
         r = self.rest
         cue = (
             r"\b(?:logged\s+in|log\s+in|signed\s+in|active|used|has\s+logged\s+in)\b"
-            r"|(?:有|有过)?(?:登录|登陆)(?:过|记录)|活跃的?|(?:登录|登陆)了"
+            r"|(?:有|有过)?(?:登录|登陆)(?:过|记录)|活跃的?|(?:登录|登陆)了|有(?:登录|登陆)(?!次数)"
         )
         for m in r.finditer(cue):
             if re.match(
                 r"\s*(?:the\s+)?(?:most|least|more|less|fewest)\b|\s*(?:得)?最", r.s[m.end() :]
             ):
                 continue  # "logged in the most": a ranking (superlatives), not a filter
+            before = r.s[max(0, m.start() - 12) : m.start()]
+            if re.search(r"(?:\bnot|\bnever|\bno|没有|没|未|从未|不曾)\s*(?:\w+\s+)?$", before):
+                continue  # a negated login is inactivity, read elsewhere
             hit = self._duration_near(m.start(), m.end())
             if hit is None:
+                # "logged in this week" / "这周登录过" / "本月有登录": a rolling window
+                near = r.s[max(0, m.start() - 12) : m.end() + 20]
+                per = re.search(
+                    r"(?P<w>\b(?:this|the\s+current|the\s+past|the\s+last)\s+week\b|这周|本周"
+                    r"|这个?星期|本星期|这礼拜)|(?P<m>\b(?:this|the\s+current)\s+month\b|本月|这个?月)"
+                    r"|(?P<d>\btoday\b|今天|今日)",
+                    near,
+                )
+                if per is not None:
+                    days = 7 if per.group("w") else 30 if per.group("m") else 1
+                    self.add(Filter(field="days_since_login", op="lt", value=days))
+                    off = max(0, m.start() - 12)
+                    r.take(off + per.start(), off + per.end())
+                    r.take(*m.span())
+                    self._consume(r"\b(?:in|during)\b(?=\s*$)|(?<=登录)过|(?<=登陆)过")
+                    return
                 if re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()) and not r.search(
                     r"\d+天"
                 ):
@@ -1632,7 +1811,10 @@ class _Parser:
     # -- tags, NPS classes, health bands, RFM segments, key people
     def classes(self) -> None:
         r = self.rest
-        neg = r"(?:\bnot\b|\bno\b|\bnon-?|\bwithout\b|\bexcluding\b|\bexcept\b|不是|没有|无|非|不带|除了?)\s*"
+        neg = (
+            r"(?:\bnot\b|\bno\b|\bnon-?|\bwithout\b|\bexcluding\b|\bexcept\b|\baren't\b"
+            r"|\bisn't\b|不是|不属于|不算|没有|无|非|不带|除了?)\s*"
+        )
         tag_phr: dict[str, list[str]] = {k: list(v) for k, v in lx.TAG_PHRASES.items()}
         for tg in self.ctx.tags:
             tl = tg.lower()
@@ -1674,7 +1856,27 @@ class _Parser:
             else:
                 self.add(Filter(field="tag", op="eq", value=tg))
         for tg in dict.fromkeys(tags_neg):
-            self.add(Filter(field="tag", op="ne", value=tg))
+            also = lx.TAG_ALSO_FIELD.get(tg)
+            if also:
+                # the positive form is (tag OR field), so "not X" negates the whole OR; the
+                # field's test is guarded by "not empty" so an empty field (SQL NULL) still
+                # counts as "not X" under the NOT
+                self.add(
+                    Condition(
+                        any=[
+                            Filter(field="tag", op="eq", value=tg),
+                            Condition(
+                                all=[
+                                    Filter(field=also, op="not_empty"),
+                                    Filter(field=also, op="eq", value=tg),
+                                ]
+                            ),
+                        ],
+                        negate=True,
+                    )
+                )
+            else:
+                self.add(Filter(field="tag", op="ne", value=tg))
         self._consume(
             r"\b(?:tagged|tags?|labell?ed|with\s+the\s+tag|with\s+tag)\b|标签为|标签是|打了|标签"
         )
@@ -2432,18 +2634,13 @@ class _Parser:
                     spans.append((start, start + len(c), "country", countries.get(canon, canon)))
         # tier: "A类客户", "tier A", "A级"
         for m in r.finditer(
-            r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级)(?:客户)?|\btier\s+([a-z0-9]+)\b|\b([a-z0-9]+)\s+tier\b"
+            r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级|等)(?:客户)?|\btier\s+([a-z0-9]+)\b"
+            r"|\b([a-z0-9]+)\s+tier\b|\bgrade[\s-]+([a-e])\b|(?<![a-z0-9])([a-e])[\s-]+grade\b"
+            r"|\b(?:class|level|rank)\s+([a-d])\b(?!\s*(?:>|<|=))"
         ):
             val = next(g for g in m.groups() if g)
-            tiers = {str(v).lower(): str(v) for v in self.ctx.values.get("tier", [])}
-            spans.append(
-                (
-                    m.start(),
-                    m.end(),
-                    "tier",
-                    tiers.get(val.lower(), val.upper() if len(val) == 1 else val),
-                )
-            )
+            key, canon = self._grade_field(val)
+            spans.append((m.start(), m.end(), key, canon))
         spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
         taken: list[tuple[int, int]] = []
         neg_vals: dict[str, list[str]] = {}
@@ -2520,6 +2717,18 @@ class _Parser:
                     continue
                 m = r.search(_phrase_rx([cand]))
                 if m:
+                    negm = self._person_neg(m)
+                    if negm is not None:
+                        # "除了张三以外的客户", "不是王芳负责的", "except bob": all but theirs
+                        key = "csm" if u.role == "csm" else "owner"
+                        self.add(Filter(field=key, op="ne", value=u.handle))
+                        tail = re.match(
+                            r"\s*(?:以外|之外|外)?\s*(?:名下|负责|跟进|管理|服务)?\s*(?:以外|之外)?"
+                            r"\s*(?:的(?=\s*(?:客户|账户))|的)?|\s*'s",
+                            r.s[m.end() :],
+                        )
+                        r.take(negm.start(), m.end() + (tail.end() if tail else 0))
+                        return
                     if u.role == "csm":
                         self.add(Filter(field="csm", op="eq", value=u.handle))
                     elif u.role == "manager":

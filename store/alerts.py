@@ -389,6 +389,17 @@ def list_alerts(
     )
 
 
+def _sees_account(session: Session, user: User, account_id: int) -> bool:
+    """Whether this user's scope includes the account (the alert names it and says why)."""
+    from store.query import scope_for
+
+    scope = scope_for(session, user.handle)
+    return (
+        session.scalar(select(Account.id).where(Account.id == account_id, scope.clause()))
+        is not None
+    )
+
+
 def may_act(session: Session, alert: Alert, who: str) -> bool:
     """Assignee, the manager it was escalated to or above the assignee, or an admin."""
     user = find_user(session, who)
@@ -419,7 +430,7 @@ def act(
         raise AlertError(f"alert {alert_id} does not exist")
     user = find_user(session, who)
     if user is None or not may_act(session, alert, who):
-        raise AlertError(f"{who} may not change alert {alert_id} (it belongs to {alert.assignee})")
+        raise AlertError(f"{who} may not change alert {alert_id}")
     handle = user.handle
     if alert.status == "resolved" and action != "reopen":
         raise AlertError(f"alert {alert_id} is already resolved")
@@ -443,6 +454,11 @@ def act(
         target = find_user(session, to or "")
         if target is None:
             raise AlertError(f"cannot reassign to '{to}': no such user")
+        if alert.account_id is not None and not _sees_account(session, target, alert.account_id):
+            raise AlertError(
+                f"cannot reassign to {target.handle}: they cannot see this account "
+                "(choose its owner, CSM or their manager)"
+            )
         old = alert.assignee
         alert.assignee = target.handle
         alert.status = "open"

@@ -43,6 +43,16 @@ def slug(label: str) -> str:
     return s[:63] if s and s[0].isalpha() else ("f_" + s)[:63] if s else ""
 
 
+def builtin_with_label(label: str | None):  # noqa: ANN201
+    """The built-in field a label already names (a header or a question could mean either)."""
+    n = (label or "").strip().lower()
+    if not n:
+        return None
+    return next(
+        (f for f in BUILTIN.values() if n in (f.label_en.lower(), f.label_zh.lower())), None
+    )
+
+
 def list_fields(session: Session) -> list[CustomField]:
     return list(session.scalars(select(CustomField).order_by(CustomField.id)))
 

@@ -8,6 +8,7 @@ Vectorised variants (`*_series`) parse a whole pandas column at once for the eve
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Any
@@ -56,12 +57,18 @@ def is_blank(value: Any) -> bool:
     return clean_text(value).lower() in _BLANKS
 
 
+# Larger magnitudes are typing accidents, and would not fit the database's integer and float
+# columns on every backend: they are read as "not a number" and reported as such.
+MAX_NUMBER = 1e15
+MAX_INTEGER = 2**31 - 1
+
+
 def parse_number(text: Any) -> float | None:
     """'93,300' / '￥93,300' / '93,300元' / '9.33万' / '40.4k' / '1.2M' / '15%' -> float."""
     if isinstance(text, bool):
         return None
     if isinstance(text, int | float):
-        return None if text != text else float(text)
+        return float(text) if math.isfinite(text) and abs(text) <= MAX_NUMBER else None
     s = clean_text(text).lower().replace(" ", "").replace("\u00a0", "")
     if not s or s in _BLANKS:
         return None
@@ -92,6 +99,8 @@ def parse_number(text: Any) -> float | None:
     value = float(s) * factor
     if percent:
         value /= 100.0
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        return None  # '1e400' is no amount anyone means, and JSON cannot carry infinity
     return -value if negative else value
 
 
@@ -107,7 +116,7 @@ def parse_int(text: Any) -> int | None:
         if s.lower().endswith(suffix):
             s = s[: -len(suffix)].strip()
     value = parse_number(s)
-    if value is None or abs(value - round(value)) > 1e-9:
+    if value is None or abs(value - round(value)) > 1e-9 or abs(value) > MAX_INTEGER:
         return None
     return int(round(value))
 
@@ -223,4 +232,5 @@ def parse_number_series(values: pd.Series) -> pd.Series:
         parsed = {u: parse_number(u) for u in uniques}
         out = out.astype("float64")
         out[missing] = s[missing].map(parsed).astype("float64")
-    return out.astype("float64")
+    out = out.astype("float64")
+    return out.where(out.abs() <= MAX_NUMBER)  # inf and absurd magnitudes are unreadable

@@ -23,7 +23,7 @@ def _setup(services: Services) -> int:
         upsert_user(s, handle="mia", role="manager")
         upsert_user(s, handle="bob", role="sales", manager="mia")
         upsert_user(s, handle="eve", role="sales")
-        acc = Account(name="Acme", name_norm="acme", owner="bob")
+        acc = Account(name="Acme", name_norm="acme", owner="bob", csm="eve")
         s.add(acc)
         s.flush()
         a = alerts.create(
@@ -85,6 +85,12 @@ def test_buttons_check_the_clicking_user_and_record_history(services: Services) 
         reason="customer on holiday",
     )
     assert snoozed.data["status"] == "snoozed"
+    with services.session_factory.begin() as s:
+        upsert_user(s, handle="zed", role="sales")
+    refused = alert_handlers.handle_action(  # zed cannot see Acme: the alert would tell him
+        services, "mia", ActionId.ALERT_REASSIGN, {"alert_id": aid, "to": "zed"}, NOW
+    )
+    assert refused.kind == "error" and "cannot see" in refused.text
     moved = alert_handlers.handle_action(
         services, "mia", ActionId.ALERT_REASSIGN, {"alert_id": aid, "to": "eve"}, NOW
     )

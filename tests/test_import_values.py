@@ -119,3 +119,12 @@ def test_buying_roles_and_attitudes_in_either_language():
     assert _choice(_ROLE, "最终用户") == "UB"
     assert _choice(_ATTITUDE, "反对者") == "blocker"
     assert _choice(_ROLE, "wizard") is None
+
+
+def test_absurd_magnitudes_are_not_numbers():
+    # 1e400 is infinity (invalid JSON); 10^23 employees would overflow integer columns
+    from store.values import parse_int, parse_number
+
+    assert parse_number("1e400") is None and parse_number(float("inf")) is None
+    assert parse_int("99999999999999999999999") is None
+    assert parse_number("1.2万") == 12000 and parse_int("1,200") == 1200
