@@ -975,14 +975,15 @@ class _Parser:
             negm = self._person_neg(m)
             if negm is not None:
                 # "not mine" / "不是我负责的": neither owned nor served by the asker
+                # (owner ≠ me AND csm ≠ me: an empty owner/csm is "not me", which a NOT over
+                # an SQL "= me" would lose)
                 me = self.ctx.me or "me"
                 self.add(
                     Condition(
-                        any=[
-                            Filter(field="owner", op="eq", value=me),
-                            Filter(field="csm", op="eq", value=me),
-                        ],
-                        negate=True,
+                        all=[
+                            Filter(field="owner", op="ne", value=me),
+                            Filter(field="csm", op="ne", value=me),
+                        ]
                     )
                 )
                 r.take(negm.start(), m.end())
@@ -1813,7 +1814,7 @@ class _Parser:
         r = self.rest
         neg = (
             r"(?:\bnot\b|\bno\b|\bnon-?|\bwithout\b|\bexcluding\b|\bexcept\b|\baren't\b"
-            r"|\bisn't\b|不是|不属于|不算|没有|无|非|不带|除了?)\s*"
+            r"|\bisn't\b|不是|不属于|不算|没有|没|无|非|不带|除了?)\s*"
         )
         tag_phr: dict[str, list[str]] = {k: list(v) for k, v in lx.TAG_PHRASES.items()}
         for tg in self.ctx.tags:

@@ -324,3 +324,35 @@ def test_country_adjective_attitude_and_a_romanised_team(services: Services) -> 
     assert _ids(services, "关键人态度为反对的英国客户") == ["C-7"]
     assert _ask(services, "how many accounts does wang lei's team have").data["value"] == 2
     assert _ask(services, "how many us accounts").data["value"] == 2
+
+
+def test_negated_owner_and_not_mine_are_the_complement(demo_services: Services) -> None:
+    with demo_services.session_factory.begin() as s:
+        total = s.scalar(select(func.count(Account.id)))
+        owned = set(s.scalars(select(Account.id).where(Account.owner == "bob")))
+    assert owned and len(owned) < total
+    rest = _ask(demo_services, "accounts not owned by bob").data
+    assert rest["total"] == total - len(owned)
+    assert not owned & {a["id"] for a in rest["accounts"]}
+    # "not mine" and "mine" split the book the asker sees
+    for user in ("local", "bob"):
+        seen = _ask(demo_services, "all accounts", user=user).data["total"]
+        mine = {a["id"] for a in _ask(demo_services, "my accounts", user=user).data["accounts"]}
+        other = _ask(demo_services, "accounts that are not mine", user=user).data
+        assert other["total"] == seen - len(mine)
+        assert not mine & {a["id"] for a in other["accounts"]}
+    # "not high value" negates the whole (tag OR tier) of "high value"
+    hv = {a["id"] for a in _ask(demo_services, "high value accounts").data["accounts"]}
+    not_hv = {
+        a["id"] for a in _ask(demo_services, "accounts that are not high value").data["accounts"]
+    }
+    assert hv and not hv & not_hv and len(hv | not_hv) == total
+
+
+def test_an_impossible_period_is_refused_with_a_hint(demo_services: Services) -> None:
+    for text, word in (("accounts renewing in Q5", "Q1"), ("top 0 accounts by ARR", "at least 1")):
+        reply = _ask(demo_services, text)
+        assert reply.kind == "error" and word in reply.text
+        assert reply.data["understood"] is None and reply.data["accounts"] == []
+    zh = _ask(demo_services, "2026年13月到期的客户")
+    assert zh.kind == "error" and "月份" in zh.text

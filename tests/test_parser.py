@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.parser import ParseContext, UserRef, parse, parse_condition
+from handlers.parser import CustomRef, ParseContext, UserRef, parse, parse_condition
 from handlers.textnorm import normalise
 from store.spec import Filter
 
@@ -923,3 +923,174 @@ def test_how_much_money_is_a_sum(text: str) -> None:
 def test_country_adjectives(text: str, country: str) -> None:
     fs = [f for f in r4(text).where.filters() if f.field == "country"]
     assert [f.value for f in fs] == [country]
+
+
+# ---- round 5: negated people, negated OR-tags, recent logins, letter grades, robustness
+
+R5 = ParseContext(
+    values={"industry": ["medical", "retail"], "tier": ["high_value"]},
+    tags=["churn_risk", "high_value"],
+    users=[
+        UserRef("darcel.schlecht", "Darcel Schlecht"),
+        UserRef("wangfang", "王芳"),
+        UserRef("zhangsan", "张三"),
+        UserRef("lili", "李丽", role="csm"),
+    ],
+    me="wangfang",
+)
+
+
+def _r5(text: str, ctx: ParseContext = R5):  # noqa: ANN202
+    p = parse(text, context=ctx)
+    assert p.matched and p.spec is not None, (text, p.problem, p.unparsed)
+    return p.spec
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "who"),
+    [
+        ("medical accounts not owned by Darcel Schlecht", "owner", "darcel.schlecht"),
+        ("accounts not managed by zhangsan", "owner", "zhangsan"),
+        ("除了张三以外的客户", "owner", "zhangsan"),
+        ("不是王芳负责的客户", "owner", "wangfang"),
+        ("除了王芳之外的客户有多少", "owner", "wangfang"),
+        ("except zhangsan's accounts", "owner", "zhangsan"),
+        ("accounts not served by lili", "csm", "lili"),
+        ("不归张三管的客户", "owner", "zhangsan"),
+    ],
+)
+def test_a_negated_person_excludes_them(text: str, field: str, who: str) -> None:
+    spec = _r5(text)
+    assert spec.owner is None and not spec.mine and spec.team is None
+    got = [(f.field, f.op, f.value) for f in spec.where.filters() if f.field in ("owner", "csm")]
+    assert got == [(field, "ne", who)]
+
+
+@pytest.mark.parametrize(
+    "text", ["not mine", "accounts that are not mine", "不是我负责的客户", "除了我的以外的客户"]
+)
+def test_not_mine_negates_owner_or_csm_of_the_asker(text: str) -> None:
+    spec = _r5(text)
+    assert not spec.mine
+    got = {(f.field, f.op, f.value) for f in spec.where.filters()}
+    assert got == {("owner", "ne", "wangfang"), ("csm", "ne", "wangfang")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "retail accounts that are not high value",
+        "非高价值客户",
+        "不是高价值的客户",
+        "accounts that aren't high value",
+        "non-high-value accounts",
+    ],
+)
+def test_negating_an_or_tag_negates_the_whole_or(text: str) -> None:
+    spec = _r5(text)
+    neg = [c for c in spec.where.all if not isinstance(c, Filter) and c.negate]
+    assert len(neg) == 1, spec.where
+    fields = {f.field for f in neg[0].filters()}
+    assert fields == {"tag", "tier"}
+    assert not [f for f in spec.where.all if isinstance(f, Filter) and f.field == "tag"]
+
+
+@pytest.mark.parametrize(
+    "text", ["不是流失风险的客户", "accounts that are not churn risk", "没有流失风险的客户"]
+)
+def test_negating_a_plain_tag(text: str) -> None:
+    spec = _r5(text)
+    assert [(f.field, f.op, f.value) for f in spec.where.filters()] == [("tag", "ne", "churn_risk")]
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("最近7天有登录的客户", 7),
+        ("近两周有登录", 14),
+        ("这周登录过的客户", 7),
+        ("logged in this week", 7),
+        ("active in the last 10 days", 10),
+        ("本月有登录的客户", 30),
+        ("accounts that logged in during the past 2 weeks", 14),
+    ],
+)
+def test_recent_logins_are_a_recency_window(text: str, days: int) -> None:
+    spec = _r5(text)
+    assert [(f.field, f.op, f.value) for f in spec.where.filters()] == [
+        ("days_since_login", "lt", days)
+    ]
+
+
+GRADES_CUSTOM = ParseContext(
+    values={"tier": ["high_value"]},
+    custom=[CustomRef("grade", "Customer grade", "客户等级", "choice", (), ("A", "B", "C"))],
+)
+GRADES_TIER = ParseContext(values={"tier": ["A", "B", "C"]})
+GRADES_VALUES = ParseContext(
+    values={"tier": ["high_value"]},
+    custom=[CustomRef("lvl", "Level", "级别", "text")],
+    custom_values={"lvl": ["C", "D"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "letter"),
+    [
+        ("有多少个C级客户", "C"),
+        ("B级客户中下个月到期的", "B"),
+        ("grade A accounts", "A"),
+        ("tier B accounts", "B"),
+        ("C类客户", "C"),
+        ("我负责的A级客户", "A"),
+    ],
+)
+def test_a_letter_grade_goes_to_the_field_holding_letters(text: str, letter: str) -> None:
+    for ctx, key in ((GRADES_CUSTOM, "grade"), (GRADES_TIER, "tier")):
+        got = [(f.field, f.value) for f in _r5(text, ctx).where.filters() if f.op == "eq"]
+        assert (key, letter) in got, (ctx, got)
+    got = [(f.field, f.value) for f in _r5("C类客户", GRADES_VALUES).where.filters()]
+    assert got == [("lvl", "C")]
+
+
+def test_a_custom_field_labelled_like_a_builtin_wins() -> None:
+    assert _r5("按客户等级统计", GRADES_CUSTOM).group_by == "grade"
+    assert _r5("按客户等级统计", GRADES_TIER).group_by == "tier"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("ARR > 1e6", 1_000_000), ("ARR > 2.5e5", 250_000), ("ARR > 10^4", 10_000)]
+)
+def test_exponents_are_read_whole(text: str, value: int) -> None:
+    assert [(f.field, f.op, f.value) for f in _r5(text).where.filters()] == [("arr", "gt", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ARR > 1e309",
+        "ARR > 10^100",
+        "ARR > 99999999999999999999",
+        "top 0 accounts by ARR",
+        "前0名客户",
+        "accounts renewing in Q5",
+        "第五季度到期的客户",
+        "accounts renewing in month 13",
+        "2026年13月到期的客户",
+        "accounts renewing in 2026-13",
+        "renewing in the next 999999999 days",
+        "未来99999天到期的客户",
+    ],
+)
+def test_impossible_sizes_and_periods_are_refused_with_a_hint(text: str) -> None:
+    p = parse(text, context=R5)
+    assert not p.matched and p.spec is None
+    assert p.problem and p.problem_zh
+
+
+@pytest.mark.parametrize(
+    "text", ["未来12个月到期的客户", "Q4到期的客户", "2026年12月到期", "top 3 accounts by ARR"]
+)
+def test_valid_periods_and_sizes_are_not_refused(text: str) -> None:
+    p = parse(text, context=R5)
+    assert p.matched and not p.problem
