@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
+from handlers.lexicon import VALUE_FIELDS
 from handlers.messages import AccountRow, IncomingMessage, Reply
 from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
 from handlers.services import Services
@@ -49,18 +50,7 @@ MORE_WORDS = {
     "还有吗",
     "再来",
 }
-CONTEXT_FIELDS = (
-    "industry",
-    "city",
-    "province",
-    "country",
-    "plan",
-    "stage",
-    "tier",
-    "status",
-    "price_sensitivity",
-    "parent",
-)
+CONTEXT_FIELDS = (*VALUE_FIELDS, "parent")
 
 SUGGEST_EN = (
     "which accounts have not logged in for 15 days?",

@@ -382,6 +382,20 @@ ZH_DIGIT = {
     "九": 9,
 }
 
+# Text fields whose values a question names directly ("Shanghai fintech accounts"); the book's own
+# values for these are given to the parser, and `parent` besides (names of companies).
+VALUE_FIELDS = (
+    "industry",
+    "city",
+    "province",
+    "country",
+    "plan",
+    "stage",
+    "tier",
+    "status",
+    "price_sensitivity",
+)
+
 GROUPABLE = {
     "industry",
     "city",

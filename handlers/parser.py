@@ -1973,19 +1973,7 @@ class _Parser:
                     key is None
                     or key
                     in lx.GROUPABLE
-                    - {
-                        "industry",
-                        "city",
-                        "province",
-                        "country",
-                        "plan",
-                        "stage",
-                        "tier",
-                        "status",
-                        "owner",
-                        "csm",
-                        "parent",
-                    }
+                    - ({*lx.VALUE_FIELDS, "owner", "csm", "parent"} - {"price_sensitivity"})
                     and key != "tag"
                 ):
                     continue
@@ -2513,17 +2501,7 @@ class _Parser:
         post_neg_rx = r"^\s*(?:以外|之外|除外|外)(?:的|地区|地方)?"
         per_field: dict[str, list[str]] = {}
         spans: list[tuple[int, int, str, str]] = []
-        fields = [
-            "industry",
-            "city",
-            "province",
-            "country",
-            "plan",
-            "stage",
-            "tier",
-            "status",
-            "price_sensitivity",
-        ]
+        fields = list(lx.VALUE_FIELDS)
         fields += [c.key for c in self.ctx.custom if c.type in ("choice", "text", "region")]
         for f in fields:
             table: dict[str, str] = {}  # phrase -> value to filter on
