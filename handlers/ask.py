@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
@@ -67,6 +67,53 @@ SUGGEST_ZH = (
 
 
 # ----------------------------------------------------------------------------- context
+
+
+_CONTEXTS: dict[tuple, ParseContext] = {}
+_CONTEXTS_MAX = 32
+
+
+def _context_key(session: Session, scope: Scope) -> tuple:
+    """What the context depends on: data changes bump figures_state (mark_stale), and the
+    accounts, tags, users and custom fields are fingerprinted directly (count, newest id)."""
+    from store.models import FiguresState
+
+    state = session.execute(
+        select(FiguresState.data_version, FiguresState.refreshed_at, FiguresState.as_of)
+    ).first()
+    users = session.execute(select(func.count(), func.max(User.id))).first()
+    fields = session.execute(select(func.count(), func.max(CustomField.id))).first()
+    accounts = session.execute(
+        select(func.count(), func.max(Account.id), func.max(Account.updated_at))
+    ).first()
+    tags = session.execute(select(func.count(), func.max(AccountTag.id))).first()
+    bind = session.get_bind()
+    return (
+        str(bind.url),
+        tuple(state or ()),
+        tuple(users),
+        tuple(fields),
+        tuple(accounts),
+        tuple(tags),
+        scope.kind,
+        scope.identifiers,
+        scope.own,
+        scope.role,
+    )
+
+
+def cached_context(session: Session, scope: Scope, me: str | None) -> ParseContext:
+    """build_context for this asker, reused while nothing it reads has changed (a server
+    answers many questions between imports)."""
+    key = (*_context_key(session, scope), me)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        ctx = build_context(session, scope)
+        ctx.me = me
+        if len(_CONTEXTS) >= _CONTEXTS_MAX:
+            _CONTEXTS.pop(next(iter(_CONTEXTS)))
+        _CONTEXTS[key] = ctx
+    return ctx
 
 
 def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
@@ -176,8 +223,7 @@ def understand(
     services: Services, session: Session, msg: IncomingMessage, as_of: dt.date
 ) -> tuple[Spec | None, str, Parsed | None]:
     """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
-    ctx = build_context(session, scope_of(session, msg.user))
-    ctx.me = msg.user or None
+    ctx = cached_context(session, scope_of(session, msg.user), msg.user or None)
     parsed = parse(msg.text, msg.language, ctx)
     if parsed.problem:  # an impossible period or size: say so rather than guess
         return None, "parser", parsed

@@ -324,6 +324,23 @@ def _brand_index(
     return out
 
 
+@lru_cache(maxsize=16)
+def _name_index(
+    names: tuple[str, ...], norms: tuple[tuple[str, str], ...]
+) -> dict[str, list[tuple[str, str]]]:
+    """Every spelling an account goes by (full, normalised, without legal suffix), bucketed by
+    its first two characters, so a question is matched in time of its own length."""
+    norm_of = dict(norms)
+    index: dict[str, list[tuple[str, str]]] = {}
+    for name in names:
+        short = _LEGAL_SUFFIX.sub("", name.lower()).strip()
+        for cand in {name.lower(), norm_of.get(name) or normalise_name(name), short}:
+            if len(cand) < 3 and not (_CJK.search(cand) and len(cand) >= 2):
+                continue
+            index.setdefault(cand[:2], []).append((cand, name))
+    return index
+
+
 @lru_cache(maxsize=64)
 def _first_words(names: tuple[str, ...]) -> dict[str, str]:
     """First words of multi-word English names that name one account only (Northwind Health)."""
@@ -868,13 +885,11 @@ class _Parser:
             for name, (i, j) in _short_cjk_names(t, tuple(self.ctx.accounts), norms):
                 if best is None or (j - i) > (best[1][1] - best[1][0]):
                     best = (name, (i, j))
-        for name in self.ctx.accounts:
-            short = _LEGAL_SUFFIX.sub("", name.lower()).strip()
-            for cand in {name.lower(), norms.get(name) or normalise_name(name), short}:
-                if len(cand) < 3 and not (_CJK.search(cand) and len(cand) >= 2):
-                    continue
-                i = t.find(cand)
-                if i < 0:
+        index = _name_index(tuple(self.ctx.accounts), tuple(sorted(norms.items())))
+        for start in range(len(t) - 1):
+            for cand, name in index.get(t[start : start + 2], ()):
+                i = t.find(cand, start)
+                if i != start:
                     continue
                 if cand[0].isascii() and i > 0 and t[i - 1].isascii() and t[i - 1].isalnum():
                     continue
