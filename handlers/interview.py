@@ -431,6 +431,11 @@ def _read(ctx: Ctx, q: Question, text: str, llm: dict[str, Any] | None) -> Any:
         got = _validate(ctx, q, llm[q.field])
         if got is not None:
             return got
+    return _read_typed(ctx, q, text)
+
+
+def _read_typed(ctx: Ctx, q: Question, text: str) -> Any:
+    """Read one answer with the question's type, choices and bounds (AnswerError if it won't)."""
     return ex.read_value(
         q.type,
         text,
@@ -456,17 +461,7 @@ def _validate(ctx: Ctx, q: Question, value: Any) -> Any:
             return int(round(value)) if q.type == "integer" else value
         if q.type == "text" and not isinstance(value, str):
             value = format_value(None, value, ctx.lang)
-        return ex.read_value(
-            q.type,
-            str(value),
-            language=ctx.lang,
-            today=ctx.today,
-            choices=q.choice_dicts,
-            min_value=q.min,
-            max_value=q.max,
-            field=q.field,
-            role=q.role,
-        )
+        return _read_typed(ctx, q, str(value))
     except ex.AnswerError:
         return None
 
