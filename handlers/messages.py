@@ -72,6 +72,24 @@ class Chart:
     alt: str = ""
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file a reply carries (a spreadsheet export, an extra chart): name, bytes, MIME type."""
+
+    name: str
+    data: bytes
+    mime: str
+
+
+@dataclass(frozen=True)
+class AlertRef:
+    """An alert or to-do a reply shows, by id, so it can be acted on by typing (`ack 92`)."""
+
+    id: int
+    title: str
+    status: str
+
+
 @dataclass
 class Reply:
     """What the bot answers: text, optional structured parts, buttons and a chart.
@@ -92,6 +110,8 @@ class Reply:
     kind: str = "text"  # text | answer | profile | alert | interview | help | error | digest
     language: str = "en"
     sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, body) blocks
+    files: list[Attachment] = field(default_factory=list)  # spreadsheets, extra images
+    alerts: list[AlertRef] = field(default_factory=list)  # alerts shown (chat --json `alerts`)
 
     def plain(self) -> str:
         """Render as plain lines (terminal pipes, logs, WeCom text)."""
