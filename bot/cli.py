@@ -78,11 +78,15 @@ def demo(
 def chat(
     as_user: str = typer.Option(None, "--as", help="Talk as this user (handle or email)."),
     as_of: str = typer.Option(None, "--as-of", help="Fix 'today' for relative dates."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per input line."),
+    files_dir: str = typer.Option(
+        None, "--files-dir", help="Where charts and files go (default: a new temp directory)."
+    ),
 ) -> None:
     """Talk to the bot in the terminal (reads lines from stdin when it is not a terminal)."""
     from bot.terminal import run_chat
 
-    run_chat(services(parse_as_of(as_of)), as_user)
+    run_chat(services(parse_as_of(as_of)), as_user, as_json=as_json, files_dir=files_dir)
 
 
 @app.command()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -37,10 +42,67 @@ def render_rich(console: Console, reply: Reply) -> None:
         console.print(f"[dim](chart: {reply.chart.title} — shown as an image in Slack/WeCom)[/dim]")
 
 
-def run_chat(services: Services, as_user: str | None) -> None:
-    """Read a line, answer it, until EOF or 'quit'."""
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+def _write_file(out_dir: Path, name: str, data: bytes) -> Path:
+    """Write one attachment under out_dir with a safe, unused file name."""
+    base = _SAFE_NAME.sub("_", name).strip("._") or "file"
+    stem, dot, ext = base.rpartition(".")
+    stem, ext = (stem, f".{ext}") if dot else (base, "")
+    path = out_dir / f"{stem}{ext}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = out_dir / f"{stem}-{n}{ext}"
+    path.write_bytes(data)
+    return path
+
+
+def reply_json(replies: list[Reply], out_dir: Path) -> dict[str, Any]:
+    """The replies to one line as one object, shaped like `ask --json` plus `files` and `alerts`.
+
+    The first reply that carries an answer gives `understood`, `accounts`, `value` and `rows`;
+    the texts of every reply are joined; every chart and file is written under out_dir.
+    """
+    out: dict[str, Any] = {}
+    texts: list[str] = []
+    files: list[dict[str, str]] = []
+    alerts: list[dict[str, Any]] = []
+    for reply in replies:
+        data = dict(reply.data or {})
+        texts.append(str(data.get("text") or reply.plain()))
+        for key, value in data.items():
+            if key != "text" and key not in out:
+                out[key] = value
+        attachments = [(a.name, a.data, a.mime) for a in reply.files]
+        if reply.chart is not None:
+            title = reply.chart.title or "chart"
+            attachments.insert(0, (f"{title}.png", reply.chart.png, "image/png"))
+        for name, blob, mime in attachments:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = _write_file(out_dir, name, blob)
+            files.append({"name": path.name, "path": str(path.resolve()), "mime": mime})
+        alerts += [{"id": a.id, "title": a.title, "status": a.status} for a in reply.alerts]
+    out["text"] = "\n\n".join(t for t in texts if t)
+    out.setdefault("understood", None)
+    out.setdefault("accounts", [])
+    out["files"] = files
+    out["alerts"] = alerts
+    return out
+
+
+def run_chat(
+    services: Services,
+    as_user: str | None,
+    *,
+    as_json: bool = False,
+    files_dir: str | None = None,
+) -> None:
+    """Read a line, answer it, until EOF or 'quit' (`as_json`: one JSON object per line)."""
     user = as_user or LOCAL_OPERATOR
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin.isatty() and not as_json
+    out_dir = Path(files_dir) if files_dir else None
     console = Console()
     if interactive:
         console.print(
@@ -58,7 +120,15 @@ def run_chat(services: Services, as_user: str | None) -> None:
         if text.lower() in ("quit", "exit", "退出"):
             break
         msg = IncomingMessage(user=user, text=text, platform="terminal", as_of=services.as_of)
-        for reply in handle(services, msg):
+        replies = handle(services, msg)
+        if as_json:
+            if out_dir is None:
+                out_dir = Path(tempfile.mkdtemp(prefix="profilebot-chat-"))
+            obj = reply_json(replies, out_dir)
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+            continue
+        for reply in replies:
             if interactive:
                 render_rich(console, reply)
             else:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.actions import ActionId
-from handlers.messages import Button, IncomingMessage, Reply
+from handlers.messages import AlertRef, Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import alerts as alert_store
 from store.models import Account, Alert
@@ -122,6 +122,7 @@ def alert_reply(session: Session, alert: Alert, lang: str, event: str | None = N
         buttons=buttons_for(alert, zh),
         context=context,
         data={"alert_id": alert.id, "status": alert.status, "history": alert.history or []},
+        alerts=[AlertRef(id=alert.id, title=alert.title, status=alert.status)],
         private=True,
         kind="alert",
         language=lang,
