@@ -346,6 +346,9 @@ def scheduler_cmd(
         else:
             console.print(json.dumps(report, ensure_ascii=False, default=str, indent=1))
         return
+    from bot.cmd_serve import stop_on_signals
+
+    stop_on_signals()  # SIGTERM stops it as cleanly as Ctrl-C
     console.print("scheduler running (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         start(svc, background=False)

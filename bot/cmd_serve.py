@@ -14,6 +14,18 @@ from bot.cli_common import console, fail, parse_as_of, services
 log = logging.getLogger(__name__)
 
 
+def stop_on_signals() -> None:
+    """SIGTERM and SIGINT end this server: SystemExit is raised in the main thread, so the loop
+    it is in (waitress, the Socket Mode wait, APScheduler) unwinds through its `finally`."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("signal %s: stopping", signum)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def start_scheduler(svc: Any) -> Any:
     """Start the scheduled jobs in the background of this server process."""
     from scheduler import runner
@@ -26,7 +38,45 @@ def _serve_web(app: Any, host: str, port: int) -> None:
 
     server = make_server(app, host=host, port=port)
     console.print(f"listening on http://{host}:{server.effective_port}")
-    server.run()
+    try:
+        server.run()  # returns on SystemExit / KeyboardInterrupt (see stop_on_signals)
+    finally:
+        server.close()
+
+
+def _stop_scheduler(sched: Any) -> None:
+    if sched is not None:
+        try:
+            sched.shutdown(wait=False)
+        except Exception:  # already stopped
+            log.debug("scheduler shutdown", exc_info=True)
+
+
+def _serve_socket_mode(svc: Any, bolt: Any, host: str, port: int | None) -> None:
+    """Socket Mode until SIGTERM/SIGINT; with a port, /healthz and /api/v1 beside it."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+
+    from bot.slack_messenger import api_base_url
+    from bot.web import make_wsgi_app
+
+    st = svc.settings
+
+    if port:
+        web = threading.Thread(
+            target=_serve_web, args=(make_wsgi_app(svc), host, port), daemon=True
+        )
+        web.start()
+    app_token = st.slack_app_token.get_secret_value()  # type: ignore[union-attr]
+    handler = SocketModeHandler(
+        bolt, app_token, web_client=WebClient(token=app_token, base_url=api_base_url(st))
+    )
+    try:
+        handler.connect()
+        console.print("connected to Slack in Socket Mode — Ctrl+C to stop")
+        threading.Event().wait()  # until SIGTERM/SIGINT raise SystemExit here
+    finally:
+        handler.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -88,28 +138,18 @@ def register(app: typer.Typer) -> None:
             bolt = create_app(svc, client=client)
         except Exception as exc:
             fail(f"could not start the Slack app (is SLACK_BOT_TOKEN right?): {exc}")
-        if not no_scheduler:
-            start_scheduler(svc)
-        if http:
-            _serve_web(make_wsgi_app(svc, slack_app=bolt), host, port or 3000)
-            return
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-        from slack_sdk import WebClient
-
-        from bot.slack_messenger import api_base_url
-
-        if port:
-            web = threading.Thread(
-                target=_serve_web, args=(make_wsgi_app(svc), host, port), daemon=True
-            )
-            web.start()
-        app_token = st.slack_app_token.get_secret_value()  # type: ignore[union-attr]
-        handler = SocketModeHandler(
-            bolt, app_token, web_client=WebClient(token=app_token, base_url=api_base_url(st))
-        )
-        signal.signal(signal.SIGTERM, lambda *_: handler.close())
-        console.print("connected to Slack in Socket Mode — Ctrl+C to stop")
-        handler.start()
+        stop_on_signals()
+        sched = None if no_scheduler else start_scheduler(svc)
+        try:
+            if http:
+                _serve_web(make_wsgi_app(svc, slack_app=bolt), host, port or 3000)
+            else:
+                _serve_socket_mode(svc, bolt, host, port)
+        except SystemExit:
+            pass
+        finally:
+            _stop_scheduler(sched)
+        console.print("stopped")
 
     @serve_app.command("wecom")
     def serve_wecom(
@@ -134,6 +174,12 @@ def register(app: typer.Typer) -> None:
                 f"{exc} (WeCom admin console → 应用管理 → your app; WECOM_TOKEN and WECOM_AES_KEY "
                 "are under 接收消息 → API 接收)"
             )
-        if not no_scheduler:
-            start_scheduler(svc)
-        _serve_web(make_wsgi_app(svc, wecom_app=callback), host, port)
+        stop_on_signals()
+        sched = None if no_scheduler else start_scheduler(svc)
+        try:
+            _serve_web(make_wsgi_app(svc, wecom_app=callback), host, port)
+        except SystemExit:
+            pass
+        finally:
+            _stop_scheduler(sched)
+        console.print("stopped")

@@ -8,14 +8,18 @@ answered with the import report.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import text
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
 
 from handlers.services import Services
 
@@ -24,6 +28,13 @@ log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PUSH_KINDS = ("accounts", "contacts", "events", "nps")
 MAX_BODY = 50 * 1024 * 1024
+SLACK_MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a signed one is never this big
+SLACK_MAX_SKEW = 5 * 60  # seconds, as Slack's own verifier
+
+# The connection policy of every `serve` web server (see GuardedServer).
+CONNECTION_LIMIT = 500  # open connections at once
+CHANNEL_TIMEOUT = 30  # seconds a connection may sit idle before it is closed
+CLEANUP_INTERVAL = 5  # seconds between sweeps for idle connections
 
 _REASONS = {
     200: "OK",
@@ -93,6 +104,48 @@ def batch_rejected(report: dict[str, Any]) -> bool:
     rejected = report.get("rejected") or []
     changed = sum(int(report.get(k) or 0) for k in ("inserted", "updated", "merged"))
     return bool(rejected) and changed == 0 and not report.get("skipped_bad_rows")
+
+
+def slack_request_verified(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
+    """Whether a request carries Slack's v0 signature over this body, made within 5 minutes.
+
+    Checked here, before Bolt sees anything: a missing, non-numeric or stale timestamp or a wrong
+    signature is refused outright, so a forged request can never reach a listener or an error
+    handler that would post something.
+    """
+    if not secret:
+        return False
+    ts = headers.get("x-slack-request-timestamp", "").strip()
+    sig = headers.get("x-slack-signature", "").strip()
+    if not (ts.isascii() and ts.isdigit() and 0 < len(ts) <= 12) or not sig.startswith("v0="):
+        return False
+    if abs(now - int(ts)) > SLACK_MAX_SKEW:
+        return False
+    base = b"v0:" + ts.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), sig.encode("utf-8", errors="replace"))
+
+
+def _slack_body_readable(body: bytes, content_type: str) -> bool:
+    """Whether a (verified) Slack body is the JSON object or form Bolt can read."""
+    try:
+        text_body = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if "application/json" in content_type or text_body.lstrip().startswith("{"):
+        try:
+            return isinstance(json.loads(text_body), dict)
+        except ValueError:
+            return False
+    from urllib.parse import parse_qs
+
+    form = parse_qs(text_body, keep_blank_values=True)
+    if "payload" in form:
+        try:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        except ValueError:
+            return False
+    return bool(form)
 
 
 class WebApp:
@@ -166,10 +219,20 @@ class WebApp:
         from slack_bolt import BoltRequest
 
         body = _read_body(environ)
+        if len(body) > SLACK_MAX_BODY:
+            return _json(start_response, 413, {"error": "body too large"})
+        headers = _headers(environ)
+        secret = self.services.settings.slack_signing_secret
+        if not slack_request_verified(
+            secret.get_secret_value() if secret else "", headers, body, time.time()
+        ):
+            return _json(start_response, 401, {"error": "request verification failed"})
+        if not _slack_body_readable(body, headers.get("content-type", "")):
+            return _json(start_response, 400, {"error": "body is not a Slack payload"})
         req = BoltRequest(
             body=body.decode("utf-8", errors="replace"),
             query=environ.get("QUERY_STRING") or "",
-            headers=_headers(environ),
+            headers=headers,
         )
         resp = self.slack_app.dispatch(req)
         data = (resp.body or "").encode("utf-8")
@@ -220,6 +283,14 @@ class WebApp:
                 400,
                 {"error": 'send a JSON list of row objects, e.g. [{"name": "Acme", "arr": 12000}]'},
             )
+        for i, row in enumerate(rows, 1):
+            for col, value in row.items():
+                if value is not None and not isinstance(value, str | int | float | bool):
+                    return _json(
+                        start_response,
+                        400,
+                        {"error": f"row {i}, column {col!r}: a value must be text or a number"},
+                    )
         from store.importer import ImportAborted, import_rows
 
         query = environ.get("QUERY_STRING") or ""
@@ -249,8 +320,68 @@ def make_wsgi_app(
     return WebApp(services, slack_app=slack_app, wecom_app=wecom_app)
 
 
-def make_server(app: WSGIApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 8):  # noqa: ANN201
-    """A waitress server (not started); port 0 picks a free port (see .effective_port)."""
-    from waitress import create_server
+class GuardedChannel(HTTPChannel):
+    """A waitress connection that remembers since when it has been waiting for a request."""
 
-    return create_server(app, host=host, port=port, threads=threads, ident="profilebot")
+    def service(self) -> None:
+        try:
+            super().service()
+        finally:
+            self.waiting_since = time.time()
+
+
+class GuardedServer(TcpWSGIServer):
+    """waitress that cannot be starved by clients that connect and say nothing (or dribble).
+
+    Plain waitress stops accepting at its connection limit until idle connections time out
+    (120 s by default), so a hundred idle sockets take the server offline. Here, when every slot
+    is taken, the connection that has waited longest without a request being served is closed to
+    make room; a connection whose request is being served is never touched. Idle connections are
+    also closed after channel_timeout seconds.
+    """
+
+    channel_class = GuardedChannel
+
+    def readable(self) -> bool:
+        now = time.time()
+        if now >= self.next_channel_cleanup:
+            self.next_channel_cleanup = now + self.adj.cleanup_interval
+            self.maintenance(now)
+        if not self.accepting:
+            return False
+        # Called while the poll loop builds its lists, so a connection is only marked here
+        # (will_close); waitress closes it in this same pass, after select.
+        channels = list(self.active_channels.values())
+        open_ = [ch for ch in channels if not ch.will_close]
+        if len(open_) < self.adj.connection_limit:
+            return True
+        waiting = [ch for ch in open_ if not ch.requests and not ch.total_outbufs_len]
+        if not waiting:
+            return False  # every slot is serving a request: new ones wait in the backlog
+        oldest = min(waiting, key=lambda ch: getattr(ch, "waiting_since", ch.creation_time))
+        oldest.will_close = True
+        return True
+
+
+def make_server(  # noqa: ANN201
+    app: WSGIApp,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    threads: int = 8,
+    *,
+    connection_limit: int = CONNECTION_LIMIT,
+    channel_timeout: int = CHANNEL_TIMEOUT,
+    cleanup_interval: int = CLEANUP_INTERVAL,
+):
+    """A waitress server (not started) with GuardedServer's connection policy; port 0 picks a
+    free port (see .effective_port)."""
+    return GuardedServer(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="profilebot",
+        connection_limit=connection_limit,
+        channel_timeout=channel_timeout,
+        cleanup_interval=cleanup_interval,
+    )

@@ -236,8 +236,8 @@ class WeComCallback:
         except (InvalidSignatureException, InvalidAppIdException):
             log.warning("wecom callback refused: bad signature or corp id")
             return _respond(start_response, "403 Forbidden", b"invalid signature")
-        except Exception:  # malformed body: say so, never crash the server
-            log.exception("wecom callback could not be read")
+        except Exception as exc:  # malformed body: say so, never crash the server
+            log.warning("wecom callback could not be read: %s", type(exc).__name__)
             return _respond(start_response, "400 Bad Request", b"bad request")
         self.pool.submit(self._process, xml)
         # an empty 200 tells WeCom "received"; the answer goes through message/send

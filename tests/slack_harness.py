@@ -88,9 +88,9 @@ class SlackServer:
         return self.http.post(f"{self.url}/slack/events", content=body.encode(), headers=hdrs)
 
 
-def run_waitress(app: Any) -> tuple[str, Callable[[], None]]:
+def run_waitress(app: Any, **server_kw: Any) -> tuple[str, Callable[[], None]]:
     """Serve a WSGI app with waitress on a free loopback port in a thread; (url, stop)."""
-    server = make_server(app, host="127.0.0.1", port=0)
+    server = make_server(app, host="127.0.0.1", port=0, **server_kw)
     stopping = threading.Event()
 
     def loop() -> None:  # poll in short steps so stop() can end it from the same thread

@@ -70,6 +70,7 @@ class SlackStandIn:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # slack id -> user object
     files: dict[str, bytes] = field(default_factory=dict)  # path under /files/ -> content
     calls: list[Call] = field(default_factory=list)
+    socket_mode_url: str = ""  # answered by apps.connections.open (see SocketModeStandIn)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -219,6 +220,8 @@ class SlackStandIn:
                 "ts": ts,
                 "message": {"text": args.get("text"), "ts": ts},
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "chat.update":
@@ -283,3 +286,55 @@ def _send_bytes(req: BaseHTTPRequestHandler, status: int, data: bytes, ctype: st
     req.send_header("Content-Length", str(len(data)))
     req.end_headers()
     req.wfile.write(data)
+
+
+class SocketModeStandIn:
+    """A Socket Mode WebSocket endpoint on loopback: it completes the RFC 6455 handshake, counts
+    the connections and otherwise listens (it sends no events)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self.url = f"ws://127.0.0.1:{self._sock.getsockname()[1]}/link"
+        self.connected = threading.Event()
+        self._open: list[Any] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import base64
+        import hashlib
+
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            key = ""
+            for line in data.decode("latin-1").split("\r\n"):
+                if line.lower().startswith("sec-websocket-key:"):
+                    key = line.split(":", 1)[1].strip()
+            accept = base64.b64encode(
+                hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+            ).decode()
+            conn.sendall(
+                (
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+                ).encode()
+            )
+            self._open.append(conn)
+            self.connected.set()
+
+    def stop(self) -> None:
+        for conn in self._open:
+            conn.close()
+        self._sock.close()
