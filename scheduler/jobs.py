@@ -19,7 +19,11 @@ from sqlalchemy import select
 
 from handlers.services import Services
 from store import alerts, outbox, rules
-from store.models import Account, AccountFigures, OutboxMessage, User
+from store.models import OutboxMessage, User
+from store.people import People
+from store.query import Scope, account_rows
+from store.refresh import ensure_fresh
+from store.spec import Condition, Filter, RelativeDate, Spec
 
 log = logging.getLogger(__name__)
 
@@ -52,95 +56,114 @@ def run_rules(services: Services, now: dt.datetime) -> dict:
         return rules.run_rules(s, job_date(services, now), now)
 
 
-def _people(session) -> dict[str, str]:  # noqa: ANN001
-    out: dict[str, str] = {}
-    for handle, email in session.execute(select(User.handle, User.email).where(User.active)):
-        out[handle.lower()] = handle
-        if email:
-            out[email.lower()] = handle
-    return out
+def _renewal_window(hi: int, lo: int) -> Spec:
+    """Accounts whose contract ends within (lo, hi] days of as-of."""
+    return Spec(
+        where=Condition(
+            all=[
+                Filter(field="contract_end", op="le", value=RelativeDate(days=hi)),
+                Filter(field="contract_end", op="gt", value=RelativeDate(days=lo)),
+            ]
+        )
+    )
+
+
+def recipients(
+    people: People, *named: str | None, related: tuple[str | None, ...] = ()
+) -> tuple[list[str], dict | None]:
+    """The handles these owner/CSM cells name (through the one identity resolver), or — when
+    none is a user — the fallback and why: the manager of a related person (the CSM of an
+    account nobody owns), else an admin. ([], …) only when there is nobody to tell at all."""
+    users = [u for u in (people.resolve(n) for n in named) if u is not None]
+    handles = list(dict.fromkeys(u.handle for u in users))
+    if handles:
+        return handles, None
+    boss, why = people.fallback_for(*(people.resolve(n) for n in related))
+    meant = [n for n in named if n]
+    fallback = {"meant_for": meant or None, "why": why}
+    return ([boss.handle] if boss else []), fallback
+
+
+def _addressed(
+    key: str, handles: list[str], fallback: dict | None, payload: dict, now: dt.datetime
+) -> list[dict]:
+    """One outbox row per recipient; a row with no recipient at all is kept (and fails visibly
+    at send time) rather than dropped."""
+    if fallback:
+        payload = {**payload, "fallback": fallback}
+    return [
+        outbox.message(key.format(who=who or "-"), "dm", who, payload, now)
+        for who in (handles or [None])
+    ]
 
 
 def renewal_reminders(services: Services, now: dt.datetime) -> dict:
     """Remind owner and CSM once as each contract comes within 90, 30 and 7 days of its end.
 
     A threshold is crossed once per contract end: an account 25 days out gets the 30-day
-    reminder even if the job did not run on day 30 (catch-up), and never twice.
+    reminder even if the job did not run on day 30 (catch-up), and never twice. The accounts
+    come from a spec compiled by the store (no SQL of its own); owner and CSM cells are resolved
+    by the one identity resolver, so `Bob Li` and `bob@acme.com` both reach bob.
     """
     as_of = job_date(services, now)
     bounds = [*RENEWAL_DAYS, -1]
-    added = 0
     with services.session_factory.begin() as s:
-        people = _people(s)
+        people = People.load(s)
         msgs = []
         for hi, lo in zip(bounds, bounds[1:], strict=False):
-            rows = s.execute(
-                select(Account.id, Account.name, Account.owner, Account.csm, Account.contract_end)
-                .where(
-                    Account.contract_end <= as_of + dt.timedelta(days=hi),
-                    Account.contract_end > as_of + dt.timedelta(days=lo),
-                )
-                .order_by(Account.id)
-            ).all()
-            for acc_id, name, owner, csm, end in rows:
-                for who in {people.get((owner or "").lower()), people.get((csm or "").lower())}:
-                    if not who:
-                        continue
-                    msgs.append(
-                        outbox.message(
-                            f"renewal:{hi}:{acc_id}:{who}:{end.isoformat()}",
-                            "dm",
-                            who,
-                            {
-                                "kind": "renewal",
-                                "account_id": acc_id,
-                                "account": name,
-                                "threshold": hi,
-                                "days_left": (end - as_of).days,
-                                "contract_end": end.isoformat(),
-                            },
-                            now,
-                        )
-                    )
+            rows = account_rows(
+                s, _renewal_window(hi, lo), Scope.everything(), as_of, ["contract_end"]
+            )
+            for r in rows:
+                end = r["contract_end"]
+                handles, fallback = recipients(people, r["owner"], r["csm"])
+                payload = {
+                    "kind": "renewal",
+                    "account_id": r["id"],
+                    "account": r["name"],
+                    "threshold": hi,
+                    "days_left": (end - as_of).days,
+                    "contract_end": end.isoformat(),
+                }
+                key = f"renewal:{hi}:{r['id']}:{{who}}:{end.isoformat()}"
+                msgs += _addressed(key, handles, fallback, payload, now)
         added = outbox.enqueue_many(s, msgs)
     return {"messages": added}
 
 
+INACTIVE = Spec(
+    where=Condition(
+        all=[
+            Filter(field="days_since_login", op="ge", value=INACTIVITY_DAYS),
+            Filter(field="days_since_login", op="not_empty"),
+        ]
+    )
+)
+
+
 def inactivity(services: Services, now: dt.datetime) -> dict:
     """DM the owner once when an account goes quiet (no login for 30 days), per quiet spell."""
-    from store.refresh import ensure_fresh
-
     as_of = job_date(services, now)
     with services.session_factory.begin() as s:
         outbox.write_lock(s)
         ensure_fresh(s, as_of)
-        people = _people(s)
-        rows = s.execute(
-            select(
-                Account.id,
-                Account.name,
-                Account.owner,
-                AccountFigures.days_since_login,
-                AccountFigures.last_login_at,
-            )
-            .join(AccountFigures, AccountFigures.account_id == Account.id)
-            .where(AccountFigures.days_since_login >= INACTIVITY_DAYS)
-            .order_by(Account.id)
-        ).all()
+        people = People.load(s)
+        rows = account_rows(
+            s, INACTIVE, Scope.everything(), as_of, ["days_since_login", "last_login_at"]
+        )
         msgs = []
-        for acc_id, name, owner, days, last in rows:
-            who = people.get((owner or "").lower())
-            if not who:
-                continue
+        for r in rows:
+            handles, fallback = recipients(people, r["owner"], related=(r["csm"],))
+            last = r["last_login_at"]
             spell = last.date().isoformat() if last else "never"
-            msgs.append(
-                outbox.message(
-                    f"inactivity:{acc_id}:{who}:{spell}",
-                    "dm",
-                    who,
-                    {"kind": "inactivity", "account_id": acc_id, "account": name, "days": days},
-                    now,
-                )
+            payload = {
+                "kind": "inactivity",
+                "account_id": r["id"],
+                "account": r["name"],
+                "days": r["days_since_login"],
+            }
+            msgs += _addressed(
+                f"inactivity:{r['id']}:{{who}}:{spell}", handles, fallback, payload, now
             )
         return {"messages": outbox.enqueue_many(s, msgs)}
 

@@ -16,6 +16,7 @@ from store import audit, customfields
 from store.fields import BUILTIN
 from store.identity import normalise_domain
 from store.models import Account, AccountTag, utcnow
+from store.people import person_key
 from store.refresh import mark_stale
 from store.values import parse_date, parse_int, parse_number, parse_year
 
@@ -108,7 +109,7 @@ def _coerce(key: str, raw: str) -> Any:
             raise EditError("Price sensitivity: use low, medium or high (低/中/高)")
         return v
     if key in ("owner", "csm"):
-        return text.lower()
+        return person_key(text)
     return text
 
 

@@ -51,6 +51,7 @@ from store.models import (
     User,
     utcnow,
 )
+from store.people import People, person_key
 from store.refresh import mark_stale
 from store.users import get_user, normalise_role, upsert_user
 from store.values import (
@@ -1118,7 +1119,7 @@ def _clean_account_row(
             if not value or "." not in value or " " in value:
                 code = "not_domain"
         elif fld in ("owner", "csm"):
-            value = raw.lower()
+            value = person_key(raw)
         elif fld in _CHOICE_ALIASES:
             value = _CHOICE_ALIASES[fld].get(raw.lower())
             if value is None:
@@ -1802,11 +1803,9 @@ def _import_users(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
             report.unchanged += 1
         if get.get("manager"):
             pending.append((row_no, handle, get["manager"]))
+    people = People.load(session) if pending else None
     for row_no, handle, manager in pending:  # managers may appear later in the same file
-        boss = (
-            get_user(session, manager)
-            or session.scalars(select(User).where(User.email == manager.lower())).first()
-        )
+        boss = people.resolve(manager) if people else None
         if boss is None:
             report.reject(row_no, h["manager"], "unknown_manager", value=manager)
             continue

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from store import people as people_mod
 from store import vocab
 from store.fields import EVENT_MEASURES, WINDOWS, FieldDef, catalogue, custom_field_def
 from store.identity import normalise_domain, normalise_name
@@ -82,43 +83,44 @@ class Scope:
             return true()
         if self.kind == "none" or not self.identifiers:
             return false()
-        ids = sorted(self.identifiers)
-        return or_(func.lower(Account.owner).in_(ids), func.lower(Account.csm).in_(ids))
+        return owned_by(self.identifiers)
 
     def mine_clause(self) -> ColumnElement[bool]:
         ids = sorted(self.own or self.identifiers)
         if self.role == "manager" and self.identifiers:
             ids = sorted(self.identifiers)
-        if not ids:
-            return false()
-        return or_(func.lower(Account.owner).in_(ids), func.lower(Account.csm).in_(ids))
+        return owned_by(ids)
+
+
+def owner_column(col: Any) -> ColumnElement[Any]:
+    """An owner/csm column in the resolver's comparable form (trimmed, lower-case)."""
+    return func.lower(func.trim(col))
+
+
+def owned_by(ids: set[str] | frozenset[str]) -> ColumnElement[bool]:
+    """Accounts whose owner or CSM cell holds one of these person spellings."""
+    keys = sorted({k for k in (people_mod.person_key(i) for i in ids) if k})
+    if not keys:
+        return false()
+    return or_(owner_column(Account.owner).in_(keys), owner_column(Account.csm).in_(keys))
 
 
 def user_identifiers(user: User) -> set[str]:
     """The strings an account's owner/csm column may hold for this user.
 
     Spreadsheets name owners by handle, by email, or by the person's name (负责人: 张三), and
-    accounts are often imported before their owners are added as users — so all three count.
+    accounts are often imported before their owners are added as users — so every spelling the
+    identity resolver knows counts (store/people.py).
     """
-    return {s.strip().lower() for s in (user.handle, user.email, user.name) if s and s.strip()}
+    return people_mod.identifiers(user)
 
 
 def find_user(session: Session, who: str | None) -> User | None:
-    """A user by handle, email, Slack id or WeCom id (case-insensitive)."""
-    if not who:
+    """An active user by handle, email, Slack id, WeCom id or unique display name (any case,
+    spacing or width) — the one identity resolver."""
+    if not who or not who.strip():
         return None
-    w = who.strip().lower()
-    return session.scalars(
-        select(User).where(
-            User.active.is_(True),
-            or_(
-                func.lower(User.handle) == w,
-                func.lower(User.email) == w,
-                func.lower(User.slack_id) == w,
-                func.lower(User.wecom_id) == w,
-            ),
-        )
-    ).first()
+    return people_mod.People.load(session).resolve(who)
 
 
 def team_of(session: Session, manager: User) -> list[User]:
@@ -455,7 +457,7 @@ class Compiler:
         if self.session is None:
             return []
         w = who.strip().lower()
-        return list(
+        found = list(
             self.session.scalars(
                 select(User)
                 .where(
@@ -470,6 +472,10 @@ class Compiler:
                 .order_by(User.id)
             ).all()
         )
+        exact = people_mod.People.load(self.session).resolve(who, active_only=False)
+        if exact is not None and all(u.id != exact.id for u in found):
+            found.append(exact)
+        return found
 
     def team_identifiers(self, who: str) -> set[str]:
         """The owner/csm strings of a manager's team: the manager and every report, recursively.
@@ -492,15 +498,14 @@ class Compiler:
 
     def team_clause(self, who: str) -> ColumnElement[bool]:
         """Accounts owned or served by anyone in this person's team."""
-        ids = sorted(self.team_identifiers(who) if self.session is not None else {who.lower()})
-        return or_(func.lower(Account.owner).in_(ids), func.lower(Account.csm).in_(ids))
+        return owned_by(self.team_identifiers(who) if self.session is not None else {who})
 
     def _person_filter(self, flt: Filter) -> ColumnElement[bool]:
-        col = func.lower(getattr(Account, flt.field))
+        col = owner_column(getattr(Account, flt.field))
         ids: set[str] = set()
         for v in flt.value if isinstance(flt.value, list) else [flt.value]:
             if v is not None:
-                ids |= self.person_identifiers(str(v))
+                ids |= {people_mod.person_key(i) for i in self.person_identifiers(str(v))}
         if flt.op in ("eq", "in"):
             return col.in_(sorted(ids)) if ids else col.is_(None)
         return or_(col.is_(None), col.not_in(sorted(ids)))
@@ -635,13 +640,6 @@ def run(
     return result
 
 
-def _people_index(session: Session) -> dict[str, User]:
-    """Every identifier an owner/csm column may hold (handle, email) -> the user."""
-    out: dict[str, User] = {}
-    for u in session.scalars(select(User).order_by(User.id)):
-        for ident in user_identifiers(u):
-            out.setdefault(ident, u)
-    return out
 
 
 def _breakdown(
@@ -684,12 +682,12 @@ def _breakdown(
     # values that mean the same (金融科技 = Fintech, growth = 成长版; an owner's email = their
     # handle) form one group, shown under the spelling most of its accounts use in the asker's
     # language (a person under their name)
-    people = _people_index(session) if key in ("owner", "csm") else {}
+    people = people_mod.People.load(session) if key in ("owner", "csm") else None
     merged: dict[Any, dict[str, Any]] = {}
     for g, n, value, n_value in session.execute(stmt):
         if isinstance(g, dt.date):
             g = g.isoformat()
-        person = people.get(g.strip().lower()) if isinstance(g, str) and people else None
+        person = people.resolve(g, active_only=False) if isinstance(g, str) and people else None
         if person is not None:
             mkey: Any = ("user", person.handle)
         elif isinstance(g, str):
@@ -739,6 +737,41 @@ def _breakdown(
     if spec.limit:
         groups = groups[: spec.limit]
     return groups
+
+
+ROW_COLUMNS = ("id", "account_id", "name", "owner", "csm")
+
+
+def account_rows(
+    session: Session,
+    spec: Spec,
+    scope: Scope,
+    as_of: dt.date,
+    fields: list[str] | tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Every account a spec matches inside the scope (all of them unless the spec has a limit),
+    as dicts of id, account_id, name, owner, csm and the given fields, in the spec's order.
+
+    For the doors that act on accounts rather than answer with a page of them: reminders,
+    inactivity, digests, the App Home.
+    """
+    comp = Compiler(as_of, load_catalogue(session), session)
+    filtered = base_select(comp, spec, scope)
+    cols = [Account.id, Account.external_id, Account.name, Account.owner, Account.csm]
+    extra = [_show_expr(comp, spec, k).label(f"f_{i}") for i, k in enumerate(fields)]
+    order: list[ColumnElement[Any]] = []
+    for srt in spec.sort:
+        order.extend(comp.sort_key(srt.field, srt.desc, srt.window_days))
+    order.append(Account.id.asc())
+    stmt = filtered.with_only_columns(*cols, *extra).order_by(*order).offset(spec.offset)
+    if spec.limit:
+        stmt = stmt.limit(spec.limit)
+    out = []
+    for row in session.execute(stmt):
+        item = dict(zip(ROW_COLUMNS, row[:5], strict=True))
+        item.update({k: row[5 + i] for i, k in enumerate(fields)})
+        out.append(item)
+    return out
 
 
 def count(session: Session, spec: Spec, scope: Scope, as_of: dt.date) -> int:
@@ -798,6 +831,8 @@ def find_account(session: Session, ref: str, scope: Scope | None = None) -> Acco
 
 __all__ = [
     "Compiler",
+    "account_rows",
+    "owned_by",
     "QueryResult",
     "ResultRow",
     "Scope",

@@ -53,9 +53,9 @@ from store.models import (
     CustomField,
     Rule,
     RuleMatch,
-    User,
     utcnow,
 )
+from store.people import People
 from store.query import Compiler, Scope, SpecError, load_catalogue, matching_ids
 from store.spec import Condition, Filter
 
@@ -876,29 +876,35 @@ def why(session: Session, account_id: int, tag: str | None = None) -> list[dict[
 # --------------------------------------------------------------------------- messaging actions
 
 
-def _people(session: Session):  # noqa: ANN202
-    """Lookup: an owner/csm string (handle or email, lower-case) -> (handle, manager handle)."""
-    users = session.execute(select(User.id, User.handle, User.email, User.manager_id)).all()
-    by_id = {u.id: u.handle for u in users}
-    out: dict[str, tuple[str, str | None]] = {}
-    for u in users:
-        entry = (u.handle, by_id.get(u.manager_id) if u.manager_id else None)
-        out[u.handle.lower()] = entry
-        if u.email:
-            out[u.email.lower()] = entry
-    return out
+def _people(session: Session) -> People:
+    """Every user, indexed by every spelling an owner/csm cell may hold (the one resolver)."""
+    return People.load(session)
 
 
-def recipient(people: dict, who: str, owner: str | None, csm: str | None) -> str | None:
+def recipient(people: People, who: str, owner: str | None, csm: str | None) -> str | None:
     """The user handle an action addressed to owner/csm/manager/a handle means for one account."""
     if who == "owner":
-        return people.get((owner or "").lower(), (None, None))[0]
+        return people.handle(owner)
     if who == "csm":
-        return people.get((csm or "").lower(), (None, None))[0]
+        return people.handle(csm)
     if who == "manager":
-        entry = people.get((owner or "").lower()) or people.get((csm or "").lower())
-        return entry[1] if entry else None
-    return people.get(who.lower(), (who, None))[0]
+        boss = people.manager_of(people.resolve(owner) or people.resolve(csm))
+        return boss.handle if boss else None
+    return people.handle(who) or who
+
+
+def recipient_or_fallback(
+    people: People, who: str, owner: str | None, csm: str | None
+) -> tuple[str | None, str | None]:
+    """(handle, fallback reason): the addressee, else the manager of whoever the account names,
+    else an admin — a message whose recipient is missing is redirected, never dropped."""
+    to = recipient(people, who, owner, csm)
+    if to is not None and people.resolve(to) is not None:
+        return to, None
+    boss, why = people.fallback_for(people.resolve(owner), people.resolve(csm))
+    if boss is None:
+        return None, "nobody"
+    return boss.handle, f"no {who}: {why}"
 
 
 def match_rows(session: Session, rule: Rule) -> list[Any]:
@@ -963,22 +969,24 @@ def run_rules(
                     elif action.type == "dm":
                         msgs = []
                         for acc_id, name, _ext, owner, csm, since in rows:
-                            to = recipient(people, action.to or "owner", owner, csm)
-                            if not to:
-                                continue
+                            meant = action.to or "owner"
+                            to, why = recipient_or_fallback(people, meant, owner, csm)
+                            payload = {
+                                "kind": "rule_dm",
+                                "rule": rule.name,
+                                "rule_id": rule.id,
+                                "account_id": acc_id,
+                                "account": name,
+                                "title": action.title,
+                            }
+                            if why:
+                                payload["fallback"] = {"meant_for": meant, "why": why}
                             msgs.append(
                                 outbox.message(
-                                    f"rule:{rule.id}:{acc_id}:dm:{to}:{since.isoformat()}",
+                                    f"rule:{rule.id}:{acc_id}:dm:{to or '-'}:{since.isoformat()}",
                                     "dm",
                                     to,
-                                    {
-                                        "kind": "rule_dm",
-                                        "rule": rule.name,
-                                        "rule_id": rule.id,
-                                        "account_id": acc_id,
-                                        "account": name,
-                                        "title": action.title,
-                                    },
+                                    payload,
                                     now,
                                 )
                             )
