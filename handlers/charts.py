@@ -1,7 +1,10 @@
-"""Charts as PNG bytes (matplotlib, Agg backend), titled in the reader's language when possible.
+"""Charts as PNG bytes (matplotlib, Agg backend), titled in the reader's language.
 
-Chinese text needs a CJK font; when none is installed the chart falls back to its English labels
-rather than drawing empty boxes.
+Chinese text is drawn with the CJK font the package ships (handlers/fonts/, a subset of Noto Sans
+CJK SC under the SIL OFL), registered with matplotlib's font manager when this module is imported,
+so `pip install .` is enough on a machine with no system CJK font. Should the file be missing, an
+installed CJK font is used, and failing that the chart falls back to English labels rather than
+drawing empty boxes.
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ import io
 import logging
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from handlers.messages import Chart
 
 log = logging.getLogger(__name__)
 
+PACKAGED_FONT = "ProfileBot CJK SC"
+_FONT_FILE = Path(__file__).with_name("fonts") / "ProfileBotCJKSC-Regular.otf"
+
 CJK_FONTS = (
+    PACKAGED_FONT,
     "Noto Sans CJK SC",
     "Noto Sans SC",
     "Source Han Sans SC",
@@ -30,13 +38,42 @@ CJK_FONTS = (
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def cjk_font_path() -> Path | None:
+    """The packaged CJK font file (OpenType, OFL), e.g. for a web page's @font-face; None if absent."""
+    return _FONT_FILE if _FONT_FILE.is_file() else None
+
+
 @lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The name of an installed font that can draw Chinese, or None."""
+def _register_packaged_font() -> bool:
+    path = cjk_font_path()
+    if path is None:
+        log.warning("packaged CJK font missing at %s", _FONT_FILE)
+        return False
     from matplotlib import font_manager
 
+    if not any(Path(f.fname) == path for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(path))
+    return True
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The name of a font that can draw Chinese (the packaged one first), or None."""
+    from matplotlib import font_manager
+
+    _register_packaged_font()
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((n for n in CJK_FONTS if n in names), None)
+
+
+def chart_rc() -> dict:
+    """matplotlib rc settings that draw Chinese and Latin text with the CJK font."""
+    font = cjk_font()
+    return {
+        "font.family": ["sans-serif"],
+        "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+    }
 
 
 def _pick(zh: str, en: str, lang: str) -> str:
@@ -80,12 +117,7 @@ def bar_chart(
 
     title = _pick(title_zh, title_en, lang)
     xlabel = _pick(xlabel_zh, xlabel_en, lang)
-    font = cjk_font()
-    rc = {
-        "font.family": ["sans-serif"],
-        "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
-    }
-    with plt.rc_context(rc):
+    with plt.rc_context(chart_rc()):
         fig, ax = plt.subplots(figsize=(7, max(2.2, 0.45 * len(labels) + 1.2)), dpi=100)
         try:
             pairs = list(zip(labels, values, strict=False))[::-1]
