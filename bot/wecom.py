@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +29,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.router import handle
 from handlers.services import Services
 from store.models import SeenMessage, User
+from store.redact import redact, register_secrets
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,15 @@ CALLBACK_PATH = "/wecom/callback"
 
 class WeComConfigError(RuntimeError):
     """A WeCom setting is missing; the message names it."""
+
+
+class WeComAPIError(RuntimeError):
+    """The WeCom API failed; the text is safe to log and store (no secret, no token)."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        # delivery reads .response.status_code to decide whether a retry is safe (429, 5xx)
+        self.response = SimpleNamespace(status_code=status_code) if status_code else None
 
 
 def crypto_from_settings(services: Services) -> WeChatCrypto:
@@ -97,6 +108,7 @@ class WeComMessenger:
         self.base = (s.wecom_api_url or DEFAULT_API_URL).rstrip("/")
         self.corp_id = s.wecom_corp_id
         self.secret = s.wecom_secret.get_secret_value()
+        register_secrets([self.secret])
         self.agent_id = (
             int(s.wecom_agent_id) if str(s.wecom_agent_id).isdigit() else s.wecom_agent_id
         )
@@ -109,37 +121,51 @@ class WeComMessenger:
         with self._lock:
             if self._token and not force and time.monotonic() < self._token_expires:
                 return self._token
-            r = self.http.get(
-                f"{self.base}/cgi-bin/gettoken",
+            data = self._call(
+                "GET",
+                "/cgi-bin/gettoken",
                 params={"corpid": self.corp_id, "corpsecret": self.secret},
-                timeout=10,
             )
-            r.raise_for_status()
-            data = r.json()
             if data.get("errcode", 0) != 0:
-                raise RuntimeError(f"WeCom gettoken failed: {data.get('errmsg')}")
-            self._token = data["access_token"]
+                raise WeComAPIError(redact(f"WeCom gettoken failed: {data.get('errmsg')}"))
+            self._token = str(data["access_token"])
+            register_secrets([self._token])
             self._token_expires = time.monotonic() + int(data.get("expires_in", 7200)) - 300
             return self._token
 
     def _send(self, payload: dict[str, Any]) -> dict[str, Any]:
         for attempt in range(2):
-            r = self.http.post(
-                f"{self.base}/cgi-bin/message/send",
+            data = self._call(
+                "POST",
+                "/cgi-bin/message/send",
                 params={"access_token": self._access_token(force=attempt > 0)},
                 data=json.dumps(payload, ensure_ascii=False).encode(),
                 headers={"Content-Type": "application/json"},
-                timeout=10,
             )
-            r.raise_for_status()
-            data = r.json()
             # 40014 / 42001: invalid or expired token — refresh once
             if data.get("errcode") in (40014, 42001) and attempt == 0:
                 continue
             if data.get("errcode", 0) != 0:
-                raise RuntimeError(f"WeCom message/send failed: {data.get('errmsg')}")
+                raise WeComAPIError(redact(f"WeCom message/send failed: {data.get('errmsg')}"))
             return data
-        raise RuntimeError("WeCom message/send failed after a token refresh")
+        raise WeComAPIError("WeCom message/send failed after a token refresh")
+
+    def _call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        """One WeCom API call; a failure is a WeComAPIError whose text holds no secret (the
+        corp secret and access token travel in the URL, which requests quotes in its errors)."""
+        try:
+            r = self.http.request(method, f"{self.base}{path}", timeout=10, **kw)
+        except requests.RequestException as exc:
+            raise WeComAPIError(redact(f"WeCom {path}: {type(exc).__name__}: {exc}")) from None
+        if r.status_code >= 400:
+            raise WeComAPIError(f"WeCom {path} answered HTTP {r.status_code}", r.status_code)
+        try:
+            data = r.json()
+        except ValueError:
+            raise WeComAPIError(f"WeCom {path} answered something that is not JSON") from None
+        if not isinstance(data, dict):
+            raise WeComAPIError(f"WeCom {path} answered something that is not a JSON object")
+        return data
 
     def _wecom_id(self, user_handle: str) -> str:
         with self.services.session_factory.begin() as s:

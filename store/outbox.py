@@ -28,6 +28,7 @@ from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import OutboxMessage
+from store.redact import redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_BASE_SECONDS = 30
@@ -203,7 +204,7 @@ def mark_retry(
     else:
         row.status = "pending"
         row.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts, retry_after))
-    row.last_error = error[:2000]
+    row.last_error = redact(error)[:2000]  # errors may quote URLs with tokens
     row.claimed_by = None
     return row.status
 
@@ -212,7 +213,7 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="failed", last_error=error[:2000])
+        .values(status="failed", last_error=redact(error)[:2000])
         .execution_options(synchronize_session=False)
     )
 
