@@ -21,7 +21,6 @@ from store.db import init_schema, make_engine, make_session_factory
 from store.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-REALDATA = ROOT.parent / "shared" / "realdata"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_ENV = "PROFILEBOT_TEST_POSTGRES_URL"
 AS_OF = dt.date(2026, 11, 1)

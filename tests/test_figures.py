@@ -1,8 +1,9 @@
 """Derived figures agree with a straightforward pandas computation, account by account.
 
-Two books: the demo book (demo_services) and the RavenStack SaaS data in shared/realdata
-(accounts, feature usage as feature_use events, support tickets as ticket events, subscriptions
-as purchases and contracts), loaded with direct Core inserts.
+Two books: the demo book (demo_services) and the RavenStack SaaS data in tests/fixtures/ravenstack
+(copied from shared/realdata, feature usage thinned to a fifth; see its SOURCE.txt): accounts,
+feature usage as feature_use events, support tickets as ticket events, subscriptions as purchases
+and contracts, loaded with direct Core inserts.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from sqlalchemy import insert, select
 
 from store import figures
 from store.models import Account, AccountFigures, Event, NpsResponse
-from tests.conftest import AS_OF, REALDATA
+from tests.conftest import AS_OF, FIXTURES
 
-RAVEN = REALDATA / "ravenstack_saas_churn"
+RAVEN = FIXTURES / "ravenstack"
 WINDOWS = (7, 30, 90)
 
 

@@ -22,7 +22,7 @@ from store.models import (
     User,
 )
 from store.query import find_account
-from tests.conftest import FIXTURES, REALDATA
+from tests.conftest import FIXTURES
 
 IMP = FIXTURES / "import"
 
@@ -283,7 +283,7 @@ def test_xlsx_with_real_dates_and_numbers(session_factory, tmp_path) -> None:
 
 
 def test_ravenstack_accounts_with_map_and_new_fields(session_factory, tmp_path) -> None:
-    src = REALDATA / "ravenstack_saas_churn" / "ravenstack_accounts.csv"
+    src = FIXTURES / "ravenstack" / "ravenstack_accounts.csv"
     report = run_import(session_factory, src, "accounts")
     assert report.committed and report.inserted == 500
     assert "seats" in report.unknown_columns and "churn_flag" in report.unknown_columns
@@ -305,7 +305,7 @@ def test_ravenstack_accounts_with_map_and_new_fields(session_factory, tmp_path) 
 
 def test_maven_accounts_are_guessed_and_typo_kept(session_factory, tmp_path) -> None:
     src = tmp_path / "accounts.csv"
-    shutil.copy(REALDATA / "maven_crm_sales_opportunities" / "accounts.csv", src)
+    shutil.copy(FIXTURES / "maven" / "accounts.csv", src)
     report = run_import(session_factory, src)
     assert report.committed and report.kind == "accounts" and report.inserted == 85
     assert report.columns["sector"] == "industry" and report.columns["subsidiary_of"] == "parent"

@@ -1,7 +1,7 @@
 """WeCom: the official crypto vectors, and the callback over real HTTP against a stand-in send API.
 
-Vectors: ../shared/realdata/wecom_crypto_vectors/vectors.json (official WeCom sample, the WeCom
-document 加解密方案说明, and wechatpy's tests; see its SOURCE.txt).
+Vectors: tests/fixtures/wecom/vectors.json, copied from shared/realdata/wecom_crypto_vectors (official
+WeCom sample, the WeCom document 加解密方案说明, and wechatpy's tests; see its SOURCE.txt).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.wecom import CALLBACK_PATH, WeComCallback, WeComMessenger, reply_markdown
 from handlers.messages import AccountRow, Reply
 from store.users import upsert_user
-from tests.conftest import REALDATA
+from tests.conftest import FIXTURES
 
-VECTORS = json.loads((REALDATA / "wecom_crypto_vectors" / "vectors.json").read_text())
+VECTORS = json.loads((FIXTURES / "wecom" / "vectors.json").read_text())
 TOKEN, AES_KEY, CORP = "QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7"
 
 

@@ -1,0 +1,31 @@
+"""A fresh clone runs its tests with nothing beside it: fixtures live in tests/fixtures/, each
+folder with a SOURCE.txt saying where its files came from, and no test reads ../shared."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+
+# a path built into the sibling folder: ROOT.parent / "shared", "../shared", "/work/shared"
+OUTSIDE = re.compile(r"""parents?\b[^\n]*["']shared["']|["'][^"'\n]*(\.\./|/work/)shared""")
+
+
+def test_every_fixture_folder_says_where_it_came_from() -> None:
+    folders = [p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("__")]
+    assert folders
+    missing = [p.name for p in folders if not (p / "SOURCE.txt").is_file()]
+    assert not missing, f"fixture folders without SOURCE.txt: {missing}"
+
+
+def test_no_test_reads_outside_the_clone() -> None:
+    offenders = []
+    for path in sorted(TESTS.rglob("*.py")):
+        if path == Path(__file__).resolve() or FIXTURES in path.parents:
+            continue  # this file names the pattern; a fixture's own generator reads the originals
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if OUTSIDE.search(line.split("#")[0]):
+                offenders.append(f"{path.relative_to(TESTS)}:{n}: {line.strip()}")
+    assert not offenders, "tests must read tests/fixtures/, not ../shared:\n" + "\n".join(offenders)
