@@ -52,17 +52,40 @@ def demo(
     accounts: int = typer.Option(300, "--accounts", help="How many accounts to create."),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same book."),
     as_of: str = typer.Option(None, "--as-of", help="The demo's 'today' (default: today)."),
+    reset: bool = typer.Option(
+        False,
+        "--reset",
+        help="Replace the demo book already in the database with a fresh one "
+        "(refused when the database holds users that are not demo users).",
+    ),
 ) -> None:
-    """Fill the database with a realistic demo book (init included)."""
+    """Fill the database with a realistic demo book (init included); run again, it keeps the book."""
     import datetime as dt
 
-    from store.demo import generate
+    from store.defaults import install_defaults
+    from store.demo import clear_book, existing_book, generate
 
     today = parse_as_of(as_of) or dt.date.today()
     svc = services(today, init=True, with_llm=False)
     with svc.session_factory.begin() as s:
-        from store.defaults import install_defaults
-
+        n_accounts, n_users, foreign = existing_book(s)
+        if n_accounts or n_users:
+            if not reset:
+                console.print(
+                    f"the database already holds a book ({n_accounts} accounts, {n_users} users): "
+                    "kept as it is. [bold]profilebot demo --reset[/bold] replaces it with a fresh "
+                    "demo book."
+                )
+                console.print("next: [bold]profilebot chat[/bold]")
+                return
+            if foreign:
+                fail(
+                    f"not reset: the database holds users who are not demo users "
+                    f"({', '.join(foreign[:5])}{'…' if len(foreign) > 5 else ''}); --reset only "
+                    "replaces a demo book. Point PROFILEBOT_DATABASE_URL at another database."
+                )
+            clear_book(s)
+            console.print(f"removed the old book ({n_accounts} accounts, {n_users} users).")
         install_defaults(s)  # the default rules tag the demo book at its first refresh
         stats = generate(s, accounts=accounts, seed=seed, today=today)
     console.print(
@@ -177,7 +200,11 @@ def users_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @users_app.command("add")
 def users_add(
     handle: str = typer.Argument(..., help="Short unique handle, e.g. bob"),
-    role: str = typer.Option("sales", "--role", help="sales | csm | manager | admin"),
+    role: str = typer.Option(
+        None,
+        "--role",
+        help="sales | csm | manager | admin (a new user: sales; an existing user keeps theirs)",
+    ),
     name: str = typer.Option(None, "--name"),
     email: str = typer.Option(None, "--email"),
     manager: str = typer.Option(None, "--manager", help="Handle of their manager."),

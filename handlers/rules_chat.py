@@ -20,7 +20,17 @@ from handlers.services import Services
 from store.fields import BUILTIN, EVENT_MEASURES
 from store.models import ChatState
 from store.query import find_user, load_catalogue, scope_for
-from store.rules import Action, RuleDef, RuleError, get_rule, normalise_tag, preview, save_rule
+from store.rules import (
+    Action,
+    RuleDef,
+    RuleError,
+    get_rule,
+    list_rules,
+    normalise_tag,
+    preview,
+    rule_def,
+    save_rule,
+)
 from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate
 
 STATE_KEY = "rule"
@@ -304,9 +314,53 @@ def understand(services: Services, session, text: str, lang: str) -> RuleDef | N
     )
 
 
+LIST_RULES = re.compile(
+    r"^\s*(?:(?:list\s+|show\s+)?(?:the\s+|all\s+)?rules|rules?\s+list|规则(?:列表)?|查看规则|有哪些规则)\s*[?？。.]?\s*$",
+    re.I,
+)
+
+
+def list_reply(services: Services, msg: IncomingMessage) -> list[Reply] | None:
+    """`rules` / `规则` (also `/profile rules`): every rule, on or off, in words."""
+    lang = msg.language
+    zh = msg.zh
+    with services.session_factory() as s:
+        if find_user(s, msg.user) is None:
+            return None
+        lines = []
+        for row in list_rules(s):
+            rd = rule_def(row)
+            cond = describe_condition(rd.condition, lang)
+            acts = ("；" if zh else "; ").join(a.describe(lang) for a in rd.actions)
+            state = ("开" if row.enabled else "关") if zh else ("on" if row.enabled else "off")
+            lines.append(
+                f"• {row.name}（{state}）：如果 {cond}，则 {acts}"
+                if zh
+                else f"• {row.name} ({state}): if {cond}, then {acts}"
+            )
+    if zh:
+        head = f"共 {len(lines)} 条规则：" if lines else "还没有规则。"
+        tail = "新建规则：直接写一句，例如「如果超过15天没登录，则打标签 流失预警」。"
+    else:
+        head = f"{len(lines)} rules:" if lines else "There are no rules yet."
+        tail = (
+            "To add one, write it as a sentence: “if no login for 15 days then tag churn_warning”."
+        )
+    return [
+        Reply(
+            text="\n".join([head, *lines, tail]),
+            title="规则" if zh else "Rules",
+            kind="text",
+            language=lang,
+        )
+    ]
+
+
 def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
-    """Confirm a pending rule, or understand a new 'if … then …' sentence and echo it."""
+    """Confirm a pending rule, list the rules, or understand a new 'if … then …' sentence."""
     text = msg.text or ""
+    if LIST_RULES.match(text):
+        return list_reply(services, msg)
     confirmed = _confirm(services, msg, text)
     if confirmed is not None:
         return confirmed

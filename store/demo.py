@@ -12,14 +12,15 @@ import hashlib
 import random
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from store.identity import normalise_domain, normalise_name
-from store.models import Account, Contact, Event, NpsResponse, User
+from store.models import Account, Base, Contact, Event, NpsResponse, User
 from store.refresh import mark_stale
 
 HISTORY_DAYS = 120
+DEMO_EMAIL_DOMAIN = "profilebot.demo"
 
 USERS: list[dict[str, Any]] = [
     {"handle": "admin", "name": "Ada Admin", "role": "admin", "tz": "Asia/Shanghai", "lang": "en"},
@@ -350,7 +351,7 @@ def _users(session: Session) -> dict[str, User]:
         user = User(
             handle=u["handle"],
             name=u["name"],
-            email=f"{u['handle']}@profilebot.demo",
+            email=f"{u['handle']}@{DEMO_EMAIL_DOMAIN}",
             role=u["role"],
             timezone=u["tz"],
             language=u["lang"],
@@ -365,6 +366,21 @@ def _users(session: Session) -> dict[str, User]:
             by_handle[u["handle"]].manager_id = by_handle[u["mgr"]].id
     session.flush()
     return by_handle
+
+
+def existing_book(session: Session) -> tuple[int, int, list[str]]:
+    """(accounts, users, handles of users that are not demo users) already in the database."""
+    accounts = session.scalar(select(func.count()).select_from(Account)) or 0
+    users = session.execute(select(User.handle, User.email).order_by(User.handle)).all()
+    foreign = [h for h, e in users if not (e or "").endswith("@" + DEMO_EMAIL_DOMAIN)]
+    return accounts, len(users), foreign
+
+
+def clear_book(session: Session) -> None:
+    """Delete every row of every table (the schema stays): the demo book is replaced whole."""
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(delete(table))
+    session.flush()
 
 
 def _company(
