@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
 
 from bot.cli_common import console, fail, parse_as_of, print_json, services
+from store.models import OutboxMessage
 
 rules_app = typer.Typer(
     help="If-then rules: list, add (YAML), preview, run, enable, disable.", no_args_is_help=True
@@ -139,28 +140,49 @@ def rules_run(
     as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
     rule: str = typer.Option(None, "--rule", help="Only this rule (name or id)."),
     send: bool = typer.Option(False, "--send", help="Also deliver the queued messages now."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Run and count everything; save nothing, send nothing."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Evaluate the enabled rules now: tags, fields, alerts, to-dos, DMs and webhooks."""
+    from bot.messengers import attach_configured
+    from scheduler.jobs import send_outbox
+    from scheduler.rehearsal import delivery_lines, summarise
+    from scheduler.rehearsal import dry_run as rehearse
     from store.rules import run_rules
 
     day = parse_as_of(as_of) or dt.date.today()
     svc = services(day, with_llm=False)
     now = svc.now() if as_of else dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with svc.session_factory.begin() as s:
-        stats = run_rules(s, day, now, rule_ref=rule)
     if send:
-        from scheduler.jobs import send_outbox
-
-        stats["delivery"] = send_outbox(svc, now)
+        attach_configured(svc)
+    with contextlib.ExitStack() as stack:
+        run_svc = stack.enter_context(rehearse(svc)) if dry_run else svc
+        with run_svc.session_factory.begin() as s:
+            stats = run_rules(s, day, now, rule_ref=rule)
+        delivery = None
+        if send:
+            sent = send_outbox(run_svc, now)
+            delivery = summarise({"outbox": sent}, run_svc, dry_run=dry_run)
+            stats["delivery"] = sent
     if as_json:
-        print_json({"as_of": day.isoformat(), **stats})
+        extra = {"dry_run": dry_run}
+        if delivery is not None:
+            extra["summary"] = delivery
+        print_json({"as_of": day.isoformat(), **stats, **extra})
         return
+    would = "would be " if dry_run else ""
     console.print(
-        f"as of {day}: {stats['rules']} rules run, {stats['alerts_opened']} alerts opened, "
+        f"as of {day}: {stats['rules']} rules run, {stats['alerts_opened']} alerts {would}opened, "
         f"{stats['alerts_updated']} updated, {stats['alerts_closed']} closed, "
-        f"{stats['messages']} messages queued"
+        f"{stats['messages']} messages {would}queued"
     )
+    if delivery is not None:
+        for line in delivery_lines(delivery):
+            console.print(line, soft_wrap=True)
+    elif dry_run:
+        console.print("dry run: nothing was saved and nothing was sent")
 
 
 def _toggle(name: str, enabled: bool) -> None:
@@ -268,8 +290,12 @@ def digest_cmd(
     chart: Path = typer.Option(None, "--chart", help="Also write the chart PNG here."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """A manager's daily digest: build it, and unless --dry-run queue and send it (once a day)."""
+    """A manager's daily digest: build it, and unless --dry-run queue and send it (once a day)
+    through the configured chat platform (the log only when none is configured)."""
+    from bot.messengers import attach_configured
     from handlers.digest import build_digest
+    from scheduler.jobs import send_outbox
+    from scheduler.rehearsal import delivery_lines, summarise
     from store import outbox
     from store.query import find_user
 
@@ -283,21 +309,25 @@ def digest_cmd(
         reply = build_digest(svc, s, u, now)
         handle = u.handle
         queued = False
+        key = f"digest:{handle}:{(day or now.date()).isoformat()}"
         if not dry_run:
-            d = (day or now.date()).isoformat()
             queued = outbox.enqueue(
                 s,
-                f"digest:{handle}:{d}",
+                key,
                 "dm",
                 handle,
-                {"kind": "digest", "user": handle, "date": d},
+                {"kind": "digest", "user": handle, "date": (day or now.date()).isoformat()},
                 now,
             )
     delivery = None
+    summary = None
     if not dry_run:
-        from scheduler.jobs import send_outbox
-
+        attach_configured(svc)
         delivery = send_outbox(svc, now)
+        summary = summarise({"outbox": delivery}, svc)
+        with svc.session_factory.begin() as s:
+            row = s.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+            status = row.status if row is not None else None
     if chart is not None and reply.chart is not None:
         chart.write_bytes(reply.chart.png)
     if as_json:
@@ -312,8 +342,11 @@ def digest_cmd(
                 "chart": {"title": reply.chart.title, "bytes": len(reply.chart.png)}
                 if reply.chart
                 else None,
+                "dry_run": dry_run,
                 "queued": queued,
+                "status": None if dry_run else status,
                 "delivery": delivery,
+                "summary": summary,
             }
         )
         return
@@ -322,8 +355,15 @@ def digest_cmd(
         console.print(
             f"[dim](chart: {reply.chart.title}{' → ' + str(chart) if chart else ''})[/dim]"
         )
-    if not dry_run:
-        console.print("queued and sent" if queued else "already sent today (nothing new queued)")
+    if dry_run:
+        console.print("dry run: nothing was queued and nothing was sent")
+        return
+    if not queued:
+        console.print("already sent today (nothing new queued)")
+    else:
+        console.print(f"this digest: {status}")
+    for line in delivery_lines(summary):
+        console.print(line, soft_wrap=True)
 
 
 def scheduler_cmd(
@@ -331,24 +371,40 @@ def scheduler_cmd(
     as_of: str = typer.Option(
         None, "--as-of", help="Run as of this date (09:00 UTC; digests due for everyone)."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --once: run every job, save nothing, send nothing."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="With --once: one JSON object."),
 ) -> None:
     """The scheduled jobs: rules, renewals, inactivity, escalations, digests, the outbox sender."""
     from bot.messengers import attach_configured
+    from scheduler.rehearsal import delivery_target, scheduler_lines, summarise
+    from scheduler.rehearsal import dry_run as rehearse
     from scheduler.runner import run_once, start
 
     svc = services(parse_as_of(as_of), with_llm=False)
     attach_configured(svc)
+    if dry_run and not once:
+        fail("--dry-run needs --once (a dry run is one pass over every job)")
     if once:
-        report = run_once(svc)
+        with contextlib.ExitStack() as stack:
+            run_svc = stack.enter_context(rehearse(svc)) if dry_run else svc
+            report = run_once(run_svc)
+            summary = summarise(report, run_svc, dry_run=dry_run)
         if as_json:
-            print_json(report)
+            print_json({**report, "summary": summary})
         else:
-            console.print(json.dumps(report, ensure_ascii=False, default=str, indent=1))
+            for line in scheduler_lines(summary):
+                console.print(line, soft_wrap=True)
         return
-    from bot.cmd_serve import stop_on_signals
-
-    stop_on_signals()  # SIGTERM stops it as cleanly as Ctrl-C
+    target = delivery_target(svc)
+    if target["log_only"]:
+        console.print(
+            "no chat platform is configured: messages go to the log "
+            f"({target['log_file'] or 'the application log'}), marked 'logged'"
+        )
+    else:
+        console.print(f"delivering through {', '.join(target['platforms'])}")
     console.print("scheduler running (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         start(svc, background=False)

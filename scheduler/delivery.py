@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from handlers.messages import Reply
 from handlers.services import Services
 from store.models import Account, Alert, OutboxMessage, User
+from store.people import People
 from store.query import find_user
 
 log = logging.getLogger(__name__)
@@ -72,20 +74,115 @@ class LogMessenger:
         return None
 
 
+LOG_NAMES = ("terminal", "log")
+
+
+def chat_messengers(services: Services) -> dict[str, Any]:
+    """The configured chat platforms (Slack, WeCom): every messenger but the log."""
+    return {
+        name: m
+        for name, m in services.messengers.items()
+        if name not in LOG_NAMES and getattr(m, "platform", name) not in LOG_NAMES
+    }
+
+
+def log_messenger(services: Services) -> Any:
+    """The log messenger: a registered one, else JSON lines to PROFILEBOT_OUTBOX_LOG / the log."""
+    for name in LOG_NAMES:
+        if name in services.messengers:
+            return services.messengers[name]
+    return LogMessenger(services.settings.outbox_log)
+
+
+def reachable_on(services: Services, user: User | None) -> Any | None:
+    """The chat messenger that reaches this user (Slack id, else WeCom id), or None."""
+    chat = chat_messengers(services)
+    if user is None or not user.active:
+        return None
+    if user.slack_id and "slack" in chat:
+        return chat["slack"]
+    if user.wecom_id and "wecom" in chat:
+        return chat["wecom"]
+    return None
+
+
 def messenger_for(services: Services, user: User | None):  # noqa: ANN201
     """The platform to reach a user on: Slack, WeCom, else the log messenger."""
-    m = services.messengers
-    if user is not None:
-        if user.slack_id and "slack" in m:
-            return m["slack"]
-        if user.wecom_id and "wecom" in m:
-            return m["wecom"]
-    for name in ("terminal", "log"):
-        if name in m:
-            return m[name]
-    if len(m) == 1:
-        return next(iter(m.values()))
-    return LogMessenger(services.settings.outbox_log)
+    return reachable_on(services, user) or log_messenger(services)
+
+
+@dataclass
+class Route:
+    """Where one outbox message goes: the messenger, the person, and why if not the addressee."""
+
+    messenger: Any
+    user: User | None
+    handle: str
+    platform: str
+    fallback: dict[str, Any] | None = None
+
+    @property
+    def logged(self) -> bool:
+        return self.platform in LOG_NAMES
+
+
+def route(services: Services, session: Session, row: OutboxMessage) -> Route:
+    """Choose who and how: the addressee on their platform; when the addressee is missing (no
+    owner/CSM: queued for nobody) or cannot be reached on any configured platform, their manager,
+    then an admin, who can. With no chat platform configured at all, everything goes to the log."""
+    people = People.load(session)
+    meant = people.resolve(row.recipient)
+    target, why = meant, None
+    if target is None:
+        target, why = people.fallback_for()
+        why = f"{row.recipient or 'nobody'} is no user: {why}"
+    chat = chat_messengers(services)
+    if chat and reachable_on(services, target) is None:
+        candidates: list[tuple[User | None, str]] = []
+        boss = people.manager_of(target)
+        seen = {target.id} if target is not None else set()
+        while boss is not None and boss.id not in seen:
+            candidates.append((boss, "manager"))
+            seen.add(boss.id)
+            boss = people.manager_of(boss)
+        candidates += [(u, "admin") for u in people.users if u.role == "admin" and u.active]
+        who = target.handle if target else (row.recipient or "nobody")
+        for cand, kind in candidates:
+            if reachable_on(services, cand) is not None:
+                why = f"{who} cannot be reached on {', '.join(chat)}: {kind}"
+                target = cand
+                break
+        else:
+            why = f"{who} cannot be reached on {', '.join(chat)} and nobody can take it: log"
+    messenger = reachable_on(services, target) or log_messenger(services)
+    platform = getattr(messenger, "platform", "log")
+    handle = target.handle if target else (row.recipient or "")
+    fallback = None
+    if why or (target is not None and meant is not None and target.id != meant.id):
+        fallback = {"meant_for": row.recipient, "to": handle, "why": why}
+    return Route(messenger, target, handle, platform, fallback)
+
+
+ROLE_ZH = {"owner": "负责人", "csm": "客户成功经理", "manager": "经理"}
+
+
+def fallback_note(lang: str, payload: dict[str, Any], fallback: dict[str, Any] | None) -> str:
+    """One line telling a fallback recipient why this message came to them."""
+    queued = payload.get("fallback") or {}
+    meant = (fallback or {}).get("meant_for") or queued.get("meant_for")
+    if isinstance(meant, list):
+        meant = ", ".join(str(m) for m in meant)
+    account = payload.get("account")
+    role = queued.get("role")
+    if lang == "zh":
+        if meant:
+            return f"（转给你：{meant} 收不到这条消息。）"
+        missing = ROLE_ZH.get(role or "", "负责人或客户成功经理")
+        return f"（转给你：{account or '这个客户'} 没有{missing}。）"
+    if meant:
+        return f"(Forwarded to you: {meant} cannot receive this message.)"
+    missing = {"csm": "CSM", "owner": "owner", "manager": "manager"}.get(role or "", "owner or CSM")
+    return f"(Forwarded to you: {account or 'this account'} has no {missing}.)"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -117,14 +214,22 @@ def post_webhook(services: Services, row: OutboxMessage) -> dict[str, Any]:
     )
 
 
-def render(services: Services, session: Session, row: OutboxMessage, now: dt.datetime) -> Reply:
-    """The reply an outbox row stands for, in the recipient's language, built at send time."""
+def render(
+    services: Services,
+    session: Session,
+    row: OutboxMessage,
+    now: dt.datetime,
+    to: Route | None = None,
+) -> Reply:
+    """The reply an outbox row stands for, in the recipient's language, built at send time (for
+    a fallback recipient: in their language, saying why it came to them)."""
     from handlers.alerts import alert_reply
     from handlers.digest import build_digest, user_language
 
     p = row.payload or {}
     user = find_user(session, row.recipient or "")
-    lang = user_language(user, services.settings.default_timezone)
+    reader = to.user if to is not None and to.user is not None else user
+    lang = user_language(reader, services.settings.default_timezone)
     kind = p.get("kind")
     if kind == "alert":
         alert = session.get(Alert, p["alert_id"])
@@ -161,18 +266,20 @@ def render(services: Services, session: Session, row: OutboxMessage, now: dt.dat
         reply = Reply(text=p.get("title") or text, kind="alert", language=lang, private=True)
     else:
         reply = Reply(text=str(p.get("text", "")), kind="text", language=lang, private=True)
+    if p.get("fallback") or (to is not None and to.fallback):
+        note = fallback_note(lang, p, to.fallback if to is not None else None)
+        reply.text = f"{note}\n{reply.text}" if reply.text else note
     reply.data = {**reply.data, "outbox_key": row.key}
     return reply
 
 
-def deliver(services: Services, row: OutboxMessage, reply: Reply | None, user: User | None):  # noqa: ANN201
-    """Send one rendered message; returns the platform reference."""
+def deliver(services: Services, row: OutboxMessage, reply: Reply | None, to: Route | None):  # noqa: ANN201
+    """Send one rendered message along its route; returns the platform reference."""
     if row.channel == "webhook":
         return post_webhook(services, row)
-    messenger = messenger_for(services, user)
-    handle = user.handle if user else (row.recipient or "")
+    assert to is not None
     try:
-        return messenger.dm(handle, reply) or {}
+        return to.messenger.dm(to.handle, reply) or {}
     except DeliveryError:
         raise
     except Exception as exc:

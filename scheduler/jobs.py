@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from handlers.services import Services
-from store import alerts, outbox, rules
+from scheduler.delivery import DeliveryError, deliver, render, route
+from store import alerts, audit, outbox, rules
 from store.models import OutboxMessage, User
 from store.people import People
 from store.query import Scope, account_rows
@@ -217,12 +218,23 @@ def digests(services: Services, now: dt.datetime) -> dict:
 
 
 def send_outbox(services: Services, now: dt.datetime, limit: int = 500) -> dict:
-    """Deliver due outbox messages: claim each, render, mark delivering, send, mark sent."""
-    from scheduler.delivery import DeliveryError, deliver, render
-    from store.query import find_user
+    """Deliver due outbox messages: claim each, route and render, mark delivering, send, mark sent.
 
+    Each message goes to its addressee on a configured chat platform, or to a fallback (their
+    manager, then an admin) when it cannot reach them; with no platform configured it goes to
+    the log and is marked `logged`, not `sent`. The stats say which: `sent` (to a platform),
+    `by_platform`, `logged`, `fallback`, `retry`, `failed`, `skipped`.
+    """
     settings = services.settings
-    stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    stats: dict = {
+        "sent": 0,
+        "by_platform": {},
+        "logged": 0,
+        "fallback": 0,
+        "retry": 0,
+        "failed": 0,
+        "skipped": 0,
+    }
     with services.session_factory.begin() as s:
         outbox.reclaim_expired(s, now, settings.outbox_lease_seconds)
         ids = outbox.due_ids(s, now, limit)
@@ -238,22 +250,47 @@ def send_outbox(services: Services, now: dt.datetime, limit: int = 500) -> dict:
             with services.session_factory.begin() as s:
                 outbox.write_lock(s)  # rendering may refresh figures
                 row = s.get(OutboxMessage, mid)
-                reply = None if row.channel == "webhook" else render(services, s, row, now)
-                user = find_user(s, row.recipient or "")
+                to = None if row.channel == "webhook" else route(services, s, row)
+                reply = None if to is None else render(services, s, row, now, to)
+                if to is not None and to.fallback:
+                    audit.record(
+                        s,
+                        "profilebot",
+                        "outbox.fallback",
+                        platform=to.platform,
+                        account_id=(row.payload or {}).get("account_id"),
+                        detail={"key": row.key, **to.fallback},
+                        at=now,
+                    )
             with services.session_factory.begin() as s:
                 if not outbox.mark_delivering(s, mid, WORKER):
                     stats["skipped"] += 1
                     continue
             sending = True
-            ref = deliver(services, row, reply, user)
+            ref = deliver(services, row, reply, to)
+            result = dict(ref) if isinstance(ref, dict) else {}
+            status = "sent"
+            if to is not None:
+                result.update({"platform": to.platform, "to": to.handle})
+                if to.fallback:
+                    result["fallback"] = to.fallback
+                if to.logged:
+                    status = outbox.LOGGED
             with services.session_factory.begin() as s:
-                outbox.mark_sent(s, mid, now, ref if isinstance(ref, dict) else None)
+                outbox.mark_sent(s, mid, now, result or None, status=status)
             try:
                 with services.session_factory.begin() as s:
                     _remember_ref(s, row, ref)
             except Exception:  # the message went out; only in-place updates are lost
                 log.exception("outbox %s sent, but its message reference was not kept", mid)
-            stats["sent"] += 1
+            if to is not None and (to.fallback or (row.payload or {}).get("fallback")):
+                stats["fallback"] += 1
+            if status == outbox.LOGGED:
+                stats["logged"] += 1
+            else:
+                platform = to.platform if to is not None else "webhook"
+                stats["sent"] += 1
+                stats["by_platform"][platform] = stats["by_platform"].get(platform, 0) + 1
         except DeliveryError as exc:
             log.warning("outbox %s (%s): %s", mid, row.key if row else "?", exc)
             with services.session_factory.begin() as s:

@@ -31,6 +31,8 @@ from store.models import OutboxMessage
 from store.redact import redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# delivered to the log messenger only (no chat platform configured): done, but nobody was told
+LOGGED = "logged"
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
@@ -170,12 +172,17 @@ def mark_delivering(session: Session, message_id: int, worker: str) -> bool:
 
 
 def mark_sent(
-    session: Session, message_id: int, now: dt.datetime, result: dict[str, Any] | None = None
+    session: Session,
+    message_id: int,
+    now: dt.datetime,
+    result: dict[str, Any] | None = None,
+    status: str = "sent",
 ) -> None:
+    """Delivered: 'sent' to a chat platform or webhook, LOGGED when only written to the log."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="sent", sent_at=now, result=result, last_error=None)
+        .values(status=status, sent_at=now, result=result, last_error=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -980,7 +980,12 @@ def run_rules(
                                 "title": action.title,
                             }
                             if why:
-                                payload["fallback"] = {"meant_for": meant, "why": why}
+                                cell = {"owner": owner, "csm": csm}.get(meant)
+                                payload["fallback"] = {
+                                    "meant_for": cell or None,
+                                    "role": meant,
+                                    "why": why,
+                                }
                             msgs.append(
                                 outbox.message(
                                     f"rule:{rule.id}:{acc_id}:dm:{to or '-'}:{since.isoformat()}",
