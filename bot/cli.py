@@ -8,7 +8,16 @@ import os
 import typer
 from rich.table import Table
 
-from bot import cmd_ask, cmd_edit, cmd_import, cmd_interview, cmd_profile, cmd_rules, cmd_serve
+from bot import (
+    cmd_ask,
+    cmd_dashboard,
+    cmd_edit,
+    cmd_import,
+    cmd_interview,
+    cmd_profile,
+    cmd_rules,
+    cmd_serve,
+)
 from bot.cli_common import console, fail, parse_as_of, print_json, services
 from store.settings import Settings
 
@@ -211,6 +220,9 @@ def users_add(
     timezone: str = typer.Option(None, "--timezone", help="e.g. Asia/Shanghai"),
     slack_id: str = typer.Option(None, "--slack-id"),
     wecom_id: str = typer.Option(None, "--wecom-id"),
+    language: str = typer.Option(
+        None, "--language", help="zh | en: the language of their dashboard (default: from their name)."
+    ),
 ) -> None:
     """Add or update a user."""
     from store.users import upsert_user
@@ -228,6 +240,7 @@ def users_add(
                 timezone=timezone,
                 slack_id=slack_id,
                 wecom_id=wecom_id,
+                language=language,
                 actor=os.environ.get("USER"),
             )
         except ValueError as exc:
@@ -235,7 +248,16 @@ def users_add(
     console.print(f"{'added' if created else 'updated'} {user.handle} ({user.role})")
 
 
-for module in (cmd_import, cmd_profile, cmd_edit, cmd_ask, cmd_rules, cmd_interview, cmd_serve):
+for module in (
+    cmd_import,
+    cmd_profile,
+    cmd_edit,
+    cmd_ask,
+    cmd_rules,
+    cmd_interview,
+    cmd_serve,
+    cmd_dashboard,
+):
     module.register(app)
 
 

@@ -81,7 +81,8 @@ def _serve_socket_mode(svc: Any, bolt: Any, host: str, port: int | None) -> None
 
 def register(app: typer.Typer) -> None:
     serve_app = typer.Typer(
-        help="Run the bot on Slack (Socket Mode or HTTP events) or WeCom.", no_args_is_help=True
+        help="Run the bot on Slack (Socket Mode or HTTP events) or WeCom, or only the web server.",
+        no_args_is_help=True,
     )
     app.add_typer(serve_app, name="serve")
 
@@ -178,6 +179,30 @@ def register(app: typer.Typer) -> None:
         sched = None if no_scheduler else start_scheduler(svc)
         try:
             _serve_web(make_wsgi_app(svc, wecom_app=callback), host, port)
+        except SystemExit:
+            pass
+        finally:
+            _stop_scheduler(sched)
+        console.print("stopped")
+
+    @serve_app.command("web")
+    def serve_web(
+        port: int = typer.Option(3000, "--port", help="Web server port."),
+        host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),
+        scheduler: bool = typer.Option(
+            False, "--scheduler", help="Also run the scheduled jobs in this process."
+        ),
+        as_of: str = typer.Option(None, "--as-of", help="Fix 'today' (demos and checks)."),
+    ) -> None:
+        """Only the web server, no chat platform: /healthz, dashboards (/dashboard?token=…) and,
+        with PROFILEBOT_API_TOKEN, the push API at POST /api/v1/{accounts,contacts,events,nps}."""
+        from bot.web import make_wsgi_app
+
+        svc = services(parse_as_of(as_of))
+        stop_on_signals()
+        sched = start_scheduler(svc) if scheduler else None
+        try:
+            _serve_web(make_wsgi_app(svc), host, port)
         except SystemExit:
             pass
         finally:

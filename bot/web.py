@@ -1,8 +1,10 @@
 """The production web server: one small WSGI app served by waitress.
 
-GET /healthz, POST /slack/events (Bolt), GET|POST /wecom/callback (mounted when WeCom is on), and
+GET /healthz, POST /slack/events (Bolt), GET|POST /wecom/callback (mounted when WeCom is on),
 POST /api/v1/{accounts,contacts,events,nps} for pushed data (Bearer PROFILEBOT_API_TOKEN), each
-answered with the import report.
+answered with the import report, and each user's dashboard: GET /dashboard?token=… (the page),
+/dashboard/data?token=… (its figures as JSON) and /dashboard/font?token=…&v=… (the CJK font
+subset the page uses); a missing, malformed, forged or expired token gets 403 and nothing else.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from sqlalchemy import text
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from handlers import dashboard, dashboard_page
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ _REASONS = {
     200: "OK",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Payload Too Large",
@@ -82,6 +87,67 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     if environ.get("CONTENT_LENGTH"):
         out["content-length"] = environ["CONTENT_LENGTH"]
     return out
+
+
+DASHBOARD_PATHS = (
+    "/dashboard",
+    "/dashboard/",
+    "/dashboard/data",
+    "/dashboard/data/",
+    "/dashboard/font",
+    "/dashboard/font/",
+)
+# the token is in the URL: never sent on as a referrer, never cached; the page loads nothing
+# but its own font
+DASHBOARD_HEADERS = [
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+]
+FORBIDDEN_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'>"
+    "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+    "<title>403</title></head><body style='font-family:sans-serif;margin:2em'>"
+    "<h1>403</h1><p>This dashboard link is not valid or has expired. Ask the bot "
+    "<b>dashboard</b> for a new one.</p><p>此看板链接无效或已过期，请对机器人说“<b>看板</b>”获取新链接。</p>"
+    "</body></html>"
+)
+
+
+def _bytes(
+    start_response: Callable[..., Any],
+    code: int,
+    data: bytes,
+    content_type: str,
+    headers: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
+    hdrs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    start_response(_status(code), hdrs + list(headers or []))
+    return [data]
+
+
+def _forbidden(path: str, start_response: Callable[..., Any]) -> list[bytes]:
+    """403 with nothing about anyone: a page for people, JSON for scripts."""
+    if path.rstrip("/") == "/dashboard":
+        return _bytes(
+            start_response,
+            403,
+            FORBIDDEN_PAGE.encode("utf-8"),
+            "text/html; charset=utf-8",
+            DASHBOARD_HEADERS,
+        )
+    return _json(
+        start_response,
+        403,
+        {"error": "dashboard link not valid or expired: ask the bot 'dashboard' for a new one"},
+        DASHBOARD_HEADERS,
+    )
 
 
 def report_dict(report: Any) -> dict[str, Any]:
@@ -182,6 +248,10 @@ class WebApp:
                         },
                     )
                 return self.wecom_app(environ, start_response)
+            if path in DASHBOARD_PATHS:
+                if method not in ("GET", "HEAD"):
+                    return _json(start_response, 405, {"error": "use GET"}, [("Allow", "GET")])
+                return self.dashboard(path, environ, start_response)
             if path.startswith("/api/v1/"):
                 kind = path[len("/api/v1/") :].strip("/")
                 if kind not in PUSH_KINDS:
@@ -245,6 +315,58 @@ class WebApp:
         hdrs.append(("Content-Length", str(len(data))))
         start_response(_status(resp.status), hdrs)
         return [data]
+
+    def dashboard(
+        self, path: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> list[bytes]:
+        """A user's dashboard page, its data or its font: only with a valid token."""
+        params = parse_qs(environ.get("QUERY_STRING") or "", max_num_fields=10)
+
+        def one(name: str) -> str | None:
+            vals = params.get(name) or []
+            return vals[0] if len(vals) == 1 else None
+
+        path = path.rstrip("/")
+        svc = self.services
+        token = one("token")
+        handle = dashboard.verify_token(svc.settings, token, svc.clock())
+        if handle is None or token is None:
+            return _forbidden(path, start_response)
+        as_of = svc.today()
+        with svc.session_factory.begin() as s:
+            try:
+                viewer = dashboard.viewer_for(s, handle, one("person"), one("lang"))
+            except dashboard.NoDashboard:
+                return _forbidden(path, start_response)
+            if path == "/dashboard/font":
+                chars = dashboard_page.characters_for(one("v") or "")
+                if chars is None:  # another server drew the page: draw it again here
+                    data = dashboard.build(s, viewer, as_of)
+                    html = dashboard_page.render(data, token=token, font_version=None)
+                    chars = dashboard_page.page_characters(html)
+            else:
+                data = dashboard.build(s, viewer, as_of)
+        if path == "/dashboard/font":
+            font = dashboard_page.font_subset(chars)
+            if font is None:
+                return _json(start_response, 404, {"error": "no CJK font installed"})
+            return _bytes(
+                start_response,
+                200,
+                font,
+                "font/woff",
+                [("Cache-Control", "private, max-age=86400")],
+            )
+        if path == "/dashboard/data":
+            return _json(start_response, 200, data, DASHBOARD_HEADERS)
+        version = None
+        if dashboard_page.font_available():
+            draft = dashboard_page.render(data, token=token, font_version=None)
+            version = dashboard_page.remember_characters(dashboard_page.page_characters(draft))
+        html = dashboard_page.render(data, token=token, font_version=version)
+        return _bytes(
+            start_response, 200, html.encode("utf-8"), "text/html; charset=utf-8", DASHBOARD_HEADERS
+        )
 
     def push(
         self, kind: str, environ: dict[str, Any], start_response: Callable[..., Any]

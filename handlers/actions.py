@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     INTERVIEW_START = "interview_start"
     RULE_CONFIRM = "rule_confirm"
     RULE_CANCEL = "rule_cancel"
+    OPEN_DASHBOARD = "open_dashboard"  # a link button: the click itself does nothing
 
 
 class CallbackId(StrEnum):

@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 
-from handlers import alerts, ask, digest, edits, imports, interview, profile, rules_chat
+from handlers import (
+    alerts,
+    ask,
+    dashboard,
+    digest,
+    edits,
+    imports,
+    interview,
+    profile,
+    rules_chat,
+)
 from handlers.help import help_reply, is_help
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
@@ -25,6 +35,7 @@ CHAIN = (
     edits.try_handle,
     alerts.try_handle,
     digest.try_handle,
+    dashboard.try_handle,
     profile.try_handle,
     ask.try_handle,
 )

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(default=None, alias="PROFILEBOT_API_TOKEN")
     default_timezone: str = Field(default="Asia/Shanghai", alias="PROFILEBOT_TIMEZONE")
     webhook_secret: SecretStr | None = Field(default=None, alias="PROFILEBOT_WEBHOOK_SECRET")
+    # dashboard links (issue 16): signed with this secret (else the webhook secret), based here
+    dashboard_secret: SecretStr | None = Field(default=None, alias="PROFILEBOT_DASHBOARD_SECRET")
+    public_url: str | None = Field(default=None, alias="PROFILEBOT_PUBLIC_URL")
     # scheduler / outbox (issue 6)
     outbox_log: str | None = Field(default=None, alias="PROFILEBOT_OUTBOX_LOG")
     escalate_after_hours: float = Field(default=24.0, alias="PROFILEBOT_ESCALATE_AFTER_HOURS")

@@ -53,6 +53,7 @@ def upsert_user(
     timezone: str | None = None,
     slack_id: str | None = None,
     wecom_id: str | None = None,
+    language: str | None = None,
     actor: str | None = None,
     platform: str = "cli",
 ) -> tuple[User, bool]:
@@ -76,6 +77,12 @@ def upsert_user(
     ):
         if value:
             setattr(user, attr, value.strip().lower() if attr == "email" else value.strip())
+    if language:
+        lang = language.strip().lower()
+        lang = {"中文": "zh", "chinese": "zh", "english": "en", "英文": "en"}.get(lang, lang[:2])
+        if lang not in ("zh", "en"):
+            raise ValueError(f"unknown language '{language}': use zh or en")
+        user.language = lang
     if manager:
         boss = get_user(session, manager)
         if boss is None:
