@@ -457,7 +457,7 @@ def open_alerts(session: Session, v: Viewer, as_of: dt.date, limit: int = 10) ->
             "id": a.id,
             "kind": a.kind,
             "title": a.title,
-            "account": name,
+            "account": {"id": a.account_id, "name": name} if a.account_id else None,
             "assignee": a.assignee,
             "severity": a.severity,
             "status": a.status,

@@ -331,7 +331,7 @@ def render(data: dict[str, Any], *, token: str, font_version: str | None) -> str
         rows = [
             [
                 e(r["title"]),
-                e(r["account"] or ""),
+                e((r["account"] or {}).get("name") or ""),
                 e(r["assignee"] or ""),
                 f'<span class="sev-{e(r["severity"])}">{e(r["severity"])}</span>',
                 e(r["status"]),
