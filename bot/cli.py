@@ -221,7 +221,9 @@ def users_add(
     slack_id: str = typer.Option(None, "--slack-id"),
     wecom_id: str = typer.Option(None, "--wecom-id"),
     language: str = typer.Option(
-        None, "--language", help="zh | en: the language of their dashboard (default: from their name)."
+        None,
+        "--language",
+        help="zh | en: the language of their dashboard (default: from their name).",
     ),
 ) -> None:
     """Add or update a user."""
