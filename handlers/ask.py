@@ -487,9 +487,9 @@ def profile_answer(
     understood = spec.model_dump(mode="json")
     if acc is None:
         text = (
-            f"找不到你可见的客户“{spec.account}”。可以用客户编号、域名或名称再试一次。"
+            f"没有你能看到的名为“{spec.account}”的客户。可以用客户编号、域名或全称再试一次。"
             if msg.zh
-            else f"No account named '{spec.account}' that you can see. Try its id, domain or "
+            else f"No account called '{spec.account}' that you can see. Try its id, domain or "
             "full name."
         )
         return Reply(

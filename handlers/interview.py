@@ -1148,6 +1148,31 @@ def _scope(s: Session, user: str) -> Scope:
     return scope_for(s, user)
 
 
+def _sees(s: Session, user: str, account_id: int) -> bool:
+    """Whether the account is (still) in the user's scope: checked on every step, because an
+    account can be reassigned while an interview about it is open."""
+    scope = _scope(s, user)
+    return s.scalar(select(Account.id).where(Account.id == account_id, scope.clause())) is not None
+
+
+def _out_of_scope(services: Services, s: Session, row: InterviewSession, lang: str) -> Reply:
+    """Stop an interview whose account the user can no longer see; nothing is written."""
+    repo.finish(s, row, "cancelled", services.now())
+    return Reply(
+        text=_t(
+            lang,
+            "I stopped this interview: the account is no longer one you can see (it was "
+            "reassigned or your access changed), so nothing was written to it.",
+            "这次访谈已停止：这个客户已不在你能看到的范围内（可能已转给别人或你的权限变了），"
+            "所以没有写入任何内容。",
+        ),
+        kind="interview",
+        language=lang,
+        private=True,
+        data={"interview": {"status": "cancelled", "reason": "out_of_scope"}},
+    )
+
+
 def _ctx(
     services: Services,
     s: Session,
@@ -1345,11 +1370,15 @@ def _handle(
             paused = repo.latest_paused(s, user)
             if paused is None:
                 return None
+            if not _sees(s, user, paused.account_id):
+                return Step([_out_of_scope(services, s, paused, lang)])
             acc = s.get(Account, paused.account_id)
             return Step(
                 _begin(services, s, user, acc, msg, paused.language or lang, paused.template)
             )
         return None
+    if not _sees(s, user, row.account_id):
+        return Step([_out_of_scope(services, s, row, lang)])
     ctx = _ctx(services, s, row, today, msg)
     if cmd is not None:
         return Step(command(ctx, *cmd))

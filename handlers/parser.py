@@ -355,6 +355,97 @@ def _first_words(names: tuple[str, ...]) -> dict[str, str]:
     return {w: ns[0] for w, ns in seen.items() if len(ns) == 1 and w not in common}
 
 
+# Words a Chinese company name is built of after its brand (同创|网络科技, 云帆|信息技术): text that
+# goes on with one of them right after a matched name names another company, not this one.
+_ZH_NAME_WORDS = re.compile(
+    "(?:网络|科技|信息|电商|电子|技术|软件|贸易|实业|传媒|文化|教育|医疗|医药|物流|制造|咨询|"
+    "服务|数据|智能|生物|能源|金融|互联|控股|商贸|工业|机械|汽车|化工|食品|建设|建筑|工程|设计|"
+    "广告|环保|材料|数字|创新|发展|投资|餐饮|酒店|零售|百货|家居|纺织|服饰|半导体|光电|通信|"
+    "游戏|娱乐|体育|健康|农业|地产|置业|物业|安全|系统|新能源|云计算|网讯|网科|信科|国际|实验室)"
+)
+# where a Chinese name said in a question ends (before 的, 是, a field word, Latin text…)
+_ZH_ASKED_NAME = re.compile(r"[\u3400-\u9fff]+?(?=的|是|有|在|和|与|吗|呢|[^\u3400-\u9fff]|$)")
+_EN_LEGAL_WORDS = frozenset(
+    [
+        "co",
+        "inc",
+        "ltd",
+        "llc",
+        "corp",
+        "group",
+        "plc",
+        "gmbh",
+        "limited",
+        "company",
+        "corporation",
+        "holdings",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _en_not_name_words() -> frozenset[str]:
+    """English words that may follow an account's name in a question without being part of
+    another name: stopwords, field and value words, legal suffixes, account nouns."""
+    words = set(lx.STOPWORDS_EN) | _EN_LEGAL_WORDS
+    for table in (lx.FIELD_PHRASES, lx.TAG_PHRASES, lx.HEALTH_PHRASES, lx.NPS_CLASS_PHRASES):
+        for key, phrases in table.items():
+            for phrase in (key, *phrases):
+                words.update(re.findall(r"[a-z]+", str(phrase).lower()))
+    for table in vocab.BY_FIELD.values():
+        for key, variants in table.items():
+            for v in (key, *variants):
+                words.update(re.findall(r"[a-z]+", str(v).lower()))
+    words |= {
+        "account", "accounts", "customer", "customers", "client", "clients", "company", "firm",
+        "profile", "card", "details", "summary", "doing", "going", "getting", "looking", "now",
+        "today", "lately", "recently", "please", "info", "information", "overview", "status",
+    }  # fmt: skip
+    return frozenset(words)
+
+
+def goes_on_as_another_name(t: str, j: int, name: str, raw: str = "") -> bool:
+    """Whether the text after a name matched at t[:j] goes on naming a company the name does not
+    continue with ("同创网络科技" after 同创电商's brand, "acme analytics" after "acme"): then the
+    question is about another account — one the asker may not see — never this lookalike."""
+    rest = t[j:]
+    if not rest:
+        return False
+    nl = name.lower()
+    if _CJK.match(rest[0]):
+        m = _ZH_NAME_WORDS.match(rest)
+        return bool(m) and m.group() not in nl
+    m = re.match(r"[ \t]+([a-z][a-z&\-]{2,})", rest)
+    if m is None:
+        return False
+    word = m.group(1)
+    if re.search(rf"\b{re.escape(word)}\b", nl):
+        return False
+    if word not in _en_not_name_words():
+        return True
+    # a field word written as a name's word ("Northwind Health", not "northwind health")
+    said = re.search(
+        re.escape(t[:j].split()[-1]) + r"[ \t]+(" + re.escape(word) + r")\b", raw, re.I
+    )
+    return bool(said) and said.group(1)[0].isupper() and not said.group(1).isupper()
+
+
+def asked_name(t: str, i: int, j: int, raw: str = "") -> str:
+    """The name a question says from t[i] on, past where a lookalike matched it (t[i:j])."""
+    if _CJK.match(t[i : i + 1] or " "):
+        m = _ZH_ASKED_NAME.match(t, i)
+        return (m.group() if m and m.end() > j else t[i:j]).strip()
+    end = j
+    while True:  # the English name goes on while its words are name words (or Inc, Ltd…)
+        m = re.match(r"[ \t]+([a-z][a-z&\-]*)", t[end:])
+        if m is None:
+            break
+        if m.group(1) not in _EN_LEGAL_WORDS and not goes_on_as_another_name(t, end, "", raw):
+            break
+        end += m.end()
+    return t[i:end].strip()
+
+
 def _short_cjk_names(
     t: str, names: tuple[str, ...], norms: dict[str, str]
 ) -> list[tuple[str, tuple[int, int]]]:
@@ -429,6 +520,7 @@ class _Parser:
         self.default_sort: Sort | None = None
         self.found_something = False
         self.account_noun = False
+        self.unseen_account: str | None = None  # a name asked that only a lookalike matched
         self.field_rx = self._build_field_rx()
         self.singular = bool(
             re.search(
@@ -626,10 +718,19 @@ class _Parser:
                 hit = self.match_account(x)
                 if hit:
                     return hit
+                if self.unseen_account:  # "about 同创网络科技" when only 同创电商 is visible
+                    return self.raw_ref(self.unseen_account)
                 if not names and x and not self._generic_phrase(x):
                     return self.raw_ref(x)
         # an account name anywhere, with nothing else recognisable around it
         hit = self.account_in_text()
+        if hit is None and self.unseen_account:
+            asked = self.unseen_account.lower()
+            k = t.find(asked)
+            outside = (t[:k] + " " + t[k + len(asked) :]).strip() if k >= 0 else t
+            soft_hit = any(re.match(pat, t) for pat in soft)
+            if soft_hit or not outside or self._profileish(outside):
+                return self.raw_ref(self.unseen_account)
         if hit:
             name, span = hit
             outside = (t[: span[0]] + " " + t[span[1] :]).strip()
@@ -825,6 +926,10 @@ class _Parser:
             elif len(nn) >= 3 and nn in xn:
                 short = _LEGAL_SUFFIX.sub("", nl).strip()
                 edges = any(_at_word_edges(xl, c) for c in (nl, short) if c) or _CJK.search(nn)
+                hay, needle = (xn, nn) if _CJK.search(nn) else (xl, short or nl)
+                k = hay.find(needle)
+                if k >= 0 and self._another_name(hay, k, k + len(needle), name):
+                    continue
                 if edges and (inside is None or len(nn) > inside[0]):
                     inside = (len(nn), name)
         if inside is not None:
@@ -883,6 +988,8 @@ class _Parser:
         norms = self.ctx.account_norms
         if _CJK.search(t):
             for name, (i, j) in _short_cjk_names(t, tuple(self.ctx.accounts), norms):
+                if self._another_name(t, i, j, name):
+                    continue
                 if best is None or (j - i) > (best[1][1] - best[1][0]):
                     best = (name, (i, j))
         index = _name_index(tuple(self.ctx.accounts), tuple(sorted(norms.items())))
@@ -896,15 +1003,34 @@ class _Parser:
                 j = i + len(cand)
                 if cand[-1].isascii() and j < len(t) and t[j].isascii() and t[j].isalnum():
                     continue
+                if self._another_name(t, i, j, name):
+                    continue
                 if best is None or (j - i) > (best[1][1] - best[1][0]):
                     best = (name, (i, j))
         if best is None:
             # an English name by its first word when no other account shares it ("northwind")
             for word, name in _first_words(tuple(self.ctx.accounts)).items():
                 m = re.search(r"(?<![a-z0-9_])" + re.escape(word) + r"(?![a-z0-9_])", t)
+                if m and self._another_name(t, m.start(), m.end(), name):
+                    continue
                 if m and (best is None or len(word) > best[1][1] - best[1][0]):
                     best = (name, m.span())
+        if best is not None:
+            self.unseen_account = None
         return best
+
+    def _another_name(self, t: str, i: int, j: int, name: str) -> bool:
+        """Whether t[i:j] matched `name` only as a lookalike: the question goes on naming another
+        company. The name asked is kept (unseen_account) so the answer can say it is not one the
+        asker can see — never answer with the lookalike."""
+        if not goes_on_as_another_name(t, j, name, self.raw):
+            return False
+        asked = asked_name(t, i, j, self.raw)
+        k = self.raw.lower().find(asked)
+        shown = self.raw[k : k + len(asked)] if k >= 0 else asked
+        if self.unseen_account is None or len(shown) > len(self.unseen_account):
+            self.unseen_account = shown
+        return True
 
     # -- a manager's team: "Rocco's team", "team of Rocco", "周建国团队", "周建国手下"
     def team(self) -> None:

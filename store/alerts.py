@@ -401,11 +401,16 @@ def _sees_account(session: Session, user: User, account_id: int) -> bool:
 
 
 def may_act(session: Session, alert: Alert, who: str) -> bool:
-    """Assignee, the manager it was escalated to or above the assignee, or an admin."""
+    """Assignee, the manager it was escalated to or above the assignee, or an admin — and,
+    unless an admin, only while the alert's account is in their scope (checked on each click)."""
     user = find_user(session, who)
     if user is None:
         return False
-    if user.role == "admin" or alert.assignee == user.handle or alert.escalated_to == user.handle:
+    if user.role == "admin":
+        return True
+    if alert.account_id is not None and not _sees_account(session, user, alert.account_id):
+        return False  # the account moved out of their scope: its old people no longer act on it
+    if alert.assignee == user.handle or alert.escalated_to == user.handle:
         return True
     if user.role == "manager":
         return alert.assignee in {u.handle for u in team_of(session, user)}
