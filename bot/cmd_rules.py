@@ -245,13 +245,20 @@ def alerts_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open alerts and to-dos (all, or one user's), with who did what and when."""
-    from store.alerts import OPEN_STATUSES, list_alerts
+    from store.alerts import OPEN_STATUSES, list_alerts, my_alerts
     from store.models import Account
+    from store.query import find_user
 
     svc = services(with_llm=False)
     statuses = (*OPEN_STATUSES, "resolved") if all_ else OPEN_STATUSES
     with svc.session_factory.begin() as s:
-        rows = list_alerts(s, user, statuses=statuses, limit=1000)
+        if user:  # "my alerts": the same definition chat, App Home and the digest use
+            u = find_user(s, user)
+            if u is None:
+                fail(f"no user '{user}' — see `profilebot users list`")
+            rows = my_alerts(s, u.handle, statuses=statuses, limit=None).alerts
+        else:
+            rows = list_alerts(s, None, statuses=statuses, limit=100_000)
         items = []
         for a in rows:
             acc = s.get(Account, a.account_id) if a.account_id else None
@@ -275,12 +282,13 @@ def alerts_cmd(
                 }
             )
     if as_json:
-        print_json({"alerts": items})
+        print_json({"alerts": items, "total": len(items)})
         return
     table = Table("id", "kind", "status", "assignee", "title")
     for it in items:
         table.add_row(str(it["id"]), it["kind"], it["status"], it["assignee"] or "", it["title"])
     console.print(table)
+    console.print(f"{len(items)} alerts and to-dos" + (f" for {user}" if user else ""))
 
 
 def digest_cmd(

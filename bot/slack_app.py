@@ -41,9 +41,11 @@ from bot.slack_blocks import (
 from bot.slack_messenger import SlackMessenger, make_web_client
 from handlers import router
 from handlers.actions import ActionId, CallbackId
+from handlers.alerts import alert_title
 from handlers.messages import AccountRow, IncomingMessage, Reply, detect_language
 from handlers.services import Services
-from store.models import Account, AccountTag, Alert, SeenMessage, User
+from store.alerts import my_alerts
+from store.models import Account, AccountTag, SeenMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -205,17 +207,18 @@ def build_home(services: Services, handle: str, language: str = "en") -> HomeSum
         scope = scope_for(s, handle)
         if fresh:
             summary.at_risk, summary.renewals = _home_lists(s, scope, as_of, zh)
-        alerts = s.execute(
-            select(Alert, Account.name)
-            .outerjoin(Account, Account.id == Alert.account_id)
-            .where(
-                func.lower(Alert.assignee) == handle.lower(),
-                Alert.status.in_(("open", "snoozed")),
+        page = my_alerts(s, user.handle, limit=10)
+        summary.alerts_total = page.total
+        summary.alerts = [
+            AlertLine(
+                a.id,
+                alert_title(s, a, language),
+                a.status,
+                (s.get(Account, a.account_id).name if a.account_id else None),
+                a.kind,
             )
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
-            .limit(10)
-        ).all()
-        summary.alerts = [AlertLine(a.id, a.title, a.status, name, a.kind) for a, name in alerts]
+            for a in page.alerts
+        ]
         if user.role in ("manager", "admin"):
             summary.team = _team_lines(s, scope)
     return summary

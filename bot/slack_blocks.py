@@ -9,6 +9,7 @@ from typing import Any
 
 from handlers.actions import ActionId, CallbackId
 from handlers.messages import AccountRow, Button, Reply
+from store.vocab import shown
 
 MAX_BLOCKS = 50  # Slack's limit per message / view
 MAX_HEADER = 150
@@ -335,6 +336,7 @@ class HomeSummary:
     known: bool = True
     at_risk: list[AccountRow] = field(default_factory=list)
     alerts: list[AlertLine] = field(default_factory=list)
+    alerts_total: int = 0  # every open alert of the user's, of which `alerts` is the first page
     renewals: list[AccountRow] = field(default_factory=list)
     team: list[TeamLine] | None = None
     as_of: str | None = None
@@ -388,10 +390,10 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
     if not summary.alerts:
         blocks.append({"type": "context", "elements": [_mrkdwn("暂无" if zh else "Nothing open")]})
     for a in summary.alerts[:10]:
-        label = f"*{mrkdwn_escape(a.title)}*"
+        label = f"*#{a.id} {mrkdwn_escape(a.title)}*"
         if a.account:
             label += f"\n{mrkdwn_escape(a.account)}"
-        label += f"  _{a.status}_"
+        label += f"  _{shown('alert_status', a.status, summary.language)}_"
         blocks.append(
             {
                 "type": "section",
@@ -402,6 +404,14 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
             }
         )
 
+    if summary.alerts_total > len(summary.alerts[:10]):
+        n, total = len(summary.alerts[:10]), summary.alerts_total
+        more = (
+            f"显示 {n} 条，共 {total} 条 —— 在私信里输入“提醒”、“更多”查看全部"
+            if zh
+            else f"Showing {n} of {total} — type 'alerts' then 'more' in a DM for the rest"
+        )
+        blocks.append({"type": "context", "elements": [_mrkdwn(more)]})
     blocks.append(
         {"type": "header", "text": _plain("30 天内续约" if zh else "Renewals in the next 30 days")}
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
 from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Spec
+from store.vocab import shown
 
 MEASURE_LABELS = {
     "logins": ("logins", "登录次数"),
@@ -93,12 +94,21 @@ def _rel_text(v: RelativeDate, lang: str) -> str:
     return f"in {n} days" if v.days > 0 else f"{n} days ago"
 
 
-TAG_TEXT_ZH = {"churn_risk": "流失风险", "high_value": "高价值", "churn_warning": "流失预警"}
-
-
 def tag_text(tag: str, lang: str) -> str:
     """A tag's name for people ('churn_risk' / '流失风险')."""
-    return TAG_TEXT_ZH.get(tag.lower(), tag) if lang == "zh" else tag
+    return shown("tag", tag, lang)
+
+
+def reason_text(values: dict[str, Any] | None, lang: str) -> str:
+    """Why a rule fired, in words: '未登录天数 36 · 近30天登录趋势 -100%'."""
+    parts = []
+    for k, v in (values or {}).items():
+        if v is None:
+            continue
+        f = BUILTIN.get(k)
+        name = f.label(lang) if f else k
+        parts.append(f"{name} {format_value(k, v, lang)}")
+    return " · ".join(parts)
 
 
 def value_text(v: Any, lang: str, key: str | None = None) -> str:
@@ -352,4 +362,4 @@ def format_value(key: str, v: Any, lang: str) -> str:
         return f"{int(v)}天" if lang == "zh" else f"{int(v)} d"
     if isinstance(v, float):
         return f"{v:,.1f}" if not v.is_integer() else f"{int(v):,}"
-    return str(v)
+    return shown(key, v, lang)

@@ -34,6 +34,7 @@ from store.query import (
     scope_for,
 )
 from store.spec import Spec
+from store.vocab import shown
 
 log = logging.getLogger(__name__)
 
@@ -467,6 +468,8 @@ def _breakdown_text(
     lines = []
     for g in res.groups:
         key = g["key"] if g["key"] not in (None, "") else ("（空）" if zh else "(none)")
+        if isinstance(key, str) and spec.group_by:
+            key = shown(spec.group_by, key, lang)
         line = f"• {key}: {g['count']}"
         if agg is not None and agg.func != "count" and agg.field:
             line += f" · {at.format_value(agg.field, g['value'], lang)}"
@@ -535,6 +538,7 @@ def _remember(session: Session, msg: IncomingMessage, spec: Spec, offset: int, t
         return
     row = session.get(ChatState, msg.user)
     state = dict(row.state or {}) if row else {}
+    state.pop("alerts", None)  # "more" now pages this answer, not an earlier alert list
     state["ask"] = {
         "spec": spec.model_dump(mode="json"),
         "offset": offset,

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from handlers.charts import bar_chart
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
+from store.alerts import count_mine
 from store.models import (
     Account,
     AccountTag,
-    Alert,
     AuditEntry,
     InterviewSession,
     RuleMatch,
@@ -29,6 +29,7 @@ from store.models import (
 )
 from store.query import find_user, scope_for, team_of, user_identifiers
 from store.spec import Condition
+from store.vocab import shown
 
 ZH_ZONES = (
     "Asia/Shanghai",
@@ -78,6 +79,20 @@ def build_digest(
     in_scope = Account.id.in_(select(visible.c.id))
     day_ago = now - dt.timedelta(days=1)
     sections: list[tuple[str, str]] = []
+    arr_word = "年合同额" if zh else "ARR"
+    team = team_of(session, manager)
+    handles = [u.handle for u in team]
+    # people by their display names (张伟, not zhang): every user, owners may sit outside the team
+    names = {u.handle: u.name or u.handle for u in session.scalars(select(User))}
+    spelled = {k.lower(): v for k, v in names.items()}
+    spelled.update(
+        {(u.email or "").lower(): u.name or u.handle for u in session.scalars(select(User))}
+    )
+
+    def _name(owner: str | None) -> str:
+        if not owner:
+            return "—"
+        return spelled.get(owner.lower(), owner)
 
     # risks
     risks = session.execute(
@@ -102,7 +117,7 @@ def build_digest(
     ]
     for r in (new_risks or risks)[:5]:
         mark = ("新 " if zh else "new ") if r in new_risks else ""
-        lines.append(f"• {mark}{r[1]} — {r[2] or '—'} · ARR {_money(r[3])}")
+        lines.append(f"• {mark}{r[1]} — {_name(r[2])} · {arr_word} {_money(r[3])}")
     sections.append(("流失风险" if zh else "Risks", "\n".join(lines)))
 
     # renewals in the next 30 days
@@ -122,24 +137,15 @@ def build_digest(
         else f"{len(renewals)} renewals in the next 30 days, ARR {_money(at_stake)} at stake"
     ]
     lines += [
-        f"• {n} — {d.isoformat()} · ARR {_money(a)} · {o or '—'}" for n, d, a, o in renewals[:5]
+        f"• {n} — {d.isoformat()} · {arr_word} {_money(a)} · {_name(o)}"
+        for n, d, a, o in renewals[:5]
     ]
     sections.append(("续约" if zh else "Renewals", "\n".join(lines)))
 
-    # unacknowledged alerts by person
-    team = team_of(session, manager)
-    handles = [u.handle for u in team]
-    unack = Counter(
-        dict(
-            session.execute(
-                select(Alert.assignee, func.count())
-                .where(Alert.status == "open", Alert.assignee.in_(handles))
-                .group_by(Alert.assignee)
-            ).all()
-        )
-    )
+    # unacknowledged alerts by person ("my alerts" of each, the one definition)
+    unack = Counter(count_mine(session, handles, ("open",)))
     if unack:
-        body = "\n".join(f"• {h}: {n}" for h, n in unack.most_common())
+        body = "\n".join(f"• {names.get(h, h)}: {n}" for h, n in unack.most_common())
     else:
         body = "没有未确认的提醒" if zh else "none"
     sections.append(("未确认的提醒" if zh else "Unacknowledged alerts", body))
@@ -158,7 +164,7 @@ def build_digest(
     by_person: dict[str, list[str]] = defaultdict(list)
     for who, name in done:
         by_person[who].append(name)
-    body = "\n".join(f"• {w}: {', '.join(ns)}" for w, ns in by_person.items()) or (
+    body = "\n".join(f"• {names.get(w, w)}: {', '.join(ns)}" for w, ns in by_person.items()) or (
         "昨天没有完成的访谈" if zh else "none yesterday"
     )
     sections.append(("完成的访谈" if zh else "Interviews done", body))
@@ -178,15 +184,16 @@ def build_digest(
         for _a, d in moves
         if isinstance(d, dict) and d.get("field") == "tier"
     )
-    body = "\n".join(f"• {a} → {b}: {n}" for (a, b), n in tier_moves.most_common()) or (
-        "无变化" if zh else "no changes"
-    )
+    body = "\n".join(
+        f"• {shown('tier', a, lang)} → {shown('tier', b, lang)}: {n}"
+        for (a, b), n in tier_moves.most_common()
+    ) or ("无变化" if zh else "no changes")
     sections.append(("客户等级变化" if zh else "Tier movements", body))
 
     # chart: ARR at risk by owner
     by_owner: dict[str, float] = defaultdict(float)
     for r in risks:
-        by_owner[r[2] or "—"] += r[3] or 0
+        by_owner[_name(r[2])] += r[3] or 0
     top = sorted(by_owner.items(), key=lambda kv: -kv[1])[:8]
     chart = bar_chart(
         title_zh="各负责人的风险年合同额",

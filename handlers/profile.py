@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.actions import ActionId
+from handlers.answer_text import reason_text
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import audit, completeness, health, rfm
@@ -22,18 +23,12 @@ from store.fields import ACCOUNT_FIELDS, FIGURE_FIELDS
 from store.models import Account, AccountFigures, AccountTag, Contact, NpsResponse, Rule
 from store.query import Scope, find_account, find_user, scope_for
 from store.refresh import ensure_fresh, mark_stale
+from store.vocab import shown
 
 log = logging.getLogger(__name__)
 
 ROLE_ORDER = ("EB", "TB", "UB")
-ROLE_NAMES = {
-    "EB": ("Economic buyer", "决策人"),
-    "TB": ("Technical buyer", "技术评估人"),
-    "UB": ("User buyer", "使用者"),
-    None: ("Other", "其他"),
-}
-ATTITUDE_ZH = {"supporter": "支持", "neutral": "中立", "blocker": "反对"}
-NPS_CLASS_ZH = {"promoter": "推荐者", "passive": "被动者", "detractor": "贬损者"}
+ROLE_NAMES_EN = {"EB": "Economic buyer", "TB": "Technical buyer", "UB": "User buyer"}
 MAX_MISSING_SHOWN = 5
 MAX_QUESTIONS = 3
 
@@ -80,7 +75,7 @@ def _rfm(figs: dict[str, Any], lang: str) -> dict[str, Any]:
         "m": figs.get("rfm_m"),
         "score": figs.get("rfm_score"),
         "segment": seg,
-        "segment_zh": rfm.SEGMENT_ZH.get(seg) if seg else None,
+        "segment_zh": rfm.segment_label(seg, "zh") if seg else None,
     }
 
 
@@ -198,9 +193,11 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
     lang = "zh" if zh else "en"
     sections: list[tuple[str, str]] = []
 
-    region = " / ".join(x for x in (f.get("city"), f.get("province"), f.get("country")) if x)
+    region = " / ".join(
+        shown(k, f.get(k), lang) for k in ("city", "province", "country") if f.get(k)
+    )
     firmo = [
-        ("行业" if zh else "Industry", f.get("industry")),
+        ("行业" if zh else "Industry", shown("industry", f.get("industry"), lang)),
         ("员工数" if zh else "Employees", f.get("employees")),
         ("年营收" if zh else "Revenue", _money(f.get("annual_revenue"))),
         ("地区" if zh else "Region", region),
@@ -228,7 +225,7 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
     nps = card.get("nps")
     if nps:
         cls = nps.get("class")
-        cls_s = NPS_CLASS_ZH.get(cls, cls) if zh else cls
+        cls_s = shown("nps_class", cls, lang)
         nps_s = f"{nps['score']} ({cls_s}, {nps['date']})"
         if nps.get("comment"):
             nps_s += f" “{nps['comment'][:80]}”"
@@ -236,7 +233,10 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
         nps_s = None
     att = [
         ("NPS", nps_s),
-        ("价格敏感度" if zh else "Price sensitivity", f.get("price_sensitivity")),
+        (
+            "价格敏感度" if zh else "Price sensitivity",
+            shown("price_sensitivity", f.get("price_sensitivity"), lang),
+        ),
         ("痛点" if zh else "Pains", f.get("pains")),
         ("决策流程" if zh else "Decision process", f.get("decision_process")),
         ("预算" if zh else "Budget", f.get("budget")),
@@ -251,7 +251,7 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
         else:
             end = f"{end} ({'expired ' + str(-dtr) + ' days ago' if dtr < 0 else 'in ' + str(dtr) + ' days'})"
     trans = [
-        ("版本" if zh else "Plan", f.get("plan")),
+        ("版本" if zh else "Plan", shown("plan", f.get("plan"), lang)),
         ("年合同额" if zh else "ARR", _money(f.get("arr"))),
         ("合同到期" if zh else "Contract end", end),
         (
@@ -266,13 +266,18 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
     if people:
         lines = []
         for p in people:
-            role = ROLE_NAMES.get(p["role"], ROLE_NAMES[None])[1 if zh else 0]
-            tag = f"{p['role']} " if p["role"] else ""
+            if zh:  # 决策人 says what EB does; the code is for English readers
+                role, tag = (shown("role", p["role"], lang) if p["role"] else "其他"), ""
+            else:
+                role = ROLE_NAMES_EN.get(p["role"] or "", "Other")
+                tag = f"{p['role']} " if p["role"] else ""
             extra = []
             if p.get("attitude"):
-                extra.append(ATTITUDE_ZH.get(p["attitude"], p["attitude"]) if zh else p["attitude"])
+                extra.append(shown("attitude", p["attitude"], lang))
             if p.get("influence"):
-                extra.append(("影响力" if zh else "influence ") + p["influence"])
+                extra.append(
+                    ("影响力" if zh else "influence ") + shown("influence", p["influence"], lang)
+                )
             title = f" — {p['title']}" if p.get("title") else ""
             ex = f" ({', '.join(extra)})" if extra else ""
             lines.append(f"• {tag}{role}: {p['name']}{title}{ex}")
@@ -284,14 +289,13 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
         lines = []
         for t in card["tags"]:
             why = _tag_why(t, zh)
-            lines.append(f"• {t['tag']}" + (f" — {why}" if why else ""))
+            lines.append(f"• {shown('tag', t['tag'], lang)}" + (f" — {why}" if why else ""))
         sections.append(("🏷 " + ("标签" if zh else "Tags"), "\n".join(lines)))
 
     h = card["health"]
     if h["score"] is not None:
-        head = (
-            f"{_band_icon(h['band'])} {h['score']:.0f}/100 "
-            + (health.BAND_LABELS[h["band"]][1 if zh else 0])
+        head = f"{_band_icon(h['band'])} {h['score']:.0f}/100 " + (
+            shown("health_band", h["band"], lang) if zh else h["band"]
         )
         lines = [head]
         for c in h["components"].values():
@@ -301,7 +305,7 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
 
     r = card["rfm"]
     if r["segment"]:
-        seg = rfm.segment_label(r["segment"], lang)
+        seg = shown("rfm_segment", r["segment"], lang)
         if zh:
             body = (
                 f"{seg}（{r['score']}）· R{r['r']} F{r['f']} M{r['m']}\n"
@@ -339,13 +343,16 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
 def _tag_why(t: dict[str, Any], zh: bool) -> str:
     parts = []
     if t.get("rule"):
-        parts.append(("规则「" + t["rule"] + "」") if zh else f"rule '{t['rule']}'")
+        rule = shown("rule", t["rule"], "zh" if zh else "en")
+        parts.append(("规则「" + rule + "」") if zh else f"rule '{rule}'")
     reason = t.get("reason")
     if isinstance(reason, dict):
         vals = reason.get("values") if isinstance(reason.get("values"), dict) else reason
-        shown = ", ".join(f"{k}={v}" for k, v in list(vals.items())[:3] if k != "rule")
-        if shown:
-            parts.append(shown)
+        said = reason_text(
+            {k: v for k, v in list(vals.items())[:3] if k != "rule"}, "zh" if zh else "en"
+        )
+        if said:
+            parts.append(said)
     elif reason:
         parts.append(str(reason))
     if t.get("set_by") and not t.get("rule"):
@@ -372,13 +379,14 @@ def profile_reply(
     zh = msg.zh
     card = profile_card(session, account, as_of, scope, msg.language)
     f = card["fields"]
+    lang = msg.language
     summary_bits = [
-        f.get("industry"),
-        f.get("city"),
+        shown("industry", f.get("industry"), lang),
+        shown("city", f.get("city"), lang),
         (f"{f['employees']}人" if zh else f"{f['employees']} people")
         if f.get("employees")
         else None,
-        f.get("plan"),
+        shown("plan", f.get("plan"), lang),
         ("年合同额 " if zh else "ARR ") + _money(f["arr"]) if f.get("arr") else None,
     ]
     h = card["health"]

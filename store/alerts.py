@@ -12,6 +12,7 @@ the key, so the next time it matches a fresh alert opens.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    func,
     literal,
     or_,
     select,
@@ -37,7 +39,14 @@ OPEN_STATUSES = ("open", "acknowledged", "snoozed")
 
 
 class AlertError(ValueError):
-    """An alert action that cannot be done; the message says why."""
+    """An alert action that cannot be done; the message says why, `code` and `params` let a
+    handler say it in the asker's language (missing, forbidden, resolved, snooze_past,
+    no_user, cannot_see, unknown_action)."""
+
+    def __init__(self, message: str, code: str = "", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def _entry(now: dt.datetime, by: str | None, action: str, **detail: Any) -> dict[str, Any]:
@@ -374,16 +383,72 @@ def escalate(session: Session, now: dt.datetime, after_hours: float) -> int:
 # --------------------------------------------------------------------------- people acting
 
 
+def mine(handle: str):  # noqa: ANN201
+    """What "my alerts" means, everywhere: assigned to me or escalated to me."""
+    h = handle.lower()
+    return or_(func.lower(Alert.assignee) == h, func.lower(Alert.escalated_to) == h)
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """One page of a person's alerts and how many there are in all."""
+
+    alerts: list[Alert]
+    total: int
+    offset: int = 0
+
+    @property
+    def more(self) -> bool:
+        """Whether alerts remain after this page."""
+        return self.offset + len(self.alerts) < self.total
+
+
+def my_alerts(
+    session: Session,
+    handle: str,
+    *,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+    offset: int = 0,
+    limit: int | None = 10,
+) -> AlertPage:
+    """A person's alerts and to-dos (newest first): one page and the honest total.
+
+    The one definition of "my alerts" read by chat, the CLI, the Slack App Home and the digest.
+    """
+    where = and_(Alert.status.in_(statuses), mine(handle))
+    total = session.scalar(select(func.count()).select_from(Alert).where(where)) or 0
+    stmt = select(Alert).where(where).order_by(Alert.created_at.desc(), Alert.id.desc())
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return AlertPage(list(session.scalars(stmt)), int(total), offset)
+
+
+def count_mine(
+    session: Session, handles: list[str], statuses: tuple[str, ...] = ("open",)
+) -> dict[str, int]:
+    """How many alerts in these statuses each person has in "my alerts" (zeros left out)."""
+    out: dict[str, int] = {}
+    for h in handles:
+        n = session.scalar(
+            select(func.count()).select_from(Alert).where(Alert.status.in_(statuses), mine(h))
+        )
+        if n:
+            out[h] = int(n)
+    return out
+
+
 def list_alerts(
     session: Session,
     user: str | None = None,
     statuses: tuple[str, ...] = OPEN_STATUSES,
     limit: int = 200,
 ) -> list[Alert]:
-    """Alerts for a user (assigned or escalated to them), or everyone's; newest first."""
-    stmt = select(Alert).where(Alert.status.in_(statuses))
+    """Alerts for a user ("my alerts"), or everyone's; newest first."""
     if user:
-        stmt = stmt.where(or_(Alert.assignee == user, Alert.escalated_to == user))
+        return my_alerts(session, user, statuses=statuses, limit=limit).alerts
+    stmt = select(Alert).where(Alert.status.in_(statuses))
     return list(
         session.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit))
     )
@@ -432,20 +497,26 @@ def act(
     """Acknowledge, snooze, resolve or reassign one alert after checking who asks."""
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise AlertError(f"alert {alert_id} does not exist")
+        raise AlertError(f"alert {alert_id} does not exist", "missing", id=alert_id)
     user = find_user(session, who)
     if user is None or not may_act(session, alert, who):
-        raise AlertError(f"{who} may not change alert {alert_id}")
+        raise AlertError(
+            f"{who} may not change alert {alert_id}: it is {alert.assignee or 'nobody'}'s",
+            "forbidden",
+            id=alert_id,
+            who=who,
+            assignee=alert.assignee,
+        )
     handle = user.handle
     if alert.status == "resolved" and action != "reopen":
-        raise AlertError(f"alert {alert_id} is already resolved")
+        raise AlertError(f"alert {alert_id} is already resolved", "resolved", id=alert_id)
     if action == "ack":
         alert.status = "acknowledged"
         alert.acknowledged_by, alert.acknowledged_at = handle, now
         add_history(alert, _entry(now, handle, "acknowledged"))
     elif action == "snooze":
         if until is None or until <= now:
-            raise AlertError("snooze needs a date in the future")
+            raise AlertError("snooze needs a date in the future", "snooze_past", id=alert_id)
         alert.status = "snoozed"
         alert.snoozed_until, alert.snooze_reason = until, reason
         add_history(alert, _entry(now, handle, "snoozed", until=until.isoformat(), reason=reason))
@@ -458,11 +529,13 @@ def act(
     elif action == "reassign":
         target = find_user(session, to or "")
         if target is None:
-            raise AlertError(f"cannot reassign to '{to}': no such user")
+            raise AlertError(f"cannot reassign to '{to}': no such user", "no_user", to=to)
         if alert.account_id is not None and not _sees_account(session, target, alert.account_id):
             raise AlertError(
                 f"cannot reassign to {target.handle}: they cannot see this account "
-                "(choose its owner, CSM or their manager)"
+                "(choose its owner, CSM or their manager)",
+                "cannot_see",
+                to=target.handle,
             )
         old = alert.assignee
         alert.assignee = target.handle
@@ -478,7 +551,7 @@ def act(
             now,
         )
     else:
-        raise AlertError(f"unknown alert action '{action}'")
+        raise AlertError(f"unknown alert action '{action}'", "unknown_action", action=action)
     alert.updated_at = now
     audit.record(
         session,

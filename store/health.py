@@ -49,11 +49,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "nps": ("NPS", "NPS"),
     "renewal": ("Renewal proximity", "续约临近度"),
 }
-BAND_LABELS: dict[str, tuple[str, str]] = {
-    "green": ("green", "绿色（健康）"),
-    "yellow": ("yellow", "黄色（关注）"),
-    "red": ("red", "红色（风险）"),
-}
 
 
 def band(score: float | None) -> str | None:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from store.vocab import shown
+
 N_BINS = 5
 
 # (name, recency lower/upper, frequency lower/upper, monetary lower/upper), README order.
@@ -41,26 +43,12 @@ SEGMENT_RULES: tuple[tuple[str, int, int, int, int, int, int], ...] = (
 OTHERS = "Others"
 SEGMENTS: tuple[str, ...] = (*(r[0] for r in SEGMENT_RULES), OTHERS)
 
-SEGMENT_ZH: dict[str, str] = {
-    "Champions": "冠军客户",
-    "Potential Loyalist": "潜在忠诚客户",
-    "Loyal Customers": "忠诚客户",
-    "Promising": "有潜力客户",
-    "New Customers": "新客户",
-    "Can't Lose Them": "不能流失的客户",
-    "At Risk": "有流失风险",
-    "Need Attention": "需要关注",
-    "About To Sleep": "即将沉睡",
-    "Lost": "已流失",
-    "Others": "其他",
-}
-
 
 def segment_label(segment: str | None, lang: str) -> str | None:
     """A segment name in the asker's language."""
     if segment is None:
         return None
-    return SEGMENT_ZH.get(segment, segment) if lang == "zh" else segment
+    return shown("rfm_segment", segment, lang)
 
 
 def r_quantile(values: Sequence[float], p: float) -> float:

@@ -58,6 +58,7 @@ from store.models import (
 from store.people import People
 from store.query import Compiler, Scope, SpecError, load_catalogue, matching_ids
 from store.spec import Condition, Filter
+from store.vocab import shown
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +136,9 @@ class Action(BaseModel):
         to = self.to or ""
         if lang == "zh":
             return {
-                "tag": f"打标签 {self.tag}",
-                "untag": f"去掉标签 {self.tag}",
-                "set_field": f"把 {self.field} 设为 {self.value}",
+                "tag": f"打标签 {shown('tag', self.tag, 'zh')}",
+                "untag": f"去掉标签 {shown('tag', self.tag, 'zh')}",
+                "set_field": f"把{_field_label(self.field)}设为{shown(self.field or '', self.value, 'zh')}",
                 "alert": f"给{who_zh.get(to, to)}发提醒",
                 "todo": f"给{who_zh.get(to, to)}建待办",
                 "dm": f"私信{who_zh.get(to, to)}",
@@ -152,6 +153,11 @@ class Action(BaseModel):
             "dm": f"DM the {to}" if to in RECIPIENTS else f"DM {to}",
             "webhook": f"call webhook {self.url}",
         }[self.type]
+
+
+def _field_label(key: str | None) -> str:
+    f = BUILTIN.get(key or "")
+    return f.label("zh") if f is not None else str(key)
 
 
 class RuleDef(BaseModel):

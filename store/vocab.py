@@ -360,6 +360,102 @@ churned: 已流失 | ~流失 | ~lost
 """
 
 
+# ---- values the product itself writes (enums): how a Chinese reply shows them. The first
+# Chinese variant of a line is its label; the others are read back (`canonical`) too.
+_HEALTH_BANDS = """
+green: 绿色（健康）| 绿色 | 绿灯 | 健康
+yellow: 黄色（关注）| 黄色 | 黄灯 | amber
+red: 红色（风险）| 红色 | 红灯
+"""
+
+_ROLES = """
+eb: 决策人 | 决策者 | 拍板人 | economic buyer
+tb: 技术评估人 | 技术决策人 | 技术负责人 | technical buyer
+ub: 使用者 | 日常用户 | user buyer
+"""
+
+_ATTITUDES = """
+supporter: 支持 | 支持者
+neutral: 中立 | 中性
+blocker: 反对 | 反对者 | 阻碍者
+"""
+
+_LEVELS = """
+high: 高 | 高等
+medium: 中 | 中等 | mid
+low: 低 | 低等
+"""
+
+_NPS_CLASSES = """
+promoter: 推荐者 | promoters
+passive: 被动者 | 中立者 | passives
+detractor: 贬损者 | 批评者 | detractors
+"""
+
+_RFM_SEGMENTS = """
+champions: 冠军客户
+potential loyalist: 潜在忠诚客户
+loyal customers: 忠诚客户
+promising: 有潜力客户
+new customers: 新客户
+can't lose them: 不能流失的客户
+at risk: 有流失风险
+need attention: 需要关注
+about to sleep: 即将沉睡
+lost: 已流失
+others: 其他
+"""
+
+# tags, and the tier/status values rules set (also the default rules' names)
+_TAGS = """
+churn_risk: 流失风险 | churn risk
+churn_warning: 流失预警 | churn warning
+high_value: 高价值客户 | 高价值 | high value
+key_account: 重点客户
+standard: 普通客户
+vip: 重要客户
+"""
+
+_ALERT_STATUSES = """
+open: 未处理
+acknowledged: 已确认
+snoozed: 已暂缓
+resolved: 已解决
+"""
+
+_ALERT_KINDS = """
+alert: 提醒
+todo: 待办
+"""
+
+_ALERT_ACTIONS = """
+opened: 新建
+acknowledged: 确认
+snoozed: 暂缓
+resolved: 解决
+reassigned: 转交
+woke: 暂缓结束
+escalated: 升级
+"""
+
+_SHOWN_TABLES: dict[str, str] = {
+    "health_band": _HEALTH_BANDS,
+    "role": _ROLES,
+    "attitude": _ATTITUDES,
+    "influence": _LEVELS,
+    "severity": _LEVELS,
+    "nps_class": _NPS_CLASSES,
+    "rfm_segment": _RFM_SEGMENTS,
+    "tag": _TAGS,
+    "tier": _TAGS,
+    "status": _TAGS,
+    "rule": _TAGS,
+    "alert_status": _ALERT_STATUSES,
+    "alert_kind": _ALERT_KINDS,
+    "alert_action": _ALERT_ACTIONS,
+}
+
+
 def _table(text: str) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """(loud, quiet): canonical -> variants recognised in questions / matched only as values."""
     loud: dict[str, tuple[str, ...]] = {}
@@ -380,6 +476,7 @@ INDUSTRIES, _INDUSTRIES_Q = _table(_INDUSTRIES)
 PLANS, _PLANS_Q = _table(_PLANS)
 PRICE_SENSITIVITY, _PRICE_Q = _table(_PRICE)
 STAGES, _STAGES_Q = _table(_STAGES)
+SHOWN: dict[str, dict[str, tuple[str, ...]]] = {k: _table(t)[0] for k, t in _SHOWN_TABLES.items()}
 
 # words recognised in questions (the parser and the interview extractor read these)
 BY_FIELD: dict[str, dict[str, tuple[str, ...]]] = {
@@ -489,3 +586,34 @@ def label(field: str, canon: str, language: str) -> str | None:
 def is_zh(value: str) -> bool:
     """Whether a value is written in Chinese."""
     return bool(re.search(r"[\u3400-\u9fff]", str(value)))
+
+
+def _shown_index(field: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canon, words in SHOWN.get(field, {}).items():
+        out.setdefault(canon, canon)
+        for w in words:
+            out.setdefault(w.lower(), canon)
+    return out
+
+
+_SHOWN_INDEX = {name: _shown_index(name) for name in SHOWN}
+
+
+def shown(field: str, value: object, language: str) -> str:
+    """How a reply shows a stored value: in a Chinese reply its Chinese label when the catalogue
+    has one (`red` → 红色（风险）, `EB` → 决策人, `churn_warning` → 流失预警, `enterprise` →
+    企业版), otherwise the value as stored."""
+    if value is None:
+        return ""
+    text = str(value)
+    if language != "zh" or is_zh(text):
+        return text
+    v = _clean(text)
+    canon = _SHOWN_INDEX.get(field, {}).get(v) or _SHOWN_INDEX.get(field, {}).get(
+        v.replace(" ", "_")
+    )
+    if canon is not None:
+        return next((w for w in SHOWN[field][canon] if not w.isascii()), text)
+    canon = canonical(field, text)
+    return (label(field, canon, "zh") if canon else None) or text
