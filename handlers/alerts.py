@@ -338,7 +338,6 @@ def list_page(
             "reassign <id> to <person>"
         )
     replies = [alert_reply(session, x, lang) for x in page.alerts]
-    refs = [r for reply in replies for r in reply.alerts]
     out = [
         Reply(
             text=head,
@@ -346,7 +345,6 @@ def list_page(
             kind="text",
             language=lang,
             private=True,
-            alerts=refs,
             data={"total": page.total, "offset": offset, "shown": len(page.alerts)},
         )
     ]
