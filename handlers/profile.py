@@ -21,6 +21,7 @@ from store import audit, completeness, health, rfm
 from store.customfields import TYPE_ALIASES, FieldError, add_field, slug, values_for
 from store.fields import ACCOUNT_FIELDS, FIGURE_FIELDS
 from store.models import Account, AccountFigures, AccountTag, Contact, NpsResponse, Rule
+from store.notes import recent_notes
 from store.query import Scope, find_account, find_user, scope_for
 from store.refresh import ensure_fresh, mark_stale
 from store.vocab import shown
@@ -164,6 +165,15 @@ def profile_card(
         },
         "ask_next": [m["question"] for m in missing if m["is_key"]][:MAX_QUESTIONS]
         or [m["question"] for m in missing][:MAX_QUESTIONS],
+        "notes": [
+            {
+                "when": n.created_at.isoformat(timespec="minutes"),
+                "author": n.author,
+                "text": n.text,
+                "filed": n.filed,
+            }
+            for n in recent_notes(session, account.id, limit=5)
+        ],
     }
 
 
@@ -330,6 +340,11 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
         if missing_key:
             body += "\nMissing: " + ", ".join(missing_key)
     sections.append(("🧩 " + ("信息完成度" if zh else "Completeness"), body))
+    if card.get("notes"):
+        lines = [
+            f"{n['when'][:10]} · {n['author']}: {n['text'][:200]}" for n in card["notes"][:3]
+        ]
+        sections.append(("📝 " + ("最近备注" if zh else "Latest notes"), "\n".join(lines)))
     if card["ask_next"]:
         sections.append(
             (

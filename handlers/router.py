@@ -13,6 +13,7 @@ from handlers import (
     edits,
     imports,
     interview,
+    notes,
     profile,
     rules_chat,
 )
@@ -33,6 +34,7 @@ CHAIN = (
     interview.try_handle,
     rules_chat.try_handle,
     edits.try_handle,
+    notes.try_handle,
     alerts.try_handle,
     digest.try_handle,
     dashboard.try_handle,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from store import audit, customfields
 from store.fields import BUILTIN
 from store.identity import normalise_domain
-from store.models import Account, AccountTag, utcnow
+from store.models import Account, AccountTag, Contact, utcnow
 from store.people import person_key
 from store.refresh import mark_stale
 from store.values import parse_date, parse_int, parse_number, parse_year
@@ -114,9 +114,16 @@ def _coerce(key: str, raw: str) -> Any:
 
 
 def set_field(
-    session: Session, account: Account, name: str, raw: str, *, actor: str, platform: str
+    session: Session,
+    account: Account,
+    name: str,
+    raw: str,
+    *,
+    actor: str,
+    platform: str,
+    source: str = "person",
 ) -> tuple[str, Any, Any]:
-    """Set one field (built-in or custom) by hand; returns (key, old, new)."""
+    """Set one field (built-in or custom) by hand or from a note; returns (key, old, new)."""
     key = field_key(session, name)
     if key is None:
         raise EditError(
@@ -133,7 +140,7 @@ def set_field(
         field = customfields.get_field(session, key)
         old = customfields.values_for(session, account.id).get(key)
         try:
-            customfields.set_value(session, account.id, field, raw, source="person", actor=actor)
+            customfields.set_value(session, account.id, field, raw, source=source, actor=actor)
         except customfields.FieldError as exc:
             raise EditError(str(exc)) from exc
         new = customfields.values_for(session, account.id).get(key)
@@ -143,11 +150,50 @@ def set_field(
         "profile.edit",
         platform=platform,
         account_id=account.id,
-        detail={"field": key, "old": _plain(old), "new": _plain(new), "source": "person"},
+        detail={"field": key, "old": _plain(old), "new": _plain(new), "source": source},
     )
     mark_stale(session)
     session.flush()
     return key, old, new
+
+
+def set_key_person(
+    session: Session,
+    account: Account,
+    role: str,
+    person: dict[str, Any],
+    *,
+    actor: str,
+    platform: str,
+    source: str = "person",
+) -> Contact:
+    """Record a key person in a buying role: the same name is updated, a new one added (audited)."""
+    name = str(person.get("name") or "").strip()
+    if not name:
+        raise EditError("say the person's name")
+    role = role.upper()
+    contact = next((c for c in account.contacts if (c.name or "").strip() == name), None)
+    old = None
+    if contact is None:
+        contact = Contact(account_id=account.id, name=name)
+        account.contacts.append(contact)
+    else:
+        old = {"role": contact.role, "title": contact.title, "attitude": contact.attitude}
+    contact.role = role
+    contact.title = person.get("title") or contact.title
+    contact.attitude = person.get("attitude") or contact.attitude
+    new = {"role": contact.role, "title": contact.title, "attitude": contact.attitude}
+    audit.record(
+        session,
+        actor,
+        "profile.edit",
+        platform=platform,
+        account_id=account.id,
+        detail={"field": f"contact:{role}", "name": name, "old": old, "new": new, "source": source},
+    )
+    mark_stale(session)
+    session.flush()
+    return contact
 
 
 def set_tag(

@@ -390,6 +390,15 @@ SPECIAL_FIELDS: tuple[FieldDef, ...] = (
     FieldDef(
         "contact_name", "Key person", "关键人", "text", "contact", doc="name of any key person"
     ),
+    FieldDef(
+        "note_text",
+        "Note text",
+        "备注内容",
+        "text",
+        "note",
+        dimension="attitudinal",
+        doc="the words of the account's quick notes and interview notes (contains)",
+    ),
 )
 
 # Event-derived measures addressable with any window (spec Filter.window_days); the fixed windows

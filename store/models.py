@@ -428,6 +428,23 @@ class InterviewSession(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class AccountNote(Base):
+    """A quick note on an account's timeline: who wrote what, when, and the facts it carried."""
+
+    __tablename__ = "account_notes"
+    __table_args__ = (Index("ix_account_notes_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(100))
+    platform: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    text: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what it carried
+    filed: Mapped[bool] = mapped_column(Boolean, default=False)  # facts written to the profile
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """Who changed or saw what, through which platform, when."""
 

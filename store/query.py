@@ -35,6 +35,7 @@ from store.models import (
     Account,
     AccountAlias,
     AccountFigures,
+    AccountNote,
     AccountTag,
     Contact,
     CustomField,
@@ -264,6 +265,8 @@ class Compiler:
             return self._tag_filter(flt)
         if key.startswith("contact_"):
             return self._contact_filter(flt)
+        if key == "note_text":
+            return self._note_filter(flt)
         if key in ("owner", "csm") and flt.op in ("eq", "ne", "in", "not_in"):
             return self._person_filter(flt)
         if key in EVENT_MEASURES:
@@ -441,6 +444,21 @@ class Compiler:
         e = exists().where(Contact.account_id == Account.id, match)
         return not_(e) if flt.op in ("ne", "not_in") else e
 
+    def _note_filter(self, flt: Filter) -> ColumnElement[bool]:
+        """Accounts whose quick notes or interview notes contain any of the values (any case)."""
+        if flt.op in ("empty", "not_empty"):
+            e = or_(exists().where(AccountNote.account_id == Account.id), Account.notes.is_not(None))
+            return not_(e) if flt.op == "empty" else e
+        vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
+        pats = [f"%{like_escape(v)}%" for v in vals]
+        in_notes = exists().where(
+            AccountNote.account_id == Account.id,
+            or_(*[func.lower(AccountNote.text).like(p, escape="\\") for p in pats]),
+        )
+        on_card = or_(*[func.lower(func.coalesce(Account.notes, "")).like(p, escape="\\") for p in pats])
+        e = or_(in_notes, on_card)
+        return not_(e) if flt.op in ("ne", "not_in") else e
+
     def person_identifiers(self, who: str) -> set[str]:
         """A person named in a question -> the owner/csm strings that mean them."""
         w = who.strip().lower()
@@ -571,7 +589,7 @@ def display_fields(spec: Spec) -> list[str]:
         *(f.field for f in spec.where.filters()),
         *(s.field for s in spec.sort),
     ]:
-        if key in ("tag", "owner", "name", "account_id") or key.startswith("contact_"):
+        if key in ("tag", "owner", "name", "account_id", "note_text") or key.startswith("contact_"):
             continue
         if key not in out:
             out.append(key)
