@@ -68,6 +68,11 @@ from store.values import (
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
+# what an .xlsx may expand to: openpyxl inflates its XML parts, and a few kB of zip can claim GBs
+MAX_XLSX_EXPANDED_MB = 512
+MAX_XLSX_RATIO = 200  # a part this much bigger than its compressed size (and over 16 MB) is a bomb
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EXTRA_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 MAX_LISTED = 1000  # rejected rows listed in a report (all are counted)
 Progress = Callable[[int, int], None]  # (done, total) in bytes for CSV, rows for Excel
 
@@ -101,6 +106,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_csv": (
         "'{file}' cannot be read as CSV: {why}.",
         "“{file}”无法按 CSV 读取：{why}。",
+    ),
+    "extra_fields": (
+        "'{file}' line {line} has {found} fields but the header has {expected}: a value holds an "
+        'unquoted separator (write "Acme, Inc" in quotes), so its columns would shift. Fix that '
+        "line and try again; nothing was imported.",
+        "“{file}”第 {line} 行有 {found} 个字段，但表头只有 {expected} 个：某个值里有未加引号的分隔符"
+        '（如 "Acme, Inc" 需加引号），各列会错位。请修正该行后重试；没有导入任何内容。',
+    ),
+    "mixed_encoding": (
+        "'{file}' mixes text encodings: line {line} is UTF-8 while line {other} is GBK, so some "
+        "text would be stored garbled. Save the whole file as UTF-8 and try again.",
+        "“{file}”混用了文本编码：第 {line} 行是 UTF-8，而第 {other} 行是 GBK，部分文字会变成乱码。"
+        "请将整个文件另存为 UTF-8 后重试。",
+    ),
+    "control_char": (
+        "'{file}' row {row}, column '{column}' holds a control character ({char}) that no text "
+        "field may contain: remove it and try again; nothing was imported.",
+        "“{file}”第 {row} 行“{column}”列含有不允许的控制字符（{char}）：请删除后重试；没有导入任何内容。",
+    ),
+    "xlsx_too_big": (
+        "'{file}' would expand to {size} MB when opened (limit {limit} MB; a zip bomb or an "
+        "oversized workbook): save it as CSV or split it, then try again.",
+        "“{file}”解压后将达 {size} MB（上限 {limit} MB；可能是压缩炸弹或过大的工作簿）："
+        "请另存为 CSV 或拆分后重试。",
+    ),
+    "damaged_xlsx": (
+        "'{file}' is a damaged Excel file ({why}): open it in Excel or WPS, save it again as "
+        ".xlsx or .csv, and try again; nothing was imported.",
+        "“{file}”是损坏的 Excel 文件（{why}）：请用 Excel 或 WPS 打开后重新另存为 .xlsx 或 .csv 再试；"
+        "没有导入任何内容。",
     ),
     "bad_kind": (
         "'{kind}' is not an import kind: use users, accounts, contacts, events or nps.",
@@ -442,9 +477,11 @@ def open_table(path: Path, chunk_rows: int = CHUNK_ROWS, progress: Progress | No
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise FileProblem("not_spreadsheet", why="not a valid Excel file")
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if not utf16 and (b"\x00" in head or _control_share(head[:4096]) > 0.05):
+    if not utf16 and _control_share(head[:4096]) > 0.05:
         raise FileProblem("not_spreadsheet", why="binary data")
     encoding = detect_encoding(head)
+    if encoding == "gb18030":
+        _refuse_mixed_encoding(path)
     text_head = head.decode(encoding, errors="ignore")
     if not text_head.strip(" \r\n\t\ufeff"):
         raise FileProblem("empty_file")
@@ -476,7 +513,12 @@ def open_table(path: Path, chunk_rows: int = CHUNK_ROWS, progress: Progress | No
         raise FileProblem("bad_encoding", pos=exc.start) from exc
     except (pd.errors.ParserError, ValueError) as exc:
         fh.close()
-        raise FileProblem("bad_csv", why=str(exc).strip().splitlines()[-1]) from exc
+        raise _csv_problem(exc) from exc
+    if first_chunk is not None and not isinstance(first_chunk.index, pd.RangeIndex):
+        # pandas took the first column for an index: the first rows have more fields than the
+        # header, and every value would land one column to the right
+        fh.close()
+        raise _shifted_rows(text_head, sep)
     headers = [str(c).strip() for c in (first_chunk.columns if first_chunk is not None else [])]
 
     def chunks() -> Iterator[pd.DataFrame]:
@@ -487,7 +529,7 @@ def open_table(path: Path, chunk_rows: int = CHUNK_ROWS, progress: Progress | No
         except UnicodeDecodeError as exc:
             raise FileProblem("bad_encoding", pos=counter.done) from exc
         except pd.errors.ParserError as exc:
-            raise FileProblem("bad_csv", why=str(exc).strip().splitlines()[-1]) from exc
+            raise _csv_problem(exc) from exc
         finally:
             fh.close()
 
@@ -497,13 +539,117 @@ def open_table(path: Path, chunk_rows: int = CHUNK_ROWS, progress: Progress | No
     return Table(headers, chunks(), encoding.replace("-sig", " (BOM)"), file_hash)
 
 
+def _csv_problem(exc: Exception) -> FileProblem:
+    """pandas' parser error as a named reason (a row with too many fields, or its own words)."""
+    why = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    m = _EXTRA_FIELDS.search(why)
+    if m:
+        expected, line, found = m.groups()
+        return FileProblem("extra_fields", line=int(line), expected=expected, found=found)
+    return FileProblem("bad_csv", why=why[:200])
+
+
+def _shifted_rows(text_head: str, sep: str) -> FileProblem:
+    """The first line of the head with more fields than the header, named."""
+    lines = csv.reader(io.StringIO(text_head.lstrip("\ufeff")), delimiter=sep)
+    expected = None
+    for fields in lines:
+        if expected is None:
+            expected = len(fields)
+            continue
+        if len(fields) > expected:
+            return FileProblem(
+                "extra_fields", line=lines.line_num, expected=expected, found=len(fields)
+            )
+    return FileProblem("extra_fields", line=2, expected=expected or 0, found="more")
+
+
+def _refuse_mixed_encoding(path: Path) -> None:
+    """A file read as GBK must not hold UTF-8 lines too: they would be stored as mojibake."""
+    utf8_line = gbk_line = None
+    with path.open("rb") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                utf8_line = utf8_line or n
+            except UnicodeDecodeError:
+                gbk_line = gbk_line or n
+            if utf8_line and gbk_line:
+                raise FileProblem("mixed_encoding", line=utf8_line, other=gbk_line)
+
+
+def refuse_control_chars(
+    chunks: Iterator[pd.DataFrame], *, first_row: int = 1
+) -> Iterator[pd.DataFrame]:
+    """Pass chunks on, refusing a cell with a control character (NUL, ESC…) by row and column.
+
+    PostgreSQL cannot store NUL in text and SQLite would store it silently; neither belongs in a
+    profile. Checked a column at a time on the joined text, so clean files cost one scan.
+    """
+    row = first_row
+    for chunk in chunks:
+        for col in chunk.columns:
+            values = chunk[col].tolist()
+            if not _CONTROL.search("".join(v for v in values if isinstance(v, str))):
+                continue
+            for i, v in enumerate(values):
+                m = _CONTROL.search(v) if isinstance(v, str) else None
+                if m:
+                    raise FileProblem(
+                        "control_char", row=row + i, column=str(col), char=f"U+{ord(m.group()):04X}"
+                    )
+        row += len(chunk)
+        yield chunk
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    """Refuse an .xlsx whose parts would inflate past the limits (checked before openpyxl)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileProblem("not_spreadsheet", why="not a valid Excel file") from exc
+    total = sum(max(i.file_size, 0) for i in infos)
+    bomb = any(
+        i.file_size > 16 << 20 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1)
+        for i in infos
+    )
+    if total > MAX_XLSX_EXPANDED_MB << 20 or bomb:
+        raise FileProblem("xlsx_too_big", size=max(1, total >> 20), limit=MAX_XLSX_EXPANDED_MB)
+
+
 def _open_xlsx(path: Path, chunk_rows: int, progress: Progress | None) -> Table:
     from openpyxl import load_workbook
 
+    _refuse_zip_bomb(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileProblem("not_spreadsheet", why="not a valid Excel file") from exc
+    except Exception as exc:  # damaged XML, a broken deflate stream, …
+        raise FileProblem("damaged_xlsx", why=_damage(exc)) from exc
+    try:
+        return _xlsx_table(wb, chunk_rows, progress)
+    except FileProblem:
+        raise
+    except Exception as exc:
+        wb.close()
+        raise FileProblem("damaged_xlsx", why=_damage(exc)) from exc
+
+
+def _damage(exc: Exception) -> str:
+    """What is wrong inside a workbook, in a few words."""
+    name = type(exc).__name__
+    if name == "error" or "zlib" in type(exc).__module__ or isinstance(exc, zipfile.BadZipFile):
+        return "a compressed part is corrupt"
+    if "ParseError" in name or "XML" in name:
+        return "its XML is broken"
+    return name
+
+
+def _xlsx_table(wb: Any, chunk_rows: int, progress: Progress | None) -> Table:
     ws = next((s for s in wb.worksheets if (s.max_row or 0) > 0), wb.worksheets[0])
     total = ws.max_row or 0
     rows = ws.iter_rows(values_only=True)
@@ -539,6 +685,10 @@ def _open_xlsx(path: Path, chunk_rows: int, progress: Progress | None) -> Table:
                 yield pd.DataFrame(buf, columns=names, dtype=str)
                 if progress:
                     progress(total, total)
+        except FileProblem:
+            raise
+        except Exception as exc:  # a part that breaks while streaming (bad XML, bad deflate)
+            raise FileProblem("damaged_xlsx", why=_damage(exc)) from exc
         finally:
             wb.close()
 
@@ -892,7 +1042,8 @@ def import_rows(
             first=frame,
         )
     except FileProblem as exc:
-        report.fail(exc.code, file=source, **exc.kw)
+        pushed = "推送的数据" if report.language == "zh" else "the pushed rows"
+        report.fail(exc.code, file=source or pushed, **exc.kw)
         raise ImportAborted(report) from exc
     return report
 
@@ -914,7 +1065,7 @@ def _prepare(
     except FileProblem as exc:
         report.fail(exc.code, **exc.kw)
         return False
-    listed = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
+    listed = ", ".join(h[:40] for h in headers[:12]) + (" …" if len(headers) > 12 else "")
     if kind is not None:
         kind = kind.strip().lower()
         kind = {
@@ -988,7 +1139,7 @@ def _execute(
         "nps": _import_nps,
         "users": _import_users,
     }[kind]
-    handler(run, chunks)
+    handler(run, refuse_control_chars(chunks))
     report.committed = report.ok and not report.dry_run
     batch.status = "committed" if report.committed else "dry_run" if report.ok else "failed"
     batch.file_hash = file_hash()
