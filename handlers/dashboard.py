@@ -134,7 +134,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scope_own": ("Accounts of {name}", "{name}的客户"),
     "accounts_n": ("{n} accounts", "{n} 个客户"),
     "as_of": ("as of {d}", "截至 {d}"),
-    "everyone": ("Everyone in the team", "全队"),
+    "everyone": ("Everyone", "全部"),
     "show": ("Show", "查看"),
     "person": ("Person", "成员"),
     "tiers": ("Value tiers (by ARR)", "价值分层（按年合同额）"),
@@ -506,6 +506,9 @@ def renewals(session: Session, v: Viewer, as_of: dt.date, limit: int = 12) -> di
             if r.values.get("contract_end")
             else None,
             "health_band": r.values.get("health_band"),
+            "health_label": _label("health_band", r.values.get("health_band"), v.lang)
+            if r.values.get("health_band")
+            else "",
             "arr": float(r.values["arr"]) if r.values.get("arr") is not None else None,
         }
         for r in listing.rows
@@ -609,6 +612,7 @@ def persona(session: Session, v: Viewer, as_of: dt.date, top: int = 5) -> dict[s
                         "field": field,
                         "field_label": f.label(v.lang) if f else field,
                         "value": str(g["key"]),
+                        "value_label": _label(field, g["key"], v.lang),
                         "count": g["count"],
                         "share": round(share, 4),
                         "baseline_share": round(base, 4),

@@ -97,28 +97,24 @@ def legend(rows: list[dict[str, Any]], colours: list[str], total: int | None = N
     return "".join(out)
 
 
-def hbars_svg(
-    rows: list[dict[str, Any]], colours: list[str], label: str, money_values=False
-) -> str:  # noqa: ANN001
-    """Horizontal bars, one row per label, the value at the end of each bar."""
+def hbars_svg(rows: list[dict[str, Any]], colours: list[str], label: str) -> str:
+    """Horizontal bars, each under its full label, the count at the end of the bar."""
     n = max(len(rows), 1)
-    row_h, width, left = 28, 400, 130
-    height = n * row_h + 8
+    row_h, width = 40, 400
+    height = n * row_h + 4
     top = max((r["count"] for r in rows), default=0) or 1
     parts = [
         f'<svg viewBox="0 0 {width} {height}" class="bars" role="img" aria-label="{e(label)}">'
     ]
     for i, (row, colour) in enumerate(zip(rows, colours, strict=False)):
-        y = 4 + i * row_h
-        w = (width - left - 70) * row["count"] / top
-        text = money(row["count"]) if money_values else num(row["count"])
-        lbl = str(row["label"])
-        short = lbl if len(lbl) <= 16 else lbl[:15] + "…"
+        y = i * row_h
+        w = max((width - 60) * row["count"] / top, 1.5 if row["count"] else 0)
+        text = num(row["count"])
         parts.append(
-            f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" class="axis">{e(short)}</text>'
-            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" rx="3" fill="{colour}">'
-            f"<title>{e(lbl)}: {text}</title></rect>"
-            f'<text x="{left + w + 6:.1f}" y="{y + 18}" class="num">{text}</text>'
+            f'<text x="0" y="{y + 15}" class="axis">{e(row["label"])}</text>'
+            f'<rect x="0" y="{y + 20}" width="{w:.1f}" height="14" rx="3" fill="{colour}">'
+            f"<title>{e(row['label'])}: {text}</title></rect>"
+            f'<text x="{w + 6:.1f}" y="{y + 32}" class="num">{text}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -220,8 +216,8 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:#f4f6f8;color:#1f2933;font-size:15px;line-height:1.45;
-font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",
-"__CJK__","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
+font-family:"__CJK__",-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",
+"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
 header{background:#1f3a5f;color:#fff;padding:14px 20px}
 header h1{margin:0;font-size:20px}
 header .sub{opacity:.85;font-size:13px;margin-top:2px}
@@ -366,7 +362,7 @@ def render(data: dict[str, Any], *, token: str, font_version: str | None) -> str
                 e(r["owner"] or ""),
                 e(r["contract_end"] or ""),
                 f'<span class="band" style="background:{HEALTH_COLOURS.get(r["health_band"] or "", "#ccc")}">'
-                f"</span>{e(r['health_band'] or '')}",
+                f"</span>{e(r['health_label'])}",
                 money(r["arr"]),
             ]
             for r in rn["rows"]
@@ -414,7 +410,7 @@ def render(data: dict[str, Any], *, token: str, font_version: str | None) -> str
             else ("仅见于此群" if zh else "only here")
         )
         items.append(
-            f"<li><b>{e(tr['field_label'])}: {e(tr['value'])}</b> — "
+            f"<li><b>{e(tr['field_label'])}: {e(tr['value_label'])}</b> — "
             + e(t("trait_row", lang, share=pct(tr["share"]), base=pct(tr["baseline_share"])))
             + f' <span class="lift">{lift}</span> ({num(tr["count"])})'
             + ask(tr["ask"], lang)
