@@ -8,6 +8,7 @@ the asker's DM); in a DM they thread under the question.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -44,8 +45,9 @@ from handlers.actions import ActionId, CallbackId
 from handlers.alerts import alert_title
 from handlers.messages import AccountRow, IncomingMessage, Reply, detect_language
 from handlers.services import Services
+from handlers.team import team_books
 from store.alerts import my_alerts
-from store.models import Account, AccountTag, SeenMessage, User
+from store.models import Account, SeenMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +222,7 @@ def build_home(services: Services, handle: str, language: str = "en") -> HomeSum
             for a in page.alerts
         ]
         if user.role in ("manager", "admin"):
-            summary.team = _team_lines(s, scope)
+            summary.team = _team_lines(s, scope, as_of)
     return summary
 
 
@@ -272,31 +274,10 @@ def _home_lists(s, scope, as_of, zh: bool) -> tuple[list[AccountRow], list[Accou
     return rows(risk), rows(renew)
 
 
-def _team_lines(s, scope) -> list[TeamLine]:  # noqa: ANN001
-    at_risk = (
-        select(AccountTag.account_id).where(func.lower(AccountTag.tag) == "churn_risk").subquery()
-    )
-    risky = func.sum(
-        func.coalesce(
-            select(func.count())
-            .select_from(at_risk)
-            .where(at_risk.c.account_id == Account.id)
-            .scalar_subquery(),
-            0,
-        )
-    )
-    stmt = (
-        select(
-            Account.owner, func.count(Account.id), risky, func.coalesce(func.sum(Account.arr), 0)
-        )
-        .where(scope.clause())
-        .group_by(Account.owner)
-        .order_by(func.count(Account.id).desc())
-    )
-    return [
-        TeamLine(owner or "—", int(n), int(r or 0), float(arr or 0))
-        for owner, n, r, arr in s.execute(stmt)
-    ]
+def _team_lines(s, scope, as_of: dt.date) -> list[TeamLine]:  # noqa: ANN001
+    """One line per person of the manager's scope, through the spine (handlers/team.py)."""
+    books = team_books(s, scope, as_of)
+    return [TeamLine(b.owner, b.accounts, b.at_risk, b.arr) for b in books]
 
 
 # --------------------------------------------------------------------------- the app

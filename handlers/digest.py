@@ -27,8 +27,8 @@ from store.models import (
     RuleMatch,
     User,
 )
-from store.query import find_user, scope_for, team_of, user_identifiers
-from store.spec import Condition
+from store.query import account_rows, find_user, scope_for, team_of, user_identifiers
+from store.spec import Condition, Filter, RelativeDate, Sort, Spec
 from store.vocab import shown
 
 ZH_ZONES = (
@@ -42,6 +42,20 @@ ZH_ZONES = (
     "PRC",
 )
 RISK_TAG = "churn_risk"
+# what the digest lists, as specs the store compiles inside the manager's scope
+RISKS = Spec(
+    where=Condition(all=[Filter(field="tag", op="eq", value=RISK_TAG)]),
+    sort=[Sort(field="arr", desc=True)],
+)
+RENEWALS_30D = Spec(
+    where=Condition(
+        all=[
+            Filter(field="contract_end", op="ge", value=RelativeDate(days=0)),
+            Filter(field="contract_end", op="le", value=RelativeDate(days=30)),
+        ]
+    ),
+    sort=[Sort(field="contract_end", desc=False)],
+)
 _TRIGGER = re.compile(
     r"^\s*(digest|daily digest|my digest|日报|今日摘要|每日摘要|摘要)\s*[?？!！。.]?\s*$", re.I
 )
@@ -76,7 +90,6 @@ def build_digest(
     zh = lang == "zh"
     scope = scope_for(session, manager.handle)
     visible = matching_ids(session, Condition(), scope, as_of).subquery()
-    in_scope = Account.id.in_(select(visible.c.id))
     day_ago = now - dt.timedelta(days=1)
     sections: list[tuple[str, str]] = []
     arr_word = "年合同额" if zh else "ARR"
@@ -94,18 +107,21 @@ def build_digest(
             return "—"
         return spelled.get(owner.lower(), owner)
 
-    # risks
-    risks = session.execute(
-        select(Account.id, Account.name, Account.owner, Account.arr, func.min(RuleMatch.since))
-        .join(AccountTag, AccountTag.account_id == Account.id)
-        .outerjoin(
-            RuleMatch,
-            (RuleMatch.account_id == Account.id) & (RuleMatch.rule_id == AccountTag.rule_id),
-        )
-        .where(AccountTag.tag == RISK_TAG, in_scope)
-        .group_by(Account.id, Account.name, Account.owner, Account.arr)
-        .order_by(Account.arr.desc().nulls_last(), Account.id)
-    ).all()
+    # risks: the tagged accounts through the spine; when each was first matched, by their ids
+    risk_rows = account_rows(session, RISKS, scope, as_of, ["arr"])
+    first_seen = dict(
+        session.execute(
+            select(AccountTag.account_id, func.min(RuleMatch.since))
+            .join(
+                RuleMatch,
+                (RuleMatch.account_id == AccountTag.account_id)
+                & (RuleMatch.rule_id == AccountTag.rule_id),
+            )
+            .where(AccountTag.tag == RISK_TAG, AccountTag.account_id.in_(select(visible.c.id)))
+            .group_by(AccountTag.account_id)
+        ).all()
+    )
+    risks = [(r["id"], r["name"], r["owner"], r["arr"], first_seen.get(r["id"])) for r in risk_rows]
     new_risks = [r for r in risks if r[4] is not None and r[4] >= as_of - dt.timedelta(days=1)]
     arr_at_risk = sum(r[3] or 0 for r in risks)
     lines = [
@@ -121,15 +137,10 @@ def build_digest(
     sections.append(("流失风险" if zh else "Risks", "\n".join(lines)))
 
     # renewals in the next 30 days
-    renewals = session.execute(
-        select(Account.name, Account.contract_end, Account.arr, Account.owner)
-        .where(
-            in_scope,
-            Account.contract_end >= as_of,
-            Account.contract_end <= as_of + dt.timedelta(days=30),
-        )
-        .order_by(Account.contract_end, Account.id)
-    ).all()
+    renewals = [
+        (r["name"], r["contract_end"], r["arr"], r["owner"])
+        for r in account_rows(session, RENEWALS_30D, scope, as_of, ["contract_end", "arr"])
+    ]
     at_stake = sum(r[2] or 0 for r in renewals)
     lines = [
         f"未来30天 {len(renewals)} 个客户续约，年合同额 {_money(at_stake)}"
@@ -151,16 +162,19 @@ def build_digest(
     sections.append(("未确认的提醒" if zh else "Unacknowledged alerts", body))
 
     # interviews done in the last day
-    done = session.execute(
-        select(InterviewSession.user_handle, Account.name)
-        .join(Account, Account.id == InterviewSession.account_id)
-        .where(
-            InterviewSession.status == "done",
-            InterviewSession.finished_at >= day_ago,
-            InterviewSession.user_handle.in_(handles),
-        )
-        .order_by(InterviewSession.finished_at)
-    ).all()
+    done = [
+        (who, session.get(Account, acc_id).name)
+        for who, acc_id in session.execute(
+            select(InterviewSession.user_handle, InterviewSession.account_id)
+            .where(
+                InterviewSession.status == "done",
+                InterviewSession.finished_at >= day_ago,
+                InterviewSession.user_handle.in_(handles),
+                InterviewSession.account_id.in_(select(visible.c.id)),
+            )
+            .order_by(InterviewSession.finished_at)
+        ).all()
+    ]
     by_person: dict[str, list[str]] = defaultdict(list)
     for who, name in done:
         by_person[who].append(name)
