@@ -27,6 +27,7 @@ from store.models import (
     RuleMatch,
     User,
 )
+from store.people import People
 from store.query import account_rows, find_user, scope_for, team_of, user_identifiers
 from store.spec import Condition, Filter, RelativeDate, Sort, Spec
 from store.vocab import shown
@@ -96,16 +97,14 @@ def build_digest(
     team = team_of(session, manager)
     handles = [u.handle for u in team]
     # people by their display names (张伟, not zhang): every user, owners may sit outside the team
-    names = {u.handle: u.name or u.handle for u in session.scalars(select(User))}
-    spelled = {k.lower(): v for k, v in names.items()}
-    spelled.update(
-        {(u.email or "").lower(): u.name or u.handle for u in session.scalars(select(User))}
-    )
+    people = People.load(session)
+    names = {u.handle: u.name or u.handle for u in people.users}
 
     def _name(owner: str | None) -> str:
         if not owner:
             return "—"
-        return spelled.get(owner.lower(), owner)
+        person = people.resolve(owner, active_only=False)  # the one identity resolver
+        return (person.name or person.handle) if person is not None else owner
 
     # risks: the tagged accounts through the spine; when each was first matched, by their ids
     risk_rows = account_rows(session, RISKS, scope, as_of, ["arr"])

@@ -41,6 +41,7 @@ from store.fields import BUILTIN, DEFAULT_KEY_FIELDS
 from store.identity import normalise_name
 from store.models import Account, Contact, InterviewSession, User
 from store.query import LOCAL_OPERATOR, Scope, find_account, scope_for
+from store.query import sees as query_sees
 from store.refresh import mark_stale
 
 log = logging.getLogger(__name__)
@@ -1152,7 +1153,7 @@ def _sees(s: Session, user: str, account_id: int) -> bool:
     """Whether the account is (still) in the user's scope: checked on every step, because an
     account can be reassigned while an interview about it is open."""
     scope = _scope(s, user)
-    return s.scalar(select(Account.id).where(Account.id == account_id, scope.clause())) is not None
+    return query_sees(s, scope, account_id)
 
 
 def _out_of_scope(services: Services, s: Session, row: InterviewSession, lang: str) -> Reply:

@@ -22,7 +22,7 @@ from store.customfields import TYPE_ALIASES, FieldError, add_field, slug, values
 from store.fields import ACCOUNT_FIELDS, FIGURE_FIELDS
 from store.models import Account, AccountFigures, AccountTag, Contact, NpsResponse, Rule
 from store.notes import recent_notes
-from store.query import Scope, find_account, find_user, scope_for
+from store.query import Scope, find_account, find_user, scope_for, sees
 from store.refresh import ensure_fresh, mark_stale
 from store.vocab import shown
 
@@ -84,7 +84,7 @@ def profile_card(
     session: Session, account: Account, as_of: dt.date, scope: Scope, lang: str = "en"
 ) -> dict[str, Any]:
     """Everything about one account as of a date: the `profilebot profile --json` object."""
-    if session.scalar(select(Account.id).where(Account.id == account.id, scope.clause())) is None:
+    if not sees(session, scope, account.id):
         raise PermissionError(f"account {account.id} is not visible to {scope.user or 'you'}")
     ensure_fresh(session, as_of)
     fig = session.get(AccountFigures, account.id)

@@ -658,8 +658,6 @@ def run(
     return result
 
 
-
-
 def _breakdown(
     session: Session, comp: Compiler, spec: Spec, filtered: Select, language: str | None = None
 ) -> list[dict]:
@@ -755,6 +753,14 @@ def _breakdown(
     if spec.limit:
         groups = groups[: spec.limit]
     return groups
+
+
+def sees(session: Session, scope: Scope, account_id: int) -> bool:
+    """Whether one account is inside the scope (a card, an interview step, a button)."""
+    return (
+        session.scalar(select(Account.id).where(Account.id == account_id, scope.clause()))
+        is not None
+    )
 
 
 ROW_COLUMNS = ("id", "account_id", "name", "owner", "csm")
@@ -914,5 +920,6 @@ __all__ = [
     "spec_ids",
     "run",
     "scope_for",
+    "sees",
     "team_of",
 ]

@@ -71,6 +71,9 @@ def test_digest_lists_what_the_spine_finds_in_the_managers_scope(services: Servi
     text = reply.plain()
     assert reply.data["renewals_30d"] == 2  # Alpha and 甲科技; Hidden Co is not the team's
     assert "Alpha Ltd" in text and "甲科技" in text and "Hidden Co" not in text
+    # owners under their names, however the cell spells them ("张 三" is 张三, "bob li" is Bob Li)
+    assert "Alpha Ltd — 2026-11-11 · ARR 100 · Bob Li" in text
+    assert "甲科技 — 2026-11-11 · ARR 70 · 张三" in text
     assert reply.data["risks"] == 1 and reply.data["arr_at_risk"] == 50  # Beta only
 
 
@@ -80,10 +83,8 @@ ALLOWED = {
     ("handlers/ask.py", "_context_key"),
     # the parser's vocabulary: the names and custom values of accounts, inside scope.clause()
     ("handlers/ask.py", "build_context"),
-    # one account's visibility check, with scope.clause()
-    ("handlers/profile.py", "profile_card"),
-    # the App Home alert list joins account names (the alert list is "my alerts", not accounts)
-    ("bot/slack_app.py", "build_home"),
+    # the dashboard's alerts, restricted to the ids its spec found, joined to their names
+    ("handlers/dashboard.py", "open_alerts"),
 }
 MODELS = {"Account", "AccountFigures"}
 
