@@ -1,5 +1,13 @@
 """Fixtures shared by every tier: a database on SQLite and on PostgreSQL (same tests, a
-parameter), Services around it, and a demo book.
+parameter), Services around it, and a demo book; and the two tiers.
+
+Tiers. `pytest` runs the fast tier: units and the SQLite store tests, all in this process.
+`pytest --full` (or PROFILEBOT_FULL_TESTS=1, or any `-m` expression) runs everything; .ci/run runs
+it with PostgreSQL. The fast tier leaves out (deselects) what `tier_marks` below marks:
+  postgresql  - the PostgreSQL case of every store test (needs PROFILEBOT_TEST_POSTGRES_URL)
+  integration - the real CLI in a subprocess, servers over HTTP (Slack, WeCom, push API)
+  slow        - the held-out books (a whole book imported and ~100 questions asked through the CLI)
+A test can also carry `@pytest.mark.slow` or `@pytest.mark.integration` itself.
 
 PostgreSQL cases run when PROFILEBOT_TEST_POSTGRES_URL is set (.ci/run sets it); each test gets a
 schema of its own, so concurrent runs never see each other's rows.
@@ -24,6 +32,70 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_ENV = "PROFILEBOT_TEST_POSTGRES_URL"
 AS_OF = dt.date(2026, 11, 1)
+FULL_ENV = "PROFILEBOT_FULL_TESTS"
+
+# fixtures that start a process or a server: a test using one is in the full tier
+INTEGRATION_FIXTURES = {
+    "cli_env": "runs the profilebot CLI in a subprocess",
+    "slack": "a Slack app over HTTP against a stand-in Slack API",
+    "demo_slack": "a Slack app over HTTP against a stand-in Slack API",
+    "web": "the push API over HTTP (waitress)",
+    "web_without_token": "the push API over HTTP (waitress)",
+    "wecom": "the WeCom callback over HTTP against a stand-in send API",
+}
+# whole modules in the full tier (module name prefix -> why)
+FULL_MODULES = {
+    "test_unseen_book": ("slow", "a held-out book imported and questioned through the CLI"),
+    "test_slack_serve": ("integration", "`profilebot serve slack` processes"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help="run the full tier: PostgreSQL cases, CLI processes, HTTP servers, held-out books",
+    )
+
+
+def full_tier(config: pytest.Config) -> bool:
+    return bool(
+        config.getoption("--full") or os.environ.get(FULL_ENV) or config.getoption("markexpr")
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if full_tier(config):
+        return "tier: full (PostgreSQL, processes, HTTP, held-out books)"
+    return (
+        "tier: fast (units and SQLite store tests; `pytest --full` adds PostgreSQL, CLI "
+        "processes, HTTP servers and the held-out books)"
+    )
+
+
+def tier_marks(item: pytest.Item) -> None:
+    """Mark a collected test `postgresql`, `integration` or `slow` by what it uses."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("db_url") == "postgresql":
+        item.add_marker(pytest.mark.postgresql)
+    if INTEGRATION_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.integration)
+    module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+    for prefix, (mark, _why) in FULL_MODULES.items():
+        if module.startswith(prefix):
+            item.add_marker(getattr(pytest.mark, mark))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier_marks(item)
+    if full_tier(config):
+        return
+    full = ("postgresql", "integration", "slow")
+    keep = [i for i in items if not any(i.get_closest_marker(m) for m in full)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
 
 
 def postgres_url() -> str | None:
