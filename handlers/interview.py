@@ -1276,59 +1276,33 @@ def start_for_account(
         return _begin(services, s, user_handle, acc, msg, lang)
 
 
-def _digress(services: Services, msg: IncomingMessage) -> list[Reply]:
-    from handlers import router
-
-    for step in router.CHAIN:
-        if step in (try_handle,) or getattr(step, "__module__", "") == "handlers.imports":
-            continue
-        try:
-            replies = step(services, msg)
-        except Exception:
-            log.exception("digression handler failed for %r", msg.text[:200])
-            replies = None
-        if replies:
-            return replies
-    return [
-        Reply(
-            text=_t(msg.language, "I can't answer that right now.", "这个问题我暂时回答不了。"),
-            language=msg.language,
-            private=True,
-        )
-    ]
+CANT_ANSWER = ("I can't answer that right now.", "这个问题我暂时回答不了。")
 
 
-def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
-    """Start, resume or continue an interview; None when the message is not for one."""
+def take(services: Services, msg: IncomingMessage) -> Step | None:
+    """Start, resume or continue an interview; None when the message is not for one.
+
+    A digression (a question to the bot mid-interview) comes back as `Step(digression=True)` with
+    the question to ask again: the router answers it through its chain, then re-asks.
+    """
     if msg.file_path or not msg.user:
         return None
     user = msg.user
     text = msg.text.strip()
     try:
         with services.session_factory.begin() as s:
-            step = _handle(services, s, msg, user, text)
+            return _handle(services, s, msg, user, text)
     except StaleDataError:
         lang = msg.language
-        return [
-            Reply(
-                text=_t(
-                    lang,
-                    "This interview was just changed from another window; "
-                    "say `status` to see where it stands.",
-                    "这次访谈刚在别处被修改了；回复“进度”查看当前状态。",
-                ),
-                kind="interview",
-                language=lang,
-                private=True,
-            )
-        ]
+        text = _t(
+            lang,
+            "This interview was just changed from another window; "
+            "say `status` to see where it stands.",
+            "这次访谈刚在别处被修改了；回复“进度”查看当前状态。",
+        )
+        return Step([Reply(text=text, kind="interview", language=lang, private=True)])
     except TemplateError as exc:
-        return [Reply(text=str(exc), kind="error", language=msg.language, private=True)]
-    if step is None:
-        return None
-    if step.digression:
-        return [*_digress(services, msg), *([step.reask] if step.reask else [])]
-    return step.replies
+        return Step([Reply(text=str(exc), kind="error", language=msg.language, private=True)])
 
 
 def _handle(

@@ -27,11 +27,37 @@ __all__ = ["CHAIN", "LOCAL_OPERATOR", "handle", "unknown_user_reply"]
 log = logging.getLogger(__name__)
 
 
+def interview_step(services: Services, msg: IncomingMessage) -> list[Reply] | None:
+    """An interview's answer, or a digression answered by the rest of the chain, then re-asked."""
+    step = interview.take(services, msg)
+    if step is None:
+        return None
+    if not step.digression:
+        return step.replies
+    return [*digress(services, msg), *([step.reask] if step.reask else [])]
+
+
+def digress(services: Services, msg: IncomingMessage) -> list[Reply]:
+    """A question asked mid-interview: the chain without imports and the interview itself."""
+    for step in CHAIN:
+        if step in (imports.try_handle, interview_step):
+            continue
+        try:
+            replies = step(services, msg)
+        except Exception:
+            log.exception("digression handler failed for %r", msg.text[:200])
+            replies = None
+        if replies:
+            return replies
+    en, zh = interview.CANT_ANSWER
+    return [Reply(text=zh if msg.zh else en, language=msg.language, private=True)]
+
+
 # Tried in order; the first that answers wins. An active interview comes before everything but
 # help so that its answers are never mistaken for questions; ask is the fallback.
 CHAIN = (
     imports.try_handle,
-    interview.try_handle,
+    interview_step,
     rules_chat.try_handle,
     edits.try_handle,
     notes.try_handle,
