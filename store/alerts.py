@@ -32,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store import audit, outbox
+from store.dialect import date_text, json_array, json_object
+from store.matches import match_rows, reason_json, recipient, values_expr
 from store.models import Account, AccountFigures, Alert, Rule, RuleMatch, User
 from store.query import find_user, team_of
 
@@ -121,7 +123,6 @@ def open_for_rule(
     rows: the rule's matches as (account id, name, external id, owner, csm, since), or None to
     read them only if needed. Returns (opened, updated).
     """
-    from store.rules import values_expr
 
     kind = action.type
     mine = and_(Alert.rule_id == rule.id, Alert.kind == kind, Alert.open_key.is_not(None))
@@ -137,12 +138,11 @@ def open_for_rule(
     assignee = _assignee_expr(session, rule, action, people)
     if assignee is None:
         return _open_row_by_row(session, rule, action, rows, people, as_of, now), updated
-    from store.rules import _date_text, _json_array, _json_object, reason_json
 
     by = f"rule:{rule.name}"
-    history = _json_array(
+    history = json_array(
         session,
-        _json_object(
+        json_object(
             session,
             [
                 ("at", literal(now.isoformat(timespec="seconds"), String)),
@@ -150,7 +150,7 @@ def open_for_rule(
                 ("action", literal("opened", String)),
                 (
                     "detail",
-                    _json_object(session, [("since", _date_text(session, RuleMatch.since))]),
+                    json_object(session, [("since", date_text(session, RuleMatch.since))]),
                 ),
             ],
         ),
@@ -191,7 +191,6 @@ MAX_ASSIGNEE_CASES = 200
 def _assignee_expr(session: Session, rule: Rule, action: Any, people: dict) -> Any | None:
     """SQL giving each matching account's assignee, `recipient()` worked out in Python once per
     distinct owner/csm; None when there are too many distinct values to spell out."""
-    from store.rules import recipient
 
     who = action.to or "owner"
     if who not in ("owner", "csm", "manager"):
@@ -227,7 +226,6 @@ def _open_row_by_row(
     now: dt.datetime,
 ) -> int:
     """Open alerts from rows built in Python (accounts with very many distinct owners)."""
-    from store.rules import match_rows, recipient, values_expr
 
     kind = action.type
     if rows is None:
@@ -315,10 +313,9 @@ def notify_new(session: Session, now: dt.datetime) -> int:
     # run may open thousands): the rows outbox.message() would build for each; an alert already
     # announced is skipped by the key's ON CONFLICT DO NOTHING (an index probe per row, where a
     # NOT EXISTS would re-scan the outbox per alert while the planner thinks it is empty)
-    from store.rules import _json_object
 
     key = _key_expr("alert:", ":open")
-    payload = _json_object(
+    payload = json_object(
         session,
         [
             ("kind", literal("alert", String)),

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from store import figures
 from store.models import FiguresState, utcnow
 
 log = logging.getLogger(__name__)
+
+AfterRefresh = Callable[[Session, dt.date], object]
+_after_refresh: list[AfterRefresh] = []
+
+
+def after_refresh(hook: AfterRefresh) -> AfterRefresh:
+    """Register what must follow every figures refresh, in the same transaction (the rules
+    re-apply their tags and fields: `store.rules` registers that when imported, which the
+    `store` package does first). Used as a decorator; registering twice is harmless."""
+    if hook not in _after_refresh:
+        _after_refresh.append(hook)
+    return hook
 
 
 def _state(session: Session, lock: bool = False) -> FiguresState:
@@ -45,11 +59,11 @@ def ensure_fresh(session: Session, as_of: dt.date) -> bool:
 
 
 def refresh(session: Session, as_of: dt.date) -> None:
-    """Recompute every account's figures as of a date, then re-apply the rules' tags and fields."""
-    from store import figures, rules
-
+    """Recompute every account's figures as of a date, then run the after-refresh hooks (the rules'
+    tags and fields)."""
     figures.refresh(session, as_of)
-    rules.apply_state_actions(session, as_of)
+    for hook in _after_refresh:
+        hook(session, as_of)
     state = _state(session)
     state.as_of = as_of
     state.stale = False

@@ -35,7 +35,6 @@ from sqlalchemy import (
     DateTime,
     Select,
     String,
-    cast,
     delete,
     func,
     literal,
@@ -44,8 +43,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import alerts, audit, outbox
+from store.dialect import json_object
 from store.fields import BUILTIN, EVENT_MEASURES
+from store.matches import (
+    match_rows,
+    reason_fields,
+    reason_json,
+    recipient_or_fallback,
+    values_expr,
+)
 from store.models import (
     Account,
     AccountFigures,
@@ -57,7 +64,8 @@ from store.models import (
 )
 from store.people import People
 from store.query import Compiler, Scope, SpecError, load_catalogue, matching_ids
-from store.spec import Condition, Filter
+from store.refresh import after_refresh, ensure_fresh, mark_stale
+from store.spec import Condition
 from store.vocab import shown
 
 log = logging.getLogger(__name__)
@@ -289,7 +297,7 @@ def save_rule(
         platform=platform,
         detail={"rule": rd.name, "id": row.id},
     )
-    _mark_stale(session)
+    mark_stale(session)
     return row, created
 
 
@@ -302,7 +310,7 @@ def set_enabled(session: Session, name: str, enabled: bool, actor: str | None = 
     audit.record(
         session, actor, "rule.enable" if enabled else "rule.disable", detail={"rule": row.name}
     )
-    _mark_stale(session)
+    mark_stale(session)
     return row
 
 
@@ -320,12 +328,6 @@ def list_rules(session: Session) -> list[Rule]:
     return list(session.scalars(select(Rule).order_by(Rule.id)))
 
 
-def _mark_stale(session: Session) -> None:
-    from store.refresh import mark_stale
-
-    mark_stale(session)
-
-
 def install_default_rules(session: Session) -> int:
     """Install the shipped default rules that are not there yet; returns how many were added."""
     added = 0
@@ -341,85 +343,6 @@ def install_default_rules(session: Session) -> int:
 
 
 # --------------------------------------------------------------------------- evaluation
-
-
-def _json_object(session: Session, pairs: list[tuple[str, Any]]):  # noqa: ANN202
-    """A SQL JSON object from (key, expression) pairs on either backend."""
-    args: list[Any] = []
-    for k, v in pairs:
-        args.extend([cast(literal(k), String), v])
-    if session.get_bind().dialect.name == "postgresql":
-        return func.json_build_object(*args)
-    return func.json_object(*args)
-
-
-def _json_array(session: Session, *items: Any):  # noqa: ANN202
-    """A SQL JSON array of the items on either backend."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.json_build_array(*items)
-    return func.json_array(*items)
-
-
-def _date_text(session: Session, col: Any):  # noqa: ANN202
-    """A date column as 'YYYY-MM-DD' text (date.isoformat()) on either backend."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(col, "YYYY-MM-DD")
-    return cast(col, String)  # SQLite stores dates as ISO text
-
-
-def reason_fields(cond: Condition) -> list[Filter]:
-    """The filters whose values explain a match (profile fields and figures, not tags/people)."""
-    seen: set[str] = set()
-    out: list[Filter] = []
-    for f in cond.filters():
-        if f.field == "tag" or f.field.startswith("contact_") or f.field in ("owner", "csm"):
-            continue
-        key = f.field if f.window_days is None else f"{f.field}_{f.window_days}d"
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
-def values_expr(session: Session, rule: Rule, as_of: dt.date, account_id_col):  # noqa: ANN001, ANN201
-    """A correlated scalar subquery: the JSON object of the rule's field values for one account."""
-    return (
-        select(reason_json(session, rule, as_of))
-        .select_from(Account)
-        .outerjoin(AccountFigures, AccountFigures.account_id == Account.id)
-        .where(Account.id == account_id_col)
-        .scalar_subquery()
-    )
-
-
-def reason_json(session: Session, rule: Rule, as_of: dt.date):  # noqa: ANN201
-    """The JSON object of the rule's field values, over `accounts` LEFT JOIN `account_figures`.
-
-    For statements that already join those two tables (one pass instead of `values_expr`'s
-    lookup per row).
-    """
-    comp = Compiler(as_of, load_catalogue(session), session)
-    pairs = []
-    for f in reason_fields(Condition.model_validate(rule.condition)):
-        try:
-            col = comp.expr(f.field, f.window_days)
-        except SpecError:
-            continue
-        fd = BUILTIN.get(f.field)
-        if fd is not None and fd.temporal:
-            col = cast(col, String)
-        key = f.field if f.window_days is None else f"{f.field}_{f.window_days}d"
-        pairs.append((key, col))
-    inner = _json_object(session, pairs) if pairs else _json_object(session, [])
-    return _json_object(
-        session,
-        [
-            ("rule", cast(literal(rule.name), String)),
-            ("rule_id", literal(rule.id)),
-            ("values", inner),
-            ("as_of", cast(literal(as_of.isoformat()), String)),
-        ],
-    )
 
 
 def _audit_select(
@@ -502,7 +425,7 @@ def sync_matches(session: Session, rule: Rule, rd: RuleDef, as_of: dt.date) -> d
         if ended:
             _end_matches(session, rule, set_actions, field_cols, ended)
         previous = (
-            _json_object(session, [(k, col) for k, col in account_cols])
+            json_object(session, [(k, col) for k, col in account_cols])
             if account_cols
             else literal(None, JSON)  # stored as JSON null, as the row-by-row insert does
         )
@@ -722,7 +645,7 @@ def _apply_set_field(session: Session, rule: Rule, action: Action, stats: dict) 
     if col is not None and isinstance(col.type, String) and isinstance(action.value, str):
         # text column, text value: the audit rows (with the value each replaces) straight from SQL
         where = (Account.id.in_(_current(rule.id)), (col.is_(None)) | (col != action.value))
-        detail = _json_object(
+        detail = json_object(
             session,
             [
                 ("field", literal(action.field, String)),
@@ -799,6 +722,7 @@ def _cleanup_disabled(session: Session, rule: Rule) -> None:
     )
 
 
+@after_refresh
 def apply_state_actions(session: Session, as_of: dt.date) -> dict[str, int]:
     """Set and clear the tags and fields that enabled rules own (no messages)."""
     stats = {"rules": 0, "matched": 0, "tagged": 0, "untagged": 0, "fields_set": 0}
@@ -887,51 +811,6 @@ def _people(session: Session) -> People:
     return People.load(session)
 
 
-def recipient(people: People, who: str, owner: str | None, csm: str | None) -> str | None:
-    """The user handle an action addressed to owner/csm/manager/a handle means for one account."""
-    if who == "owner":
-        return people.handle(owner)
-    if who == "csm":
-        return people.handle(csm)
-    if who == "manager":
-        boss = people.manager_of(people.resolve(owner) or people.resolve(csm))
-        return boss.handle if boss else None
-    return people.handle(who) or who
-
-
-def recipient_or_fallback(
-    people: People, who: str, owner: str | None, csm: str | None
-) -> tuple[str | None, str | None]:
-    """(handle, fallback reason): the addressee, else the manager of whoever the account names,
-    else an admin — a message whose recipient is missing is redirected, never dropped."""
-    to = recipient(people, who, owner, csm)
-    if to is not None and people.resolve(to) is not None:
-        return to, None
-    boss, why = people.fallback_for(people.resolve(owner), people.resolve(csm))
-    if boss is None:
-        return None, "nobody"
-    return boss.handle, f"no {who}: {why}"
-
-
-def match_rows(session: Session, rule: Rule) -> list[Any]:
-    """The rule's matches as (account id, name, external id, owner, csm, since), by account."""
-    return list(
-        session.execute(
-            select(
-                Account.id,
-                Account.name,
-                Account.external_id,
-                Account.owner,
-                Account.csm,
-                RuleMatch.since,
-            )
-            .join(RuleMatch, RuleMatch.account_id == Account.id)
-            .where(RuleMatch.rule_id == rule.id)
-            .order_by(Account.id)
-        ).all()
-    )
-
-
 def run_rules(
     session: Session,
     as_of: dt.date,
@@ -939,9 +818,6 @@ def run_rules(
     rule_ref: str | None = None,
 ) -> dict[str, int]:
     """Evaluate enabled rules as of a date: state actions, then alerts, to-dos, DMs, webhooks."""
-    from store import alerts, outbox
-    from store.refresh import ensure_fresh
-
     outbox.write_lock(session)
     refreshed = ensure_fresh(session, as_of)
     stats = {
