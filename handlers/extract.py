@@ -791,10 +791,27 @@ def starts_like_question(text: str) -> bool:
     return bool(_QUESTION_START.match(text.strip()))
 
 
+# a question word anywhere together with a word for accounts: "上海有多少客户", "张三的客户有哪些",
+# "accounts in Shanghai how many" — asked of the book, not an answer about one account
+_QUESTION_INSIDE = re.compile(
+    r"(?:多少|哪些|哪几|几个|几家|有没有|是不是|排名|前\s*\d+\s*[个家名])"
+    r".{0,12}(?:客户|账户|公司|企业)|(?:客户|账户|公司|企业).{0,12}(?:多少|哪些|哪几|几个|几家|有没有)"
+    r"|\b(?:how many|which ones|what accounts|which accounts|which customers)\b"
+    r"|\b(?:accounts?|customers?|clients?)\b.{0,40}\b(?:how many|which)\b",
+    re.IGNORECASE,
+)
+
+
 def looks_like_question(text: str) -> bool:
-    """A question to the bot rather than an answer: ends with ?/？ or starts like one."""
+    """A question to the bot rather than an answer: ends with ?/？, starts like one, or asks
+    about accounts with a question word inside ("上海有多少客户")."""
     t = text.strip()
-    return t.endswith(("?", "？")) or bool(_QUESTION_START.match(t)) or t.endswith(("吗", "呢"))
+    return (
+        t.endswith(("?", "？"))
+        or bool(_QUESTION_START.match(t))
+        or t.endswith(("吗", "呢"))
+        or bool(_QUESTION_INSIDE.search(t))
+    )
 
 
 # --------------------------------------------------------------------------- many facts
@@ -807,7 +824,29 @@ _ARR_WORDS = re.compile(
 )
 _REVENUE_WORDS = re.compile(r"revenue|turnover|营收|营业额|收入", re.IGNORECASE)
 _RENEWAL_WORDS = re.compile(r"renew|expire|contract end|ends|到期|续约|续费|合同", re.IGNORECASE)
-_FOUNDED = re.compile(r"(?:founded|established|since|成立于?|创立于?)\s*(?:in\s*)?(\d{4})\s*年?")
+_FOUNDED = re.compile(
+    r"(?:founded|established|since|成立于?|创立于?|创办于?)\s*(?:in\s*)?(\d{4})\s*年?"
+    r"|(\d{4})\s*年\s*(?:成立|创立|创办|注册|建立)"
+)
+_APPROVED = re.compile(
+    r"already approved|been approved|is approved|approved already|signed off|已经?批(?:了|准|下来)?|"
+    r"批下来了|批了|已审批|审批通过|已通过|已到位",
+    re.IGNORECASE,
+)
+_NOT_APPROVED = re.compile(
+    r"not (?:yet )?approved|awaiting approval|pending approval|还没批|没批|未批|待审批|还在审批|没有批",
+    re.IGNORECASE,
+)
+
+
+def budget_text(amount: float, text: str, language: str) -> str:
+    """A budget as filed: the amount and, when the answer says so, whether it is approved."""
+    shown = f"¥{amount:,.0f}"
+    if _NOT_APPROVED.search(text):
+        return shown + ("（未批）" if language == "zh" else " (not yet approved)")
+    if _APPROVED.search(text):
+        return shown + ("（已批）" if language == "zh" else " (approved)")
+    return shown
 
 
 def extract(
@@ -837,7 +876,7 @@ def extract(
         if hit and re.search(r"plan|版|edition|tier|套餐", text, re.IGNORECASE):
             out["plan"] = hit[0]
     if (m := _FOUNDED.search(text)) and want("founded"):
-        year = int(m.group(1))
+        year = int(m.group(1) or m.group(2))
         if 1800 <= year <= today.year:
             out["founded"] = year
     # money: the question's field, else whichever the words around it say
@@ -845,7 +884,7 @@ def extract(
     if amounts:
         amount = max(amounts, key=lambda a: a.value).value
         if _BUDGET_WORDS.search(text) and want("budget"):
-            out["budget"] = amount
+            out["budget"] = budget_text(amount, text, language)
         elif _REVENUE_WORDS.search(text) and want("annual_revenue"):
             out["annual_revenue"] = amount
         elif _ARR_WORDS.search(text) and want("arr"):

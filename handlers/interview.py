@@ -99,6 +99,7 @@ _YES = (
     "确认",
     "好",
 )
+_NO = ("no", "n", "nope", "don't", "dont", "replace", "否", "不", "不是", "不要", "不对", "换掉")
 
 
 def parse_command(text: str) -> tuple[str, str | None] | None:
@@ -541,13 +542,78 @@ def _also(lang: str, noted: list[str]) -> str:
     return _t(lang, "Also noted: ", "另外记下了：") + "; ".join(noted)
 
 
+def _other_holder(ctx: Ctx, q: Question, value: Any) -> Contact | None:
+    """The person on file in this buying role when the answer names someone else."""
+    if q.type != "person" or q.attr is not None or not isinstance(value, dict):
+        return None
+    holder = _role_contact(ctx.acc, q.role)
+    name = value.get("name") or ""
+    if holder is None or not name or normalise_name(holder.name) == normalise_name(name):
+        return None
+    return holder
+
+
+def _pending_replacement(ctx: Ctx, q: Question) -> dict[str, Any] | None:
+    pending = (ctx.answers().get("_replace") or {}).get("value")
+    return pending if pending and pending.get("q") == q.id else None
+
+
+def _ask_replacement(ctx: Ctx, q: Question, value: dict, holder: Contact, raw: str) -> Step:
+    """A new person for a role someone holds: ask before replacing them."""
+    answers = ctx.answers()
+    answers["_replace"] = {"value": {"q": q.id, "person": value, "raw": raw[:500]}, "via": "meta"}
+    repo.save(ctx.s, ctx.row, answers=answers)
+    lang = ctx.lang
+    new = format_value(q, value, lang)
+    hint = _t(
+        lang,
+        f"{holder.name} is on file as {field_label(q, lang)}. Replace {holder.name} with {new}? "
+        f"(yes / no — no keeps {holder.name})",
+        f"目前记录的{field_label(q, lang)}是{holder.name}。要用{new}替换{holder.name}吗？"
+        f"（是 / 否——回复“否”保留{holder.name}）",
+    )
+    return Step([ctx.question_reply(q, retry_hint=hint)])
+
+
+def _settle_replacement(ctx: Ctx, q: Question, pending: dict, word: str, raw: str) -> Step:
+    """The answer to "replace X with Y?": yes records Y, no keeps X, anything else is a new answer."""
+    answers = ctx.answers()
+    answers.pop("_replace", None)
+    repo.save(ctx.s, ctx.row, answers=answers)
+    lang = ctx.lang
+    if word in _YES:
+        value = {**pending["person"], "replace": True}
+        _record(ctx, q, value, "answer", pending.get("raw"))
+        lead = _t(
+            lang,
+            f"Got it: {field_label(q, lang)} = {format_value(q, value, lang)} (replaces the one "
+            "on file when the interview is filed).",
+            f"已记录：{field_label(q, lang)} = {format_value(q, value, lang)}（访谈结束写入时替换原记录）。",
+        )
+        return Step(_advance(ctx, q, lead))
+    if word in _NO:
+        holder = _role_contact(ctx.acc, q.role)
+        kept = holder.name if holder else ""
+        if holder is not None:
+            _record(ctx, q, {"name": holder.name, "title": holder.title}, "confirmed", raw)
+        return Step(_advance(ctx, q, _t(lang, f"Kept {kept}.", f"已保留{kept}。")))
+    return answer(ctx, q, raw)
+
+
 def answer(ctx: Ctx, q: Question, text: str) -> Step:
     """Take a message as the answer to the current question (or a digression, or a retry)."""
     lang = ctx.lang
     t = text.strip()
-    if ctx.filled(q) and not ctx.answered(q) and t.lower().rstrip(".。!！") in _YES:
+    word = t.lower().rstrip(".。!！")
+    replacing = _pending_replacement(ctx, q)
+    if replacing is not None:
+        return _settle_replacement(ctx, q, replacing, word, t)
+    if ctx.filled(q) and not ctx.answered(q) and word in _YES:
         _record(ctx, q, ctx.value(q), "confirmed", t)
         return Step(_advance(ctx, q, _t(lang, "Kept.", "已保留。")))
+    if ctx.filled(q) and not ctx.answered(q) and word in _NO:
+        hint = _t(lang, "OK — type the new value.", "好的，请直接输入新值。")
+        return Step([ctx.question_reply(q, retry_hint=hint)])
     if ex.is_unknown(t):
         skipped = [*(ctx.row.skipped or []), q.id]
         answers = ctx.answers()
@@ -599,6 +665,9 @@ def answer(ctx: Ctx, q: Question, text: str) -> Step:
         else:
             hint = _t(lang, f"I couldn't use that: {hint}", f"这个答案没法用：{hint}")
         return Step([ctx.question_reply(q, lead=_also(lang, noted), retry_hint=hint)])
+    holder = _other_holder(ctx, q, value)
+    if holder is not None:
+        return _ask_replacement(ctx, q, value, holder, t)
     _record(ctx, q, value, "answer", t)
     noted = _extras(ctx, q, t, llm)
     if q.type == "person" and isinstance(value, dict) and value.get("attitude"):
@@ -874,6 +943,11 @@ def write_answers(ctx: Ctx) -> list[dict[str, Any]]:
                 }
                 if new != old:
                     change(q.field, old, new)
+            if person.get("replace"):
+                for other in acc.contacts:
+                    if other is not contact and (other.role or "").upper() == (q.role or ""):
+                        change(q.field, {"name": other.name, "role": other.role}, None)
+                        other.role = None
             people[q.role or ""] = contact
         else:
             contact = people.get(q.role or "") or _role_contact(acc, q.role)
