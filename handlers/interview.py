@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,7 +38,8 @@ from store import audit, completeness, customfields, outbox
 from store import interviews as repo
 from store.fields import BUILTIN, DEFAULT_KEY_FIELDS
 from store.identity import normalise_name
-from store.models import Account, Contact, InterviewSession, User
+from store.models import Account, Contact, InterviewSession
+from store.people import People
 from store.query import LOCAL_OPERATOR, Scope, find_account, scope_for
 from store.query import sees as query_sees
 from store.refresh import mark_stale
@@ -1178,10 +1178,8 @@ def _notify_owner(ctx: Ctx, data: dict[str, Any]) -> None:
     owner = (ctx.acc.owner or "").lower()
     now = ctx.services.now()
     targets: list[tuple[str, str | None]] = []
-    if owner and owner != ctx.row.user_handle.lower():
-        user = ctx.s.scalars(
-            select(User).where((User.handle == owner) | (User.email == owner))
-        ).first()
+    user = People.load(ctx.s).resolve(owner) if owner else None  # the one identity resolver
+    if owner and (user.handle if user else owner).lower() != ctx.row.user_handle.lower():
         targets.append(("dm", user.handle if user else owner))
         lang = (user.language if user else None) or ctx.lang
     else:

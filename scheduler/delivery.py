@@ -120,6 +120,7 @@ class Route:
     handle: str
     platform: str
     fallback: dict[str, Any] | None = None
+    post: bool = False  # to a channel (handle is its id), not a person
 
     @property
     def logged(self) -> bool:
@@ -130,6 +131,9 @@ def route(services: Services, session: Session, row: OutboxMessage) -> Route:
     """Choose who and how: the addressee on their platform; when the addressee is missing (no
     owner/CSM: queued for nobody) or cannot be reached on any configured platform, their manager,
     then an admin, who can. With no chat platform configured at all, everything goes to the log."""
+    if (row.payload or {}).get("how") == "post":  # a channel post on the row's own platform
+        m = chat_messengers(services).get(row.channel) or log_messenger(services)
+        return Route(m, None, row.recipient or "", getattr(m, "platform", "log"), post=True)
     people = People.load(session)
     meant = people.resolve(row.recipient)
     target, why = meant, None
@@ -279,6 +283,8 @@ def deliver(services: Services, row: OutboxMessage, reply: Reply | None, to: Rou
         return post_webhook(services, row)
     assert to is not None
     try:
+        if to.post:
+            return to.messenger.post(to.handle, reply) or {}
         return to.messenger.dm(to.handle, reply) or {}
     except DeliveryError:
         raise

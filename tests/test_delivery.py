@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from handlers.services import Services
@@ -198,3 +199,30 @@ def test_scheduler_once_prints_a_readable_summary(
     with services.session_factory.begin() as s:
         statuses = set(s.scalars(select(OutboxMessage.status)))
     assert statuses == {"logged"}
+
+
+def test_a_channel_post_goes_to_the_channel_not_to_a_fallback(
+    services: Services, slack: SlackStandIn
+) -> None:
+    """An interview summary posted to the channel it ran in reaches that channel on Slack."""
+    from bot.slack_messenger import SlackMessenger, make_web_client
+    from scheduler import jobs
+    from store import outbox
+
+    _book(services)
+    settings = services.settings.model_copy(
+        update={"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": slack.api_url}
+    )
+    services.settings = settings
+    services.messengers = {
+        "slack": SlackMessenger(make_web_client(settings), services.session_factory)
+    }
+    now = dt.datetime(2026, 11, 1, 9)
+    with services.session_factory.begin() as s:
+        payload = {"kind": "interview_summary", "how": "post", "text": "Summary: Alpha Ltd"}
+        outbox.enqueue(s, "interview:1:post:C0SALES", "slack", "C0SALES", payload, now)
+    stats = jobs.send_outbox(services, now)
+    assert stats["by_platform"] == {"slack": 1} and stats["fallback"] == 0
+    posts = slack.calls_to("chat.postMessage")
+    assert [c.args["channel"] for c in posts] == ["C0SALES"]
+    assert "Summary: Alpha Ltd" in posts[0].args.get("text", "")
