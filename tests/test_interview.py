@@ -32,6 +32,11 @@ AS_OF = dt.date(2026, 11, 1)
 @pytest.fixture
 def book(services: Services) -> Services:
     """Two sales reps, an admin, a thin account of Alice's and a fuller one of Bob's."""
+    return seed_book(services)
+
+
+def seed_book(services: Services) -> Services:
+    """Fill the interview book (shared with other interview test modules)."""
     with services.session_factory.begin() as s:
         s.add_all(
             [

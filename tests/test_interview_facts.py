@@ -4,11 +4,17 @@ without a question mark), and a budget keeps whether it is approved."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from handlers.services import Services
 from store.models import Account, Contact
-from tests.test_interview import book, current, row_of, say, text_of  # noqa: F401
+from tests.test_interview import current, row_of, say, seed_book, text_of
+
+
+@pytest.fixture
+def book(services: Services) -> Services:
+    return seed_book(services)
 
 
 def _add_eb(services: Services, ext: str, name: str, title: str) -> None:
