@@ -16,9 +16,9 @@ HELP_EN = """I keep your customer profiles and answer questions about them. Try:
 • tag <account> vip · set <account> industry to logistics — edit a profile
 • interview <account> — walk through a customer interview
 • if no login for 15 days then tag churn_warning — write a rule
-• alerts — your open alerts and to-dos
+• alerts — your open alerts and to-dos; ack 92 · snooze 92 3d because … · resolve 92 · reassign 92 to bob
 • digest — today's summary
-Files: send a CSV or Excel file to import it."""
+Files: admins send a CSV or Excel file to import it."""
 
 HELP_ZH = """我帮你维护客户画像，并回答关于客户的问题。可以这样问：
 • 有流失风险的客户
@@ -32,9 +32,20 @@ HELP_ZH = """我帮你维护客户画像，并回答关于客户的问题。可�
 • 给 <客户名> 打标签 重点客户 · 把 <客户名> 的行业改为 物流 —— 修改画像
 • 访谈 <客户名> —— 逐步完成一次客户访谈
 • 如果15天没登录则打标签 流失预警 —— 新建规则
-• 提醒 —— 我的待办和告警
+• 提醒 —— 我的待办和告警；确认 92 · 暂缓 92 3天 原因：… · 解决 92 · 把 92 转给 bob
 • 日报 —— 今日摘要
-文件：发送 CSV 或 Excel 文件即可导入。"""
+文件：管理员发送 CSV 或 Excel 文件即可导入。"""
+
+# WeCom self-built apps never receive file messages (see the README): say how to import instead
+WECOM_FILES_EN = (
+    "On WeCom a spreadsheet sent to this app may never reach me (self-built apps get no file "
+    "messages): an admin can import with `profilebot import FILE` or the push API "
+    "(POST /api/v1/accounts)."
+)
+WECOM_FILES_ZH = (
+    "企业微信的自建应用收不到文件消息，发来的表格可能到不了我：管理员可以用 `profilebot import 文件` "
+    "或推送接口（POST /api/v1/accounts）导入。"
+)
 
 HELP_WORDS = {"help", "?", "/help", "帮助", "使用帮助", "怎么用", "你能做什么", "help me"}
 
@@ -46,8 +57,11 @@ def is_help(text: str) -> bool:
 def help_reply(msg: IncomingMessage) -> Reply:
     """The help text in the asker's language."""
     zh = msg.zh
+    text = HELP_ZH if zh else HELP_EN
+    if msg.platform == "wecom":
+        text += "\n" + (WECOM_FILES_ZH if zh else WECOM_FILES_EN)
     return Reply(
-        text=HELP_ZH if zh else HELP_EN,
+        text=text,
         title="profilebot 能做什么" if zh else "What profilebot can do",
         kind="help",
         language=msg.language,
