@@ -126,7 +126,7 @@ def value_text(v: Any, lang: str, key: str | None = None) -> str:
     f = BUILTIN.get(key or "")
     if isinstance(v, int | float) and f is not None and f.type == "percent":
         return f"{v * 100:g}%"
-    return str(v)
+    return shown(key, v, lang) if key and isinstance(v, str) else str(v)
 
 
 def _is_money(key: str) -> bool:

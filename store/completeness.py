@@ -60,9 +60,9 @@ VALUE_ORDER: tuple[str, ...] = (
 )
 
 ROLE_LABELS = {
-    "contact:EB": ("Economic buyer (EB)", "决策人（EB）"),
-    "contact:TB": ("Technical buyer (TB)", "技术评估人（TB）"),
-    "contact:UB": ("User buyer (UB)", "使用者（UB）"),
+    "contact:EB": ("Economic buyer (EB)", "决策人"),
+    "contact:TB": ("Technical buyer (TB)", "技术评估人"),
+    "contact:UB": ("User buyer (UB)", "使用者"),
 }
 
 QUESTIONS: dict[str, tuple[str, str]] = {
