@@ -9,12 +9,30 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.errors import MarkupError
 
 from bot.runtime import SchemaMissing, build_services
 from handlers.services import Services
 
-console = Console()
-err_console = Console(stderr=True)
+
+class SafeConsole(Console):
+    """A rich Console that never crashes on markup found in data: when a stored name or note
+    holds something Rich takes for a tag ("[/x]"), the output is printed as plain text instead
+    of raising MarkupError. Renderers escape data too (rich.markup.escape); this is the net."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        try:
+            super().print(*objects, **kwargs)
+        except MarkupError:
+            saved, self._markup = self._markup, False  # tables render their cells with this
+            try:
+                super().print(*objects, **{**kwargs, "markup": False})
+            finally:
+                self._markup = saved
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 
 def parse_as_of(value: str | None) -> dt.date | None:

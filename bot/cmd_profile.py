@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli_common import console, err_console, fail, parse_as_of, print_json, services
@@ -62,10 +63,10 @@ def profile(
             as_of=today,
         )
         card_reply = profile_reply(svc, s, acc, msg, scope)
-    console.print(f"[bold]{card_reply.title}[/bold]")
-    console.print(card_reply.text)
+    console.print(f"[bold]{escape(card_reply.title or '')}[/bold]")
+    console.print(card_reply.text, markup=False)
     for heading, body in card_reply.sections:
-        console.print(f"\n[bold]{heading}[/bold]")
+        console.print(f"\n[bold]{escape(heading or '')}[/bold]")
         console.print(body, markup=False)
 
 

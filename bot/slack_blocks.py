@@ -36,11 +36,23 @@ def _mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
 
 
 def _plain(text: str, limit: int = MAX_HEADER) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": _cut(text or " ", limit), "emoji": True}
+
+
+def _cut_at(line: str, limit: int) -> int:
+    """Where to cut an over-long (escaped) line: at the limit, but never inside an entity
+    such as &amp; or a surrogate pair, and at a space when one is near."""
+    cut = limit
+    amp = line.rfind("&", max(0, cut - 6), cut)
+    if amp >= 0 and ";" not in line[amp:cut]:
+        cut = amp
+    space = line.rfind(" ", max(0, cut - 200), cut)
+    return space + 1 if space > 0 else cut
 
 
 def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """Split long text at line breaks into pieces Slack accepts in one section."""
+    """Split long text at line breaks (or inside an over-long line) into non-empty pieces that
+    Slack accepts in one section each."""
     out: list[str] = []
     cur = ""
     for line in text.split("\n"):
@@ -48,16 +60,17 @@ def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
             if cur:
                 out.append(cur)
                 cur = ""
-            out.append(line[:limit])
-            line = line[limit:]
-        if len(cur) + len(line) + 1 > limit:
+            cut = _cut_at(line, limit)
+            out.append(line[:cut])
+            line = line[cut:]
+        if cur and len(cur) + len(line) + 1 > limit:
             out.append(cur)
             cur = line
         else:
             cur = f"{cur}\n{line}" if cur else line
     if cur:
         out.append(cur)
-    return out
+    return [piece for piece in out if piece.strip()]
 
 
 def button_element(button: Button, action_id: str | None = None) -> dict[str, Any]:
@@ -109,10 +122,13 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if reply.title:
         blocks.append({"type": "header", "text": _plain(reply.title)})
-    for piece in _chunks(reply.text or ""):
+    # Reply text holds customer data (names, comments, answers, notes): escaped, so a name like
+    # "<!channel>" or "<https://evil|Renew here>" shows as typed and never pings or links.
+    for piece in _chunks(mrkdwn_escape(reply.text or "")):
         blocks.append({"type": "section", "text": _mrkdwn(piece)})
     for heading, body in reply.sections:
-        text = f"*{heading}*\n{body}" if heading else body
+        body = mrkdwn_escape(body or "")
+        text = f"*{mrkdwn_escape(heading)}*\n{body}" if heading else body
         for piece in _chunks(text):
             blocks.append({"type": "section", "text": _mrkdwn(piece)})
     if reply.fields:
@@ -158,7 +174,7 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
 
 def fallback_text(reply: Reply) -> str:
     """The notification / screen-reader text sent next to the blocks."""
-    return _cut(reply.plain() or reply.text or " ", MAX_FALLBACK)
+    return _cut(mrkdwn_escape(reply.plain() or reply.text or "") or " ", MAX_FALLBACK)
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:
@@ -274,7 +290,8 @@ def form_modal(payload: dict[str, Any], language: str) -> dict[str, Any]:
             block["hint"] = _plain(str(q["hint"]), 2000)
         blocks.append(block)
     if not blocks:
-        blocks.append({"type": "section", "text": _mrkdwn(payload.get("text") or " ")})
+        text = mrkdwn_escape(str(payload.get("text") or "")) or " "
+        blocks.append({"type": "section", "text": _mrkdwn(text)})
     return {
         "type": "modal",
         "callback_id": str(CallbackId.INTERVIEW_MODAL),
@@ -381,7 +398,7 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
             }
         )
     if summary.note:
-        blocks.append({"type": "context", "elements": [_mrkdwn(summary.note)]})
+        blocks.append({"type": "context", "elements": [_mrkdwn(mrkdwn_escape(summary.note))]})
 
     blocks.append({"type": "header", "text": _plain("流失风险客户" if zh else "Accounts at risk")})
     blocks += _home_rows(summary.at_risk, "暂无" if zh else "None right now :tada:")

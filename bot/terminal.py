@@ -10,36 +10,40 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from bot.cli_common import SafeConsole
 from handlers.messages import IncomingMessage, Reply
 from handlers.router import LOCAL_OPERATOR, handle
 from handlers.services import Services
 
 
 def render_rich(console: Console, reply: Reply) -> None:
-    """A reply as a panel with a table of accounts."""
-    body = reply.text
+    """A reply as a panel with a table of accounts. Every piece of reply text is escaped for
+    Rich markup (a stored name like "[/x]" or "[link=…]" is shown as typed, never parsed)."""
+    e = lambda v: escape(str(v))  # noqa: E731
+    body = e(reply.text)
     for heading, text in reply.sections:
-        body += f"\n\n[bold]{heading}[/bold]\n{text}" if heading else f"\n\n{text}"
+        body += f"\n\n[bold]{e(heading)}[/bold]\n{e(text)}" if heading else f"\n\n{e(text)}"
     if reply.fields:
-        body += "\n\n" + "\n".join(f"[bold]{k}[/bold]: {v}" for k, v in reply.fields.items())
-    console.print(
-        Panel(body, title=reply.title, border_style="red" if reply.kind == "error" else "cyan")
-    )
+        body += "\n\n" + "\n".join(f"[bold]{e(k)}[/bold]: {e(v)}" for k, v in reply.fields.items())
+    title = e(reply.title) if reply.title else None
+    console.print(Panel(body, title=title, border_style="red" if reply.kind == "error" else "cyan"))
     if reply.rows:
         cols = list(reply.rows[0].fields)
-        table = Table("#", "account", *cols)
+        table = Table("#", "account", *(e(c) for c in cols))
         for i, row in enumerate(reply.rows, 1):
-            table.add_row(str(i), row.name, *(row.fields.get(c, "") for c in cols))
+            table.add_row(str(i), e(row.name), *(e(row.fields.get(c, "")) for c in cols))
         console.print(table)
     if reply.context:
-        console.print(f"[dim]{reply.context}[/dim]")
+        console.print(f"[dim]{e(reply.context)}[/dim]")
     if reply.buttons:
-        console.print("  ".join(f"[reverse] {b.label} [/reverse]" for b in reply.buttons))
+        console.print("  ".join(f"[reverse] {e(b.label)} [/reverse]" for b in reply.buttons))
     if reply.chart is not None:
-        console.print(f"[dim](chart: {reply.chart.title} — shown as an image in Slack/WeCom)[/dim]")
+        chart = e(reply.chart.title)
+        console.print(f"[dim](chart: {chart} — shown as an image in Slack/WeCom)[/dim]")
 
 
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
@@ -103,7 +107,7 @@ def run_chat(
     user = as_user or LOCAL_OPERATOR
     interactive = sys.stdin.isatty() and not as_json
     out_dir = Path(files_dir) if files_dir else None
-    console = Console()
+    console = SafeConsole()
     if interactive:
         console.print(
             "[bold]profilebot[/bold] — ask about your customers in English or 中文. "

@@ -120,25 +120,38 @@ def reply_markdown(reply: Reply) -> str:
     return "\n".join(reply_lines(reply))
 
 
+_WECOM_MARKUP = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "`": "｀", "*": "＊"})
+
+
+def wecom_escape(text: Any) -> str:
+    """Customer text made inert in WeCom markdown: no <font>/<@all> tags, no [label](url) links,
+    no bold or code from data, no heading or quote at a line start. Fullwidth lookalikes keep it
+    readable (WeCom markdown has no backslash escapes)."""
+    out = str(text if text is not None else "").translate(_WECOM_MARKUP)
+    return re.sub(r"(?m)^(\s*)([#>])", lambda m: m.group(1) + "\u200b" + m.group(2), out)
+
+
 def reply_lines(reply: Reply) -> list[str]:
-    """The reply's markdown, one row a line (pages break only between these)."""
+    """The reply's markdown, one row a line (pages break only between these). Every piece of
+    reply text is escaped (wecom_escape); our own markup is added around it."""
+    e = wecom_escape
     lines: list[str] = []
     if reply.title:
-        lines.append(f"**{reply.title}**")
-    lines += reply.text.splitlines()
+        lines.append(f"**{e(reply.title)}**")
+    lines += e(reply.text).splitlines()
     for heading, body in reply.sections:
         if heading:
-            lines.append(f"**{heading}**")
-        lines += body.splitlines()
+            lines.append(f"**{e(heading)}**")
+        lines += e(body).splitlines()
     for label, value in reply.fields.items():
-        lines.append(f"> {label}: {value}")
+        lines.append(f"> {e(label)}: {e(value)}")
     for i, row in enumerate(reply.rows, 1):
-        extras = " · ".join(f"{k} {v}" for k, v in row.fields.items())
-        lines.append(f"{i}. **{row.name}**" + (f"  {extras}" if extras else ""))
+        extras = " · ".join(f"{e(k)} {e(v)}" for k, v in row.fields.items())
+        lines.append(f"{i}. **{e(row.name)}**" + (f"  {extras}" if extras else ""))
     if reply.context:
-        lines.append(f'<font color="comment">{reply.context}</font>')
+        lines.append(f'<font color="comment">{e(reply.context)}</font>')
     if reply.buttons:
-        lines.append(" | ".join(b.label for b in reply.buttons))
+        lines.append(" | ".join(e(b.label) for b in reply.buttons))
     return [x for x in lines if x]
 
 

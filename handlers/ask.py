@@ -22,7 +22,15 @@ from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
 from handlers.services import Services
 from store import audit
 from store.fields import EVENT_MEASURES, FieldDef
-from store.models import Account, AccountTag, ChatState, CustomField, CustomValue, User
+from store.models import (
+    Account,
+    AccountTag,
+    ChatState,
+    Contact,
+    CustomField,
+    CustomValue,
+    User,
+)
 from store.query import (
     LOCAL_OPERATOR,
     QueryResult,
@@ -215,9 +223,22 @@ def validate_spec(spec: Spec, fields: dict[str, FieldDef]) -> None:
     """Raise SpecError when the spec names a field this store does not have."""
     known = set(fields) | set(EVENT_MEASURES) | {"tag", "count"}
     for key in spec.fields_used():
-        if key in known or key.startswith("contact_"):
+        if key.startswith("contact_"):
+            if key.removeprefix("contact_") not in Contact.__table__.c:
+                raise SpecError(f"unknown field '{key}'")
+            continue
+        if key in known:
             continue
         raise SpecError(f"unknown field '{key}'")
+    # shapes that validate but cannot compile (an LLM writes them): sum/avg of text or dates,
+    # a period on a field that is not a date
+    agg = spec.aggregate
+    numeric = agg is not None and agg.field in fields and fields[agg.field].numeric
+    if agg is not None and agg.func in ("sum", "avg") and agg.field in fields and not numeric:
+        raise SpecError(f"cannot {agg.func} '{agg.field}': it is not a number")
+    for flt in spec.where.filters():
+        if flt.op == "in_period" and flt.field in fields and not fields[flt.field].temporal:
+            raise SpecError(f"'{flt.field}' is not a date, so it has no period")
 
 
 def understand(
@@ -592,6 +613,15 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
             if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
                 return [no_access(msg, None)]
             return [not_understood(msg, parsed.unparsed if parsed else "", parsed)]
+        if source == "llm":  # the LLM's spec may still fail to compile or run: use the parser
+            try:
+                with s.begin_nested():
+                    return [answer(services, s, msg, spec, source=source)]
+            except Exception:
+                log.warning("the LLM's spec could not be answered; using the parser", exc_info=True)
+                if parsed is None or not parsed.matched or parsed.spec is None:
+                    return [not_understood(msg, parsed.unparsed if parsed else "", parsed)]
+                spec, source = parsed.spec, "parser"
         try:
             return [answer(services, s, msg, spec, source=source)]
         except SpecError as exc:

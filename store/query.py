@@ -447,7 +447,9 @@ class Compiler:
     def _note_filter(self, flt: Filter) -> ColumnElement[bool]:
         """Accounts whose quick notes or interview notes contain any of the values (any case)."""
         if flt.op in ("empty", "not_empty"):
-            e = or_(exists().where(AccountNote.account_id == Account.id), Account.notes.is_not(None))
+            e = or_(
+                exists().where(AccountNote.account_id == Account.id), Account.notes.is_not(None)
+            )
             return not_(e) if flt.op == "empty" else e
         vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
         pats = [f"%{like_escape(v)}%" for v in vals]
@@ -455,7 +457,9 @@ class Compiler:
             AccountNote.account_id == Account.id,
             or_(*[func.lower(AccountNote.text).like(p, escape="\\") for p in pats]),
         )
-        on_card = or_(*[func.lower(func.coalesce(Account.notes, "")).like(p, escape="\\") for p in pats])
+        on_card = or_(
+            *[func.lower(func.coalesce(Account.notes, "")).like(p, escape="\\") for p in pats]
+        )
         e = or_(in_notes, on_card)
         return not_(e) if flt.op in ("ne", "not_in") else e
 
