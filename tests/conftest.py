@@ -48,6 +48,16 @@ FULL_MODULES = {
     "test_unseen_book": ("slow", "a held-out book imported and questioned through the CLI"),
     "test_slack_serve": ("integration", "`profilebot serve slack` processes"),
 }
+# single tests in the full tier (node id without parameters -> (mark, why)): the slowest of the
+# fast tier as measured with --durations
+FULL_TESTS = {
+    "test_scheduler.py::test_two_schedulers_race_on_sqlite": ("integration", "two processes"),
+    "test_scheduler.py::test_two_schedulers_race_on_postgresql": ("integration", "two processes"),
+    "test_ask_eval.py::test_question_set_exact_match_rate": ("slow", "the whole question set"),
+    "test_import.py::test_one_bad_row_at_the_end_of_100k_commits_nothing": ("slow", "100k rows"),
+    "test_vectorised.py::test_health_columns_equal_per_account_scores": ("slow", "5k accounts"),
+    "test_foundation.py::test_demo_book_is_realistic_and_deterministic": ("slow", "two books"),
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -84,6 +94,9 @@ def tier_marks(item: pytest.Item) -> None:
     for prefix, (mark, _why) in FULL_MODULES.items():
         if module.startswith(prefix):
             item.add_marker(getattr(pytest.mark, mark))
+    test = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+    if test in FULL_TESTS:
+        item.add_marker(getattr(pytest.mark, FULL_TESTS[test][0]))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
