@@ -35,13 +35,24 @@ _TRIGGER = re.compile(
     re.I,
 )
 _MORE = re.compile(r"^\s*(more|next|next page|更多|下一页|继续|还有吗)\s*[.!。！?？]*\s*$", re.I)
-EVENT_EN = {
-    "opened": "New",
-    "woke": "Back from snooze",
-    "escalated": "Escalated",
-    "reassigned": "Assigned to you",
+# (English, Chinese) for what happened to an alert, and what a person just did to one
+SAID: dict[str, tuple[str, str]] = {
+    "event:opened": ("New", "新"),
+    "event:woke": ("Back from snooze", "暂缓结束"),
+    "event:escalated": ("Escalated", "升级"),
+    "event:reassigned": ("Assigned to you", "转给你的"),
+    "done:ack": ("Acknowledged", "已确认"),
+    "done:snooze": ("Snoozed", "已暂缓"),
+    "done:resolve": ("Resolved", "已解决"),
+    "done:reassign": ("Passed on", "已转交"),
 }
-EVENT_ZH = {"opened": "新", "woke": "暂缓结束", "escalated": "升级", "reassigned": "转给你的"}
+
+
+def said(key: str, lang: str) -> str:
+    """A phrase from SAID in the reader's language (the key's last part when it has none)."""
+    en, zh = SAID.get(key, (key.split(":")[-1],) * 2)
+    return zh if lang == "zh" else en
+
 
 # --------------------------------------------------------------------------- typed commands
 
@@ -220,11 +231,8 @@ def alert_reply(session: Session, alert: Alert, lang: str, event: str | None = N
     acc = session.get(Account, alert.account_id) if alert.account_id else None
     head = _kind_label(alert, lang)
     if event:
-        head = (
-            f"{EVENT_ZH.get(event, event)}{head}"
-            if zh
-            else f"{EVENT_EN.get(event, event)} {head.lower()}"
-        )
+        ev = said(f"event:{event}", lang)
+        head = f"{ev}{head}" if zh else f"{ev} {head.lower()}"
     status = shown("alert_status", alert.status, lang)
     fields = {("状态" if zh else "Status"): status}
     if acc is not None:
@@ -394,15 +402,6 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
         return list_page(services, s, user.handle, msg.language, offset)
 
 
-DONE_EN = {
-    "ack": "Acknowledged",
-    "snooze": "Snoozed",
-    "resolve": "Resolved",
-    "reassign": "Passed on",
-}
-DONE_ZH = {"ack": "已确认", "snooze": "已暂缓", "resolve": "已解决", "reassign": "已转交"}
-
-
 def handle_action(
     services: Services,
     user_handle: str,
@@ -453,7 +452,7 @@ def handle_action(
                 platform=platform,
             )
             reply = alert_reply(s, alert, lang)
-            done = (DONE_ZH if zh else DONE_EN)[verb]
+            done = said(f"done:{verb}", lang)
             if verb == "reassign":
                 who = person_name(s, alert.assignee)
                 done += f"给 {who}" if zh else f" to {who}"

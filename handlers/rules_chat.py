@@ -17,6 +17,7 @@ from typing import Any
 from handlers.actions import ActionId
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
+from store import vocab
 from store.fields import BUILTIN, EVENT_MEASURES
 from store.models import ChatState
 from store.query import find_user, load_catalogue, scope_for
@@ -79,14 +80,6 @@ WHO_ZH = {
     "主管": "manager",
     "销售经理": "manager",
 }
-VALUE_ZH = {
-    "高价值客户": "high_value",
-    "高价值": "high_value",
-    "流失预警": "churn_warning",
-    "流失风险": "churn_risk",
-    "重点客户": "key_account",
-    "普通客户": "standard",
-}
 URL = re.compile(r"https?://\S+")
 
 
@@ -103,8 +96,9 @@ def _who(text: str, zh: bool) -> str:
 
 def _value(text: str) -> str:
     v = text.strip().strip("'\"“”「」")
-    if v in VALUE_ZH:
-        return VALUE_ZH[v]
+    known = vocab.read("tag", v) if not v.isascii() else None  # 流失预警 → churn_warning
+    if known:
+        return known
     return normalise_tag(v) if v.isascii() else v
 
 

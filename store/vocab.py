@@ -600,6 +600,14 @@ def _shown_index(field: str) -> dict[str, str]:
 _SHOWN_INDEX = {name: _shown_index(name) for name in SHOWN}
 
 
+def read(field: str, label: str) -> str | None:
+    """The stored value a label names (流失预警 → churn_warning, 决策人 → eb), or None."""
+    v = _clean(label)
+    return _SHOWN_INDEX.get(field, {}).get(v) or _SHOWN_INDEX.get(field, {}).get(
+        v.replace(" ", "_")
+    )
+
+
 def shown(field: str, value: object, language: str) -> str:
     """How a reply shows a stored value: in a Chinese reply its Chinese label when the catalogue
     has one (`red` → 红色（风险）, `EB` → 决策人, `churn_warning` → 流失预警, `enterprise` →
@@ -609,10 +617,7 @@ def shown(field: str, value: object, language: str) -> str:
     text = str(value)
     if language != "zh" or is_zh(text):
         return text
-    v = _clean(text)
-    canon = _SHOWN_INDEX.get(field, {}).get(v) or _SHOWN_INDEX.get(field, {}).get(
-        v.replace(" ", "_")
-    )
+    canon = read(field, text)
     if canon is not None:
         return next((w for w in SHOWN[field][canon] if not w.isascii()), text)
     canon = canonical(field, text)

@@ -485,3 +485,25 @@ def test_a_spreadsheet_shared_in_a_dm_is_imported_with_the_report_as_reply(
         assert s.scalar(select(Account.name).where(Account.external_id == "SL-1")) == (
             "Slack Upload Ltd"
         )
+
+
+def test_a_typed_alert_command_in_a_dm_acts_like_the_button(slack: SlackServer) -> None:
+    """Slack keeps parity with WeCom and the terminal: `ack 92` / `确认 92` typed in a DM."""
+    first, second = _alert(slack.services, "alice"), _alert(slack.services, "alice")
+    body = fixture_json("event_message_im_top_level.json")
+    body["event"].update(user=ALICE, text=f"ack {first}")
+    body["event_id"] = "EvTypedAck"
+    slack.post_event(body)
+    (call,) = slack.standin.wait_for("chat.postMessage")
+    assert f"Acknowledged #{first}" in call.all_text()
+    body = fixture_json("event_message_im_top_level.json")
+    body["event"].update(
+        user=ALICE, text=f"暂缓 {second} 3天 原因：客户休假", ts="1700000001.000200"
+    )
+    body["event_id"] = "EvTypedSnooze"
+    slack.post_event(body)
+    calls = slack.standin.wait_for("chat.postMessage", count=2)
+    assert f"已暂缓 #{second}" in calls[1].all_text() and "客户休假" in calls[1].all_text()
+    with slack.services.session_factory() as s:
+        assert s.get(Alert, first).status == "acknowledged"
+        assert s.get(Alert, second).snooze_reason == "客户休假"
