@@ -487,8 +487,18 @@ def test_a_spreadsheet_shared_in_a_dm_is_imported_with_the_report_as_reply(
         )
 
 
-def test_a_typed_alert_command_in_a_dm_acts_like_the_button(slack: SlackServer) -> None:
-    """Slack keeps parity with WeCom and the terminal: `ack 92` / `确认 92` typed in a DM."""
+@pytest.fixture
+def slack_router(services: Services) -> Iterator[SlackServer]:
+    """The Bolt app over HTTP with the real router behind it (not the scoped stand-in)."""
+    _book(services)
+    srv, stop = start_server(services)
+    yield srv
+    stop()
+
+
+def test_a_typed_alert_command_in_a_dm_acts_like_the_button(slack_router: SlackServer) -> None:
+    """Slack keeps parity with WeCom and the terminal: `ack 92` / `暂缓 92 3天` typed in a DM."""
+    slack = slack_router
     first, second = _alert(slack.services, "alice"), _alert(slack.services, "alice")
     body = fixture_json("event_message_im_top_level.json")
     body["event"].update(user=ALICE, text=f"ack {first}")
