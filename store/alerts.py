@@ -33,7 +33,12 @@ from sqlalchemy.orm import Session
 
 from store import audit, outbox
 from store.dialect import date_text, json_array, json_object
-from store.matches import match_rows, reason_json, recipient, values_expr
+from store.matches import (
+    match_rows,
+    reason_json,
+    recipient_or_fallback,
+    values_expr,
+)
 from store.models import Account, AccountFigures, Alert, Rule, RuleMatch, User
 from store.query import find_user, team_of
 
@@ -137,7 +142,9 @@ def open_for_rule(
     updated = res.rowcount or 0
     assignee = _assignee_expr(session, rule, action, people)
     if assignee is None:
-        return _open_row_by_row(session, rule, action, rows, people, as_of, now), updated
+        opened = _open_row_by_row(session, rule, action, rows, people, as_of, now)
+        _note_fallbacks(session, rule, action, people, now)
+        return opened, updated
 
     by = f"rule:{rule.name}"
     history = json_array(
@@ -182,7 +189,51 @@ def open_for_rule(
     opened = session.execute(
         _insert(session).from_select(cols, src), execution_options={"preserve_rowcount": True}
     ).rowcount
+    if opened:
+        _note_fallbacks(session, rule, action, people, now)
     return opened, updated
+
+
+def _note_fallbacks(
+    session: Session, rule: Rule, action: Any, people: Any, now: dt.datetime
+) -> int:
+    """Alerts just opened for someone other than the addressee (no CSM, an owner who is no
+    user): the assignee is their manager or an admin — said in the alert's history and audited,
+    so nobody is left untold."""
+    who = action.to or "owner"
+    rows = session.execute(
+        select(Alert, Account.owner, Account.csm)
+        .join(Account, Account.id == Alert.account_id)
+        .where(
+            Alert.rule_id == rule.id,
+            Alert.kind == action.type,
+            Alert.created_at == now,
+            Alert.assignee.is_not(None),
+        )
+    ).all()
+    noted = 0
+    for alert, owner, csm in rows:
+        to, why = recipient_or_fallback(people, who, owner, csm)
+        if not why or any(h.get("action") == "assigned" for h in alert.history or []):
+            continue
+        add_history(alert, _entry(now, "profilebot", "assigned", to=to, reason=why))
+        audit.record(
+            session,
+            "profilebot",
+            "alert.fallback",
+            platform="scheduler",
+            account_id=alert.account_id,
+            detail={
+                "alert_id": alert.id,
+                "rule": rule.name,
+                "meant_for": who,
+                "to": to,
+                "why": why,
+            },
+            at=now,
+        )
+        noted += 1
+    return noted
 
 
 MAX_ASSIGNEE_CASES = 200
@@ -194,8 +245,9 @@ def _assignee_expr(session: Session, rule: Rule, action: Any, people: dict) -> A
 
     who = action.to or "owner"
     if who not in ("owner", "csm", "manager"):
-        return literal(recipient(people, who, None, None), String)
-    cols = {"owner": (Account.owner,), "csm": (Account.csm,)}.get(who, (Account.owner, Account.csm))
+        return literal(recipient_or_fallback(people, who, None, None)[0], String)
+    # both cells, whoever is addressed: a missing CSM falls back to the owner's manager
+    cols = (Account.owner, Account.csm)
     keys = session.execute(
         select(*cols)
         .join(RuleMatch, RuleMatch.account_id == Account.id)
@@ -206,8 +258,8 @@ def _assignee_expr(session: Session, rule: Rule, action: Any, people: dict) -> A
         return None
     whens = []
     for key in keys:
-        owner, csm = (key[0], None) if who == "owner" else (None, key[0]) if who == "csm" else key
-        to = recipient(people, who, owner, csm)
+        owner, csm = key
+        to, _why = recipient_or_fallback(people, who, owner, csm)
         if to is not None:
             same = [
                 c == v if v is not None else c.is_(None) for c, v in zip(cols, key, strict=True)
@@ -241,7 +293,7 @@ def _open_row_by_row(
                 "title": (action.title or rule.name)[:400] + f" — {name}",
                 "body": rule.description,
                 "severity": action.severity,
-                "assignee": recipient(people, action.to or "owner", owner, csm),
+                "assignee": recipient_or_fallback(people, action.to or "owner", owner, csm)[0],
                 "status": "open",
                 "history": [_entry(now, f"rule:{rule.name}", "opened", since=since.isoformat())],
                 "created_at": now,

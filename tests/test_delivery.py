@@ -226,3 +226,51 @@ def test_a_channel_post_goes_to_the_channel_not_to_a_fallback(
     posts = slack.calls_to("chat.postMessage")
     assert [c.args["channel"] for c in posts] == ["C0SALES"]
     assert "Summary: Alpha Ltd" in posts[0].args.get("text", "")
+
+
+def test_an_alert_for_an_account_without_a_csm_goes_to_a_manager_and_is_told(
+    services: Services,
+) -> None:
+    """The defect: an alert for an account with no CSM got no assignee and nobody was told."""
+    _book(services)
+    rule = {
+        "name": "csm check",
+        "if": {"all": [{"field": "contract_end", "op": "le", "value": {"days": 30}}]},
+        "then": [{"alert": "csm"}],
+    }
+    now = dt.datetime(2026, 11, 1, 9)
+    with services.session_factory.begin() as s:
+        rules.save_rule(s, rules.RuleDef.model_validate(rule), actor="root")
+        rules.run_rules(s, dt.date(2026, 11, 1), now, rule_ref="csm check")
+    with services.session_factory.begin() as s:
+        alerts = {
+            a.title.split(" — ")[1]: a
+            for a in s.scalars(select(Alert).where(Alert.kind == "alert"))
+        }
+        assert {k: a.assignee for k, a in alerts.items()} == {
+            "Alpha Ltd": "boss",  # Bob Li's manager
+            "Beta Ltd": "boss",  # amy's manager
+            "Orphan Co": "root",  # nobody named: an admin
+        }
+        assert all(a.history[-1]["action"] == "assigned" for a in alerts.values())
+        audited = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "alert.fallback")
+        )
+        told = set(
+            s.scalars(select(OutboxMessage.recipient).where(OutboxMessage.key.like("alert:%")))
+        )
+    assert audited == 3
+    assert told == {"boss", "root"}
+    # a second run changes nothing and records nothing twice
+    with services.session_factory.begin() as s:
+        rules.run_rules(s, dt.date(2026, 11, 1), now, rule_ref="csm check")
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "alert.fallback")
+            )
+            == 3
+        )
