@@ -119,9 +119,12 @@ def baseline(sf) -> float:  # noqa: ANN001
         f"SELECT f.health_band, COUNT(*) FROM {acc} GROUP BY f.health_band",
         f"SELECT f.rfm_segment, COUNT(*) FROM {acc} GROUP BY f.rfm_segment",
         "SELECT province, COUNT(*) FROM accounts GROUP BY province",
-        f"SELECT f.health_band, {bucket} AS b, COUNT(*) FROM events e JOIN account_figures f "
-        "ON f.account_id = e.account_id WHERE e.type = 'login' AND e.ts >= :w0 AND e.ts < :w12 "
-        "GROUP BY f.health_band, b",
+        *(
+            f"SELECT {bucket} AS b, COUNT(*) FROM events e WHERE e.type = 'login' "
+            "AND e.ts >= :w0 AND e.ts < :w12 AND e.account_id IN "
+            f"(SELECT account_id FROM account_figures WHERE health_band = '{band}') GROUP BY b"
+            for band in ("green", "yellow", "red")
+        ),
         "SELECT SUM(logins_30d) FROM account_figures",
         "SELECT al.id, al.title, a.name, al.assignee, al.status FROM alerts al LEFT JOIN accounts a "
         f"ON a.id = al.account_id WHERE al.status IN ({statuses}) ORDER BY al.created_at DESC",
@@ -151,6 +154,11 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="1.0 = 20,000 accounts, ~1.77M events")
     ap.add_argument("--url", default=None, help="database URL (default: a temp SQLite file)")
     ap.add_argument("--repeat", type=int, default=3, help="take the best of N timings")
+    ap.add_argument(
+        "--keep",
+        default=None,
+        help="a SQLite file for the book: built there when missing, reused (untouched) when present",
+    )
     args = ap.parse_args()
 
     from pydantic import SecretStr
@@ -162,27 +170,32 @@ def main() -> None:
     from store.refresh import ensure_fresh
     from store.settings import Settings
 
-    tmp = None if args.url else tempfile.mkdtemp(prefix="bench_dashboard_")
-    url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    reuse = bool(args.keep) and Path(args.keep).exists()
+    tmp = None if args.url or args.keep else tempfile.mkdtemp(prefix="bench_dashboard_")
+    url = args.url or f"sqlite:///{Path(args.keep) if args.keep else Path(tmp) / 'bench.db'}"
     if url.startswith("postgres"):
         schema = "bench_" + uuid.uuid4().hex[:8]
         with make_engine(url).begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     engine = make_engine(url)
-    init_schema(engine)
     sf = make_session_factory(engine)
-    accounts = max(int(20_000 * args.scale), 50)
     t = time.perf_counter()
-    n_events = populate(engine, accounts, 88.5)
-    spread(engine, accounts)
-    with sf.begin() as s:
-        rules.install_default_rules(s)
-        ensure_fresh(s, AS_OF)
-        rules.run_rules(s, AS_OF, dt.datetime.combine(AS_OF, dt.time(9)))
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as c:
-            c.execute(text("ANALYZE"))
+    if not reuse:
+        init_schema(engine)
+        accounts = max(int(20_000 * args.scale), 50)
+        populate(engine, accounts, 88.5)
+        spread(engine, accounts)
+        with sf.begin() as s:
+            rules.install_default_rules(s)
+            ensure_fresh(s, AS_OF)
+            rules.run_rules(s, AS_OF, dt.datetime.combine(AS_OF, dt.time(9)))
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as c:
+                c.execute(text("ANALYZE"))
+    with engine.connect() as c:
+        accounts = c.execute(text("SELECT COUNT(*) FROM accounts")).scalar()
+        n_events = c.execute(text("SELECT COUNT(*) FROM events")).scalar()
     print(
         f"book: {accounts:,} accounts, {n_events:,} events, ready in {time.perf_counter() - t:.0f}s"
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.actions import ActionId
@@ -445,13 +445,14 @@ def open_alerts(session: Session, v: Viewer, as_of: dt.date, limit: int = 10) ->
     mine = Alert.assignee == (v.person or v.user).handle
     visible = Alert.account_id.in_(ids)
     cond = visible if v.person is not None else (visible | mine)
+    is_open = Alert.status.in_(OPEN_STATUSES)
     stmt = (
         select(Alert, Account.name)
         .outerjoin(Account, Account.id == Alert.account_id)
-        .where(Alert.status.in_(OPEN_STATUSES), cond)
+        .where(is_open, cond)
         .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .limit(limit)
     )
-    found = session.execute(stmt).all()
     rows = [
         {
             "id": a.id,
@@ -463,14 +464,22 @@ def open_alerts(session: Session, v: Viewer, as_of: dt.date, limit: int = 10) ->
             "status": a.status,
             "created": a.created_at.date().isoformat() if a.created_at else None,
         }
-        for a, name in found[:limit]
+        for a, name in session.execute(stmt)
     ]
-    yours = sum(
-        1 for a, _ in found if a.assignee == v.user.handle or a.escalated_to == v.user.handle
+    count = session.scalar(select(func.count()).select_from(Alert).where(is_open, cond)) or 0
+    # the viewer's own, as "alerts" in chat lists them (assigned or escalated to them)
+    me = v.user.handle
+    yours = (
+        session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(is_open, or_(Alert.assignee == me, Alert.escalated_to == me))
+        )
+        or 0
     )
     return {
         "title": t("alerts", v.lang),
-        "count": len(found),
+        "count": count,
         "yours": yours,
         "rows": rows,
         "ask": question("alerts", v.lang, None),

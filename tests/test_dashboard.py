@@ -217,6 +217,10 @@ def test_a_salesperson_sees_only_their_own_accounts(book: Services) -> None:
     assert shown and set(shown) <= mine
     alerts = data["alerts"]["rows"]
     assert alerts
+    with book.session_factory() as s:
+        from store.alerts import list_alerts
+
+        assert data["alerts"]["yours"] == len(list_alerts(s, "alice", limit=10_000))
     for a in alerts:
         assert a["account"] is None or a["account"]["id"] in mine or a["assignee"] == "alice"
     # a person filter is no way out of one's own scope
