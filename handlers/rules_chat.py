@@ -328,7 +328,7 @@ def list_reply(services: Services, msg: IncomingMessage) -> list[Reply] | None:
             acts = ("；" if zh else "; ").join(a.describe(lang) for a in rd.actions)
             state = ("开" if row.enabled else "关") if zh else ("on" if row.enabled else "off")
             lines.append(
-                f"• {row.name}（{state}）：如果 {cond}，则 {acts}"
+                f"• {vocab.shown('rule', row.name, lang)}（{state}）：如果 {cond}，则 {acts}"
                 if zh
                 else f"• {row.name} ({state}): if {cond}, then {acts}"
             )

@@ -66,7 +66,7 @@ from store.people import People
 from store.query import Compiler, Scope, SpecError, load_catalogue, matching_ids
 from store.refresh import after_refresh, ensure_fresh, mark_stale
 from store.spec import Condition
-from store.vocab import shown
+from store.vocab import read, shown
 
 log = logging.getLogger(__name__)
 
@@ -315,13 +315,17 @@ def set_enabled(session: Session, name: str, enabled: bool, actor: str | None = 
 
 
 def get_rule(session: Session, ref: str) -> Rule | None:
-    """A rule by name (case-insensitive) or id."""
+    """A rule by name (case-insensitive), its Chinese label (流失预警 → churn_warning) or id."""
     ref = ref.strip()
     if ref.isdigit():
         row = session.get(Rule, int(ref))
         if row is not None:
             return row
-    return session.scalars(select(Rule).where(func.lower(Rule.name) == ref.lower())).first()
+    row = session.scalars(select(Rule).where(func.lower(Rule.name) == ref.lower())).first()
+    named = read("rule", ref) if row is None else None
+    if named:
+        row = session.scalars(select(Rule).where(func.lower(Rule.name) == named)).first()
+    return row
 
 
 def list_rules(session: Session) -> list[Rule]:

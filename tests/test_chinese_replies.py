@@ -114,6 +114,7 @@ def test_chinese_conversations_show_no_english_values(demo_services, recorded) -
             f"{some}的客户画像",
             f"{english_name}的客户画像",
             "健康度红色的客户，显示健康等级、RFM分群、NPS类别、版本、价格敏感度",
+            "规则",
             "如果15天没登录则打标签 流失预警 并给负责人建待办",
             "取消",
         ],
