@@ -40,7 +40,7 @@ from store.matches import (
     values_expr,
 )
 from store.models import Account, AccountFigures, Alert, Rule, RuleMatch, User
-from store.query import find_user, team_of
+from store.query import find_user, scope_for, team_of
 
 OPEN_STATUSES = ("open", "acknowledged", "snoozed")
 
@@ -505,8 +505,6 @@ def list_alerts(
 
 def _sees_account(session: Session, user: User, account_id: int) -> bool:
     """Whether this user's scope includes the account (the alert names it and says why)."""
-    from store.query import scope_for
-
     scope = scope_for(session, user.handle)
     return (
         session.scalar(select(Account.id).where(Account.id == account_id, scope.clause()))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from store import audit
 from store.fields import BUILTIN
 from store.models import CustomField, CustomValue
+from store.values import parse_date, parse_number
 
 FIELD_TYPES = ("text", "number", "date", "choice", "region")
 TYPE_ALIASES = {
@@ -126,8 +127,6 @@ def coerce(field: CustomField, raw: Any) -> tuple[str | None, float | None, dt.d
     if field.type == "number":
         if isinstance(raw, int | float):
             return None, float(raw), None
-        from store.values import parse_number
-
         num = parse_number(str(raw))
         if num is None:
             raise FieldError(f"{field.label_en}: '{raw}' is not a number")
@@ -135,8 +134,6 @@ def coerce(field: CustomField, raw: Any) -> tuple[str | None, float | None, dt.d
     if field.type == "date":
         if isinstance(raw, dt.date):
             return None, None, raw
-        from store.values import parse_date
-
         d = parse_date(str(raw))
         if d is None:
             raise FieldError(f"{field.label_en}: '{raw}' is not a date")

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store import alerts, audit, outbox
+from store.customfields import set_value
 from store.dialect import json_object
 from store.fields import BUILTIN, EVENT_MEASURES
 from store.matches import (
@@ -57,15 +58,17 @@ from store.models import (
     Account,
     AccountFigures,
     AccountTag,
+    AuditEntry,
     CustomField,
+    CustomValue,
     Rule,
     RuleMatch,
     utcnow,
 )
 from store.people import People
-from store.query import Compiler, Scope, SpecError, load_catalogue, matching_ids
+from store.query import Compiler, Scope, SpecError, load_catalogue, matching_ids, run
 from store.refresh import after_refresh, ensure_fresh, mark_stale
-from store.spec import Condition
+from store.spec import Condition, Sort, Spec
 from store.vocab import read, shown
 
 log = logging.getLogger(__name__)
@@ -363,8 +366,6 @@ def _audit_select(
     The same entries `_audit_many` writes, without fetching the ids and sending them back: a
     first run may audit tens of thousands of accounts. Returns how many entries were written.
     """
-    from store.models import AuditEntry
-
     sub = rows.subquery()
     cols = list(sub.c)
     src = select(
@@ -481,8 +482,6 @@ def _end_matches(
 def _custom_previous(
     session: Session, field_cols: dict[str, Any], account_ids: list[int]
 ) -> dict[int, dict[str, Any]]:
-    from store.models import CustomValue
-
     out: dict[int, dict[str, Any]] = defaultdict(dict)
     for key, (_col, cf) in field_cols.items():
         if cf is None:
@@ -509,8 +508,6 @@ def _revert_fields(
     ended: list[Any],
 ) -> None:
     """Put back what a set-field action replaced, where the rule's value is still there."""
-    from store.customfields import set_value
-
     for a in set_actions:
         col, cf = field_cols[a.field]
         groups: dict[Any, list[int]] = defaultdict(list)
@@ -643,8 +640,6 @@ def _apply_untag(session: Session, rule: Rule, action: Action, stats: dict) -> N
 
 
 def _apply_set_field(session: Session, rule: Rule, action: Action, stats: dict) -> None:
-    from store.customfields import set_value
-
     col, cf = _field_column(session, action.field or "")
     if col is not None and isinstance(col.type, String) and isinstance(action.value, str):
         # text column, text value: the audit rows (with the value each replaces) straight from SQL
@@ -762,9 +757,6 @@ def preview(
     session: Session, rd: RuleDef, as_of: dt.date, scope: Scope | None = None, limit: int = 20
 ) -> tuple[int, list[dict[str, Any]]]:
     """How many accounts match now and the first few with the values that would fire it."""
-    from store.query import run
-    from store.spec import Sort, Spec
-
     validate_rule(session, rd, as_of)
     show = [f.field for f in reason_fields(rd.condition) if f.field not in EVENT_MEASURES][:4]
     sort = [Sort(field="arr", desc=True)]

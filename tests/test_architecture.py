@@ -158,3 +158,31 @@ def test_the_account_select_finder_sees_the_usual_spellings(tmp_path: Path) -> N
         encoding="utf-8",
     )
     assert account_selects(src) == [3, 4, 5]
+
+
+def local_imports(path: Path) -> list[int]:
+    """Lines of imports of our modules made inside a function or method."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.ImportFrom) and sub.module and sub.level == 0:
+                    names = [sub.module]
+                elif isinstance(sub, ast.Import):
+                    names = [a.name for a in sub.names]
+                else:
+                    continue
+                if any(n.split(".")[0] in PACKAGES for n in names):
+                    lines.append(sub.lineno)
+    return sorted(set(lines))
+
+
+def test_the_store_imports_its_own_modules_at_the_top() -> None:
+    """A function-local import in store/ hid the rules <-> alerts <-> refresh cycle: none now."""
+    known = modules()
+    hidden = {
+        name: local_imports(path)
+        for name, path in known.items()
+        if name.split(".")[0] == "store" and local_imports(path)
+    }
+    assert not hidden, f"import at module level (a cycle means a module is misplaced): {hidden}"
