@@ -1,6 +1,6 @@
 """Held-out evaluation: `profilebot ask` on a customer book the parser was never tuned on.
 
-The book in tests/fixtures/unseen_book/ is written by bench/eval_unseen.py (seed 7); each question's
+The book in tests/fixtures/unseen_book/ is written by tests/heldout_book1.py (seed 7); each question's
 expected answer comes from an independent pandas oracle over the CSV files (PRODUCT.md's default
 definitions). The book is imported with the real CLI into a temporary SQLite database and every
 question goes through one `profilebot ask - --json --as-of 2026-09-30` process, with no LLM.
@@ -9,14 +9,9 @@ The target is the acceptance bar: at least 90% of the answers exactly right.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import eval_unseen  # noqa: E402
+from tests import heldout_book1 as eval_unseen
 
 TARGET = 0.90
 
@@ -25,8 +20,8 @@ def test_fixture_is_what_the_generator_writes(tmp_path: Path) -> None:
     eval_unseen.generate(tmp_path)
     for path in sorted(eval_unseen.BOOK_DIR.glob("*")):
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), (
-            f"{path} differs from what bench/eval_unseen.py writes; "
-            "regenerate with `python bench/eval_unseen.py`"
+            f"{path} differs from what tests/heldout_book1.py writes; "
+            "regenerate with `python -m tests.heldout_book1`"
         )
 
 
@@ -45,5 +40,5 @@ def test_unseen_book_exact_match_rate(tmp_path: Path) -> None:
     rate = ev["right"] / ev["total"]
     assert rate >= TARGET, (
         f"exact-match rate {ev['right']}/{ev['total']} = {rate:.1%} is below {TARGET:.0%} "
-        "(failures printed above; run `python bench/eval_unseen.py --no-generate --run`)"
+        "(failures printed above; run `python -m tests.heldout book1`)"
     )

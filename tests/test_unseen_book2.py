@@ -1,4 +1,4 @@
-"""Second held-out evaluation of `profilebot ask` with no LLM (see bench/eval_unseen2.py).
+"""Second held-out evaluation of `profilebot ask` with no LLM (see tests/heldout_book2.py).
 
 Two single-language books go through the real CLI (init, import users/accounts/contacts/events/
 nps, then every question through ONE `profilebot ask - --json --as-of D`); the answers are compared
@@ -9,17 +9,11 @@ The acceptance target is at least 90% exactly right per book (right set, order f
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("eval_unseen2", ROOT / "bench" / "eval_unseen2.py")
-ev = importlib.util.module_from_spec(_spec)
-sys.modules["eval_unseen2"] = ev
-_spec.loader.exec_module(ev)
+from tests import heldout_book2 as ev
 
 TARGET = 0.90
 

@@ -1,6 +1,6 @@
 """Third held-out evaluation of `profilebot ask` (no LLM) on a book built from RavenStack real data.
 
-The book (tests/fixtures/unseen_book3/, written by bench/eval_unseen3.py --generate from
+The book (tests/fixtures/unseen_book3/, written by its build.py --generate from
 shared/realdata/ravenstack_saas_churn plus 25 hand-made accounts) is imported with the real CLI:
 users, accounts.xlsx, contacts, events.csv (GBK, Chinese headers), nps. Every question goes through
 one `profilebot ask - --json --as-of 2024-09-18` process, and each answer is compared with what a
@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from tests import heldout
 
 BOOK = Path(__file__).resolve().parent / "fixtures" / "unseen_book3"
 AS_OF = dt.date(2024, 9, 18)
@@ -510,54 +509,28 @@ def check_oracle(verbose: bool = False) -> list[str]:
     return problems
 
 
-def _cli() -> list[str]:
-    exe = Path(sys.executable).parent / "profilebot"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
+FILES = [
+    ("users.csv", "users"),
+    ("accounts.xlsx", "accounts"),
+    ("contacts.csv", "contacts"),
+    ("events.csv", "events"),
+    ("nps.csv", "nps"),
+]
 
 
 def import_book(db_url: str) -> list[dict]:
-    """Init and import the five files with the real CLI; return the import reports."""
-    env = {**os.environ, "PROFILEBOT_DATABASE_URL": db_url}
-    env.pop("OPENAI_API_KEY", None)
-    subprocess.run([*_cli(), "init"], env=env, check=True, capture_output=True)
-    reports = []
-    for kind, name in [
-        ("users", "users.csv"),
-        ("accounts", "accounts.xlsx"),
-        ("contacts", "contacts.csv"),
-        ("events", "events.csv"),
-        ("nps", "nps.csv"),
-    ]:
-        proc = subprocess.run(
-            [*_cli(), "import", str(BOOK / name), "--kind", kind, "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        try:
-            rep = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            rep = {"ok": False, "error": (proc.stdout + proc.stderr)[-800:]}
-        rep["file"], rep["exit"] = name, proc.returncode
-        reports.append(rep)
-    return reports
+    """Init and import the five files with the real CLI (tests/heldout.py); the import reports."""
+    built = heldout.build(db_url, [(BOOK / name, kind, ()) for name, kind in FILES])
+    assert not [p for p in built.problems if p.startswith("`profilebot init")], built.problems
+    return built.reports
 
 
 def ask_all(db_url: str, questions: list[Q]) -> list[dict]:
     """Every question through one `profilebot ask - --json` process, one JSON object a line."""
-    env = {**os.environ, "PROFILEBOT_DATABASE_URL": db_url}
-    env.pop("OPENAI_API_KEY", None)
-    proc = subprocess.run(
-        [*_cli(), "ask", "-", "--json", "--as-of", AS_OF.isoformat()],
-        input="\n".join(q.text for q in questions) + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip().startswith("{")]
-    assert len(lines) == len(questions), (len(lines), len(questions), proc.stderr[-2000:])
-    return [json.loads(ln) for ln in lines]
+    env = heldout.book_env(db_url)
+    answers, err = heldout.ask_all(env, [q.text for q in questions], AS_OF)
+    assert all(a is not None for a in answers), err
+    return answers
 
 
 def _brief(q: Q, answer: dict, exp: list) -> str:

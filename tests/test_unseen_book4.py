@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
+
+from tests import heldout
 
 HERE = Path(__file__).parent
 BOOK = HERE / "fixtures" / "unseen_book4"
@@ -469,27 +468,10 @@ def questions(a: pd.DataFrame, users: pd.DataFrame) -> list[tuple[str | None, st
 # ---------------------------------------------------------------- running through the real CLI
 
 
-def _run(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
-    exe = str(Path(sys.executable).with_name("profilebot"))
-    return subprocess.run(
-        [exe, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
-    )
-
-
 def build_db(workdir: Path) -> tuple[dict, list[str]]:
-    """Init, add the custom field, import everything; returns (env, import problems)."""
-    env = {**os.environ, "PROFILEBOT_DATABASE_URL": f"sqlite:///{workdir / 'book4.db'}"}
-    for k in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PROFILEBOT_LLM_MODEL"):
-        env.pop(k, None)
-    problems: list[str] = []
-    r = _run(["init"], env)
-    assert r.returncode == 0, r.stderr
-    r = _run(
-        ["fields", "add", "grade", "--label-en", "Customer grade", "--label-zh", "客户等级",
-         "--type", "choice", "--choices", "A,B,C", "--json"],
-        env,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stdout + r.stderr
+    """Init, add the custom field, import everything (tests/heldout.py); (env, import problems)."""
+    grade = ["fields", "add", "grade", "--label-en", "Customer grade", "--label-zh", "客户等级",
+             "--type", "choice", "--choices", "A,B,C", "--json"]  # fmt: skip
     steps = [
         ("users.csv", "users", []),
         ("accounts_en.csv", "accounts", []),
@@ -498,42 +480,19 @@ def build_db(workdir: Path) -> tuple[dict, list[str]]:
         ("events.csv", "events", []),
         ("nps.csv", "nps", []),
     ]
-    for fname, kind, extra in steps:
-        r = _run(["import", str(BOOK / fname), "--kind", kind, "--json", *extra], env)
-        try:
-            rep = json.loads(r.stdout)
-        except json.JSONDecodeError:
-            problems.append(
-                f"{fname}: exit {r.returncode}, not JSON: {r.stdout[:200]} {r.stderr[:300]}"
-            )
-            continue
-        if r.returncode != 0 or rep.get("rejected"):
-            problems.append(f"{fname}: exit {r.returncode}, rejected {rep.get('rejected')[:5]}")
+    files = [(BOOK / name, kind, extra) for name, kind, extra in steps]
+    built = heldout.build(f"sqlite:///{workdir / 'book4.db'}", files, before=[grade])
+    problems = list(built.problems)
+    for rep in built.reports:
         mapped = rep.get("columns", {}).get("客户等级")
-        if fname.startswith("zh") and mapped != "custom:grade":
-            problems.append(
-                f"zh_accounts: 客户等级 mapped to {rep.get('columns', {}).get('客户等级')}"
-            )
-    return env, problems
+        if rep["file"].startswith("zh") and mapped != "custom:grade":
+            problems.append(f"zh_accounts: 客户等级 mapped to {mapped}")
+    return built.env, problems
 
 
 def ask_all(env: dict, qs: list[tuple[str | None, str, object]]) -> list[dict | None]:
     """One `ask -` process per asker; answers in question order."""
-    answers: list[dict | None] = [None] * len(qs)
-    askers = list(dict.fromkeys(who for who, _, _ in qs))
-    for who in askers:
-        idx = [i for i, (w, _, _) in enumerate(qs) if w == who]
-        args = ["ask", "-", "--json", "--as-of", AS_OF.isoformat()]
-        if who:
-            args += ["--as", who]
-        r = _run(args, env, stdin="\n".join(qs[i][1] for i in idx) + "\n")
-        lines = [ln for ln in r.stdout.splitlines() if ln.strip().startswith("{")]
-        for i, ln in zip(idx, lines, strict=False):
-            try:
-                answers[i] = json.loads(ln)
-            except json.JSONDecodeError:
-                answers[i] = None
-    return answers
+    return heldout.ask_as(env, [(who, text) for who, text, _ in qs], AS_OF)
 
 
 def _num(x) -> float | None:
@@ -622,13 +581,12 @@ def evaluate(workdir: Path, verbose: bool = True) -> tuple[float, list[str], lis
         if not ok:
             und = json.dumps((ans or {}).get("understood"), ensure_ascii=False)
             fails.append(f"[{who or 'operator'}] {text}\n    {why}\n    understood: {und}")
-    rate = 1 - len(fails) / len(qs)
+    results = [(False, f) for f in fails] + [(True, "")] * (len(qs) - len(fails))
+    rate, text = heldout.score("unseen book 4", results, TARGET)
     if verbose:
         for p in problems:
             print("IMPORT:", p)
-        for f in fails:
-            print("FAIL", f)
-        print(f"unseen book 4: {len(qs) - len(fails)}/{len(qs)} = {rate:.1%}")
+        print(text)
     return rate, fails, problems
 
 

@@ -1,8 +1,11 @@
 """Held-out evaluation of `profilebot ask` on a customer book the parser's author has never seen.
 
-    python bench/eval_unseen.py                      # (re)write tests/fixtures/unseen_book/ (seed 7)
-    python bench/eval_unseen.py --run                # ... then import it with the real CLI and ask
-    python bench/eval_unseen.py --out /tmp/b --seed 3 --scale 0.5 --run   # another, smaller book
+    python -m tests.heldout_book1                    # (re)write tests/fixtures/unseen_book/ (seed 7)
+    python -m tests.heldout_book1 --run              # ... then import it with the real CLI and ask
+    python -m tests.heldout_book1 --out /tmp/b --seed 3 --scale 0.5 --run   # another, smaller book
+    python -m tests.heldout book1                    # the fixture as it is: import, ask, score
+
+Running the product (the CLI, one `ask -` process) is tests/heldout.py's, shared by every book.
 
 The book (Northwind Analytics' customers) uses vocabulary the demo data does not: insurance,
 biotech, automotive, media, real estate, chemicals, hospitality; Guangzhou/成都/Tokyo/Berlin/Toronto;
@@ -26,17 +29,16 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import random
 import re
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from tests import heldout
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK_DIR = ROOT / "tests" / "fixtures" / "unseen_book"
@@ -567,7 +569,7 @@ def generate(out: Path, seed: int = SEED, scale: float = 1.0) -> dict[str, int]:
     write("events.csv", events)
     write("nps.csv", nps)
     (out / "SOURCE.txt").write_text(
-        "Synthetic book written by bench/eval_unseen.py "
+        "Synthetic book written by tests/heldout_book1.py "
         f"(seed {seed}, scale {scale}, as-of {AS_OF}).\n"
         "Held-out evaluation data for `profilebot ask`; see tests/test_unseen_book.py.\n"
         "questions.jsonl: each question with the oracle's expected answer(s).\n",
@@ -1399,60 +1401,20 @@ IMPORTS = [
 ]
 
 
-def _env(db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PROFILEBOT_"))}
-    env["PROFILEBOT_DATABASE_URL"] = db_url
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
-
-
-def _cli() -> list[str]:
-    exe = Path(sys.executable).with_name("profilebot")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
-
-
 def import_book(folder: Path, db_url: str, cwd: Path) -> list[dict]:
     """`profilebot init` then one `profilebot import` per file; raise with the report on failure."""
-    env, cli = _env(db_url), _cli()
-    done = subprocess.run([*cli, "init"], env=env, cwd=cwd, capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(
-            f"profilebot init failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-        )
-    reports = []
-    for name, kind in IMPORTS:
-        cmd = [*cli, "import", str(folder / name), "--kind", kind, "--json"]
-        done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(
-                f"`profilebot import {name} --kind {kind} --json` exited {done.returncode}:\n"
-                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
-        try:
-            reports.append({"file": name, **json.loads(done.stdout)})
-        except json.JSONDecodeError:
-            reports.append({"file": name, "raw": done.stdout[-500:]})
-    return reports
+    built = heldout.build(db_url, [(folder / name, kind, ()) for name, kind in IMPORTS], cwd=cwd)
+    if built.problems:
+        raise RuntimeError("\n".join(built.problems))
+    return built.reports
 
 
 def ask_all(questions: list[str], db_url: str, cwd: Path, as_of: dt.date = AS_OF) -> list[dict]:
     """Every question through ONE `profilebot ask - --json --as-of` process."""
-    cmd = [*_cli(), "ask", "-", "--json", "--as-of", as_of.isoformat()]
-    done = subprocess.run(
-        cmd,
-        input="\n".join(questions) + "\n",
-        env=_env(db_url),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-    )
-    lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
-    if done.returncode or len(lines) != len(questions):
-        raise RuntimeError(
-            f"`{' '.join(cmd[-5:])}` exited {done.returncode} with {len(lines)} lines for "
-            f"{len(questions)} questions:\n{done.stderr[-3000:]}"
-        )
-    return [json.loads(ln) for ln in lines]
+    answers, err = heldout.ask_all(heldout.book_env(db_url), questions, as_of, cwd=cwd)
+    if any(a is None for a in answers):
+        raise RuntimeError(f"`profilebot ask - --json`: {err}")
+    return answers
 
 
 def _canon_key(book: Book, group: str, key) -> str:
