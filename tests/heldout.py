@@ -107,7 +107,8 @@ def ask_all(
     cwd: Path | None = None,
 ) -> tuple[list[dict | None], str]:
     """Every question through ONE `profilebot ask - --json --as-of D [--as U]` process: the
-    answers in question order (None where no JSON line came back) and the process's stderr."""
+    answers in question order (all None unless one JSON line came back per question) and the
+    process's stderr (or what went wrong)."""
     args = ["ask", "-", "--json", "--as-of", as_of.isoformat()]
     if as_user:
         args += ["--as", as_user]
@@ -121,8 +122,8 @@ def ask_all(
                 answers.append(None)
     if done.returncode or len(answers) != len(questions):
         tail = f"exit {done.returncode}, {len(answers)} answers for {len(questions)} questions"
-        answers = (answers + [None] * len(questions))[: len(questions)]
-        return answers, f"{tail}\n{done.stderr[-3000:]}"
+        # misaligned output: keep nothing rather than pair answers with the wrong questions
+        return [None] * len(questions), f"{tail}\n{done.stderr[-3000:]}"
     return answers, done.stderr
 
 
