@@ -136,5 +136,5 @@ def test_rules_lists_every_rule_in_the_askers_language(demo_services) -> None:
     assert en.text.startswith("3 rules:") and "• churn_risk (on): if " in en.text
     text, _ = profile_command_text("规则")
     [zh] = handle(demo_services, IncomingMessage(user="wu", text=text, platform="slack"))
-    assert zh.text.startswith("共 3 条规则") and "• churn_risk（开）：如果 " in zh.text
+    assert zh.text.startswith("共 3 条规则") and "• 流失风险（开）：如果 " in zh.text
     assert "if " not in zh.text and "rules" not in zh.text
