@@ -349,17 +349,14 @@ class WeComMessenger:
         token = self._access_token()
         refreshed = False
         attempt = 0
+        extra = kw.pop("params", {})  # every attempt sends them (media/upload's type)
+        if payload is not None:
+            kw["data"] = json.dumps(payload, ensure_ascii=False).encode()
+            kw["headers"] = {"Content-Type": "application/json"}
+        method = "POST" if payload is not None or "files" in kw else "GET"
         while True:
-            if payload is not None:
-                kw = {
-                    **kw,
-                    "data": json.dumps(payload, ensure_ascii=False).encode(),
-                    "headers": {"Content-Type": "application/json"},
-                }
-            params = {**kw.pop("params", {}), "access_token": token}
-            data = self._call(
-                "POST" if payload is not None or "files" in kw else "GET", path, params=params, **kw
-            )
+            params = {**extra, "access_token": token}
+            data = self._call(method, path, params=params, **kw)
             code = data.get("errcode", 0)
             if code in TOKEN_ERRORS and not refreshed:
                 token = self._access_token(force=True, stale=token)

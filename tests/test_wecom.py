@@ -120,8 +120,11 @@ class StandInWeCom:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 q = dict(urllib.parse.parse_qsl(url.query))
                 if url.path == "/cgi-bin/media/upload":
-                    outer.uploads.append((q.get("type", ""), raw))
                     outer.calls.append((url.path, {"_query": q, "bytes": len(raw)}))
+                    code = self._scripted(url.path)
+                    if code:
+                        return self._reply({"errcode": code, "errmsg": "scripted"})
+                    outer.uploads.append((q.get("type", ""), raw))
                     return self._reply(
                         {"errcode": 0, "type": q.get("type"), "media_id": f"M{len(outer.uploads)}"}
                     )
@@ -500,7 +503,10 @@ def test_the_digest_arrives_with_its_chart_as_an_image(wecom):
     now = dt.datetime.combine(services.as_of, dt.time(9))
     with services.session_factory.begin() as s:
         outbox.enqueue(s, "digest:mia:t", "dm", "mia", {"kind": "digest", "user": "mia"}, now)
+    standin.script["/cgi-bin/media/upload"] = [42001]  # the token expired: refreshed, re-sent
     _send_outbox(services)
+    uploads = standin.bodies("/cgi-bin/media/upload")
+    assert len(uploads) == 2 and all(u["_query"]["type"] == "image" for u in uploads)
     to_mia = [b for b in standin.sends() if b.get("touser") == "ChenMin"]
     assert to_mia[0]["msgtype"] == "markdown" and "每日摘要" in to_mia[0]["markdown"]["content"]
     images = [b for b in to_mia if b["msgtype"] == "image"]
