@@ -119,9 +119,19 @@ def user_identifiers(user: User) -> set[str]:
 def find_user(session: Session, who: str | None) -> User | None:
     """An active user by handle, email, Slack id, WeCom id or unique display name (any case,
     spacing or width) — the one identity resolver."""
-    if not who or not who.strip():
+    key = people_mod.person_key(who)
+    if not key:
         return None
-    return people_mod.People.load(session).resolve(who)
+    # the precise spellings by index first; the whole directory only for a display name
+    user = session.scalars(
+        select(User)
+        .where(
+            User.active.is_(True),
+            or_(*(func.lower(getattr(User, a)) == key for a in people_mod.PRECISE)),
+        )
+        .order_by(User.id)
+    ).first()
+    return user or people_mod.People.load(session).resolve(who)
 
 
 def team_of(session: Session, manager: User) -> list[User]:
