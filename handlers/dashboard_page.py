@@ -445,10 +445,14 @@ def render(data: dict[str, Any], *, token: str, font_version: str | None) -> str
     )
     font_face = ""
     if font_version:
-        q = urlencode({"token": token, "v": font_version})
+        # CSS is raw text, not HTML: no entities here; urlencode leaves nothing that could end
+        # the string or the style element (quotes, backslashes and "<" are percent-encoded)
+        params = {"token": token, "v": font_version, "lang": lang}
+        if scope.get("person"):
+            params["person"] = scope["person"]
         font_face = (
-            f'@font-face{{font-family:"{FONT_FAMILY}";src:url("dashboard/font?{e(q)}") '
-            'format("woff");font-display:swap}'
+            f'@font-face{{font-family:"{FONT_FAMILY}";src:url("dashboard/font?'
+            f'{urlencode(params)}") format("woff");font-display:swap}}'
         )
     name = data["user"]["name"] or data["user"]["handle"]
     return (

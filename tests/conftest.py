@@ -47,6 +47,7 @@ INTEGRATION_FIXTURES = {
 FULL_MODULES = {
     "test_unseen_book": ("slow", "a held-out book imported and questioned through the CLI"),
     "test_slack_serve": ("integration", "`profilebot serve slack` processes"),
+    "test_dashboard_browser": ("integration", "headless Chromium against `profilebot serve web`"),
 }
 # single tests in the full tier (node id without parameters -> (mark, why)): the slowest of the
 # fast tier as measured with --durations

@@ -442,3 +442,24 @@ def test_the_cli_prints_a_link_or_says_what_is_missing(cli_env: dict[str, str]) 
         [*cmd, "dashboard-link", "--user", "nobody"], env=env, capture_output=True, text=True
     )
     assert out.returncode != 0 and "nobody" in out.stderr
+
+
+def test_the_font_a_page_names_holds_every_character_of_that_page(web) -> None:
+    """The @font-face URL is read as CSS (no HTML entities) and names this page's subset."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    svc, base = web
+    token = _token(svc, "mia")
+    for query_string in (f"token={token}", f"token={token}&person=li", f"token={token}&lang=en"):
+        html = _get(f"{base}/dashboard?{query_string}")[2].decode("utf-8")
+        css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+        src = re.search(r'url\("(dashboard/font\?[^"]+)"\)', css).group(1)
+        assert "&amp;" not in src
+        status, headers, font = _get(f"{base}/{src}")
+        assert status == 200 and headers["Content-Type"] == "font/woff"
+        cmap = TTFont(io.BytesIO(font)).getBestCmap()
+        text = re.sub(r"<[^>]+>", "", html.split("</style>", 1)[1])
+        missing = sorted({c for c in text if ord(c) > 0x7F and ord(c) not in cmap})
+        assert missing == [], (query_string, missing)

@@ -171,6 +171,17 @@ def _visit(server: dict, url: str, shot: str, width: int, actions=None) -> dict[
             seen["overflow"] = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
+            fonts = [u for u, st in seen["requests"] if "/dashboard/font?" in u and st == 200]
+            if fonts:  # every character a person sees is in the font this page loaded
+                import io
+
+                from fontTools.ttLib import TTFont
+
+                with urllib.request.urlopen(fonts[-1], timeout=60) as r:
+                    cmap = TTFont(io.BytesIO(r.read())).getBestCmap()
+                seen["not_in_font"] = sorted(
+                    {c for c in seen["text"] if ord(c) > 0x7F and c.strip() and ord(c) not in cmap}
+                )
             page.screenshot(path=str(_artifacts() / f"{shot}.png"), full_page=True)
         finally:
             ctx.close()
@@ -217,6 +228,8 @@ def _clean(seen: dict[str, Any], base: str) -> None:
     assert all(u.startswith(base) for u, _s in seen["requests"]), seen["requests"]
     assert seen["errors"] == [], f"console errors: {seen['errors']}"
     assert all(status == 200 for _u, status in seen["requests"]), seen["requests"]
+    assert any("/dashboard/font?" in u for u, _s in seen["requests"]), "no font was loaded"
+    assert seen.get("not_in_font") == [], f"drawn without a glyph: {seen.get('not_in_font')}"
 
 
 def test_a_manager_in_chinese_sees_the_team_figures_drawn_in_the_served_font(server) -> None:
