@@ -612,7 +612,7 @@ def persona(session: Session, v: Viewer, as_of: dt.date, top: int = 5) -> dict[s
                     continue
                 share = g["count"] / n_seg
                 base = rest.get(str(g["key"]), 0) / n_rest if n_rest else 0.0
-                if share < 0.1:
+                if share < 0.1 or share <= base:  # only what is more common among them
                     continue
                 lift = share / base if base else None
                 f = BUILTIN.get(field)

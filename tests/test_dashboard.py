@@ -159,7 +159,13 @@ def _figures_and_questions(data: dict[str, Any]):
 
 @pytest.mark.parametrize(
     ("handle", "person", "lang"),
-    [("mia", None, "zh"), ("admin", None, "en"), ("mark", "bob", "en"), ("alice", None, "en")],
+    [
+        ("mia", None, "zh"),
+        ("mia", "li", "zh"),
+        ("admin", None, "en"),
+        ("mark", "bob", "en"),
+        ("alice", None, "en"),
+    ],
 )
 def test_every_ask_me_question_gives_the_same_figure_in_chat(
     book: Services, handle: str, person: str | None, lang: str
