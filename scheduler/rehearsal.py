@@ -121,7 +121,9 @@ def delivery_lines(summary: dict[str, Any]) -> list[str]:
     parts = [f"{n} to {p}" for p, n in sorted(sent.items())]
     out.append(f"messages {would}sent: " + (", ".join(parts) if parts else "none"))
     if summary.get("to_log"):
-        where = summary.get("log_file") or "the application log"
+        where = summary.get("log_file") or (
+            "the application log, shown with -v; set PROFILEBOT_OUTBOX_LOG=FILE to keep them"
+        )
         out.append(f"messages {would}written to the log ({where}): {summary['to_log']}")
     if summary.get("log_only"):
         out.append(
