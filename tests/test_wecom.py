@@ -472,7 +472,7 @@ def test_long_answers_are_paged_within_wecoms_byte_limits(wecom):
     assert "回复“更多”" in chunks[0]
 
 
-def test_a_profile_card_over_4kb_arrives_in_pages_with_more(wecom, monkeypatch):
+def test_a_profile_card_longer_than_a_page_arrives_in_pages_with_more(wecom, monkeypatch):
     url, standin = wecom
     services = wecom_services(standin)
     _people(services)
