@@ -45,6 +45,16 @@ SAID: dict[str, tuple[str, str]] = {
     "done:snooze": ("Snoozed", "已暂缓"),
     "done:resolve": ("Resolved", "已解决"),
     "done:reassign": ("Passed on", "已转交"),
+    "list:total": ("You have {total} open alerts and to-dos", "你有 {total} 条未处理的提醒/待办"),
+    "list:showing": (" — showing {a}–{b} of {total}", "，显示第 {a}–{b} 条"),
+    "list:more": ("; say 'more' for the next page.", "；输入“更多”查看下一页。"),
+    "list:end": (".", "。"),
+    "list:colon": (":", "："),
+    "list:hint": (
+        "Act by typing: ack <id> · snooze <id> 3d because … · resolve <id> · "
+        "reassign <id> to <person>",
+        "直接输入即可处理：确认 <编号> · 暂缓 <编号> 3天 原因：… · 解决 <编号> · 把 <编号> 转给 <人>",
+    ),
 }
 
 
@@ -326,25 +336,11 @@ def list_page(
         text = "已经是最后一页了。" if zh else "That was the last page."
         return [Reply(text=text, kind="alert", language=lang, private=True)]
     a, b = offset + 1, offset + len(page.alerts)
-    if zh:
-        head = f"你有 {page.total} 条未处理的提醒/待办"
-        head += f"，显示第 {a}–{b} 条" if (page.more or offset) else "："
-        if page.more:
-            head += "；输入“更多”查看下一页。"
-        elif offset:
-            head += "。"
-        hint = "直接输入即可处理：确认 <编号> · 暂缓 <编号> 3天 原因：… · 解决 <编号> · 把 <编号> 转给 <人>"
-    else:
-        head = f"You have {page.total} open alerts and to-dos"
-        head += f" — showing {a}–{b} of {page.total}" if (page.more or offset) else ":"
-        if page.more:
-            head += "; say 'more' for the next page."
-        elif offset:
-            head += "."
-        hint = (
-            "Act by typing: ack <id> · snooze <id> 3d because … · resolve <id> · "
-            "reassign <id> to <person>"
-        )
+    head = said("list:total", lang).format(total=page.total)
+    if page.more or offset:
+        head += said("list:showing", lang).format(a=a, b=b, total=page.total)
+    head += said("list:more" if page.more else "list:end" if offset else "list:colon", lang)
+    hint = said("list:hint", lang)
     replies = [alert_reply(session, x, lang) for x in page.alerts]
     out = [
         Reply(
