@@ -201,15 +201,33 @@ def _note_fallbacks(
     user): the assignee is their manager or an admin — said in the alert's history and audited,
     so nobody is left untold."""
     who = action.to or "owner"
+    just_opened = (
+        Alert.rule_id == rule.id,
+        Alert.kind == action.type,
+        Alert.created_at == now,
+        Alert.assignee.is_not(None),
+    )
+    # worked out once per distinct owner/CSM pair; alerts are loaded only for redirected pairs
+    pairs = session.execute(
+        select(Account.owner, Account.csm)
+        .join(Alert, Alert.account_id == Account.id)
+        .where(*just_opened)
+        .distinct()
+    ).all()
+    redirected = [p for p in pairs if recipient_or_fallback(people, who, p[0], p[1])[1]]
+    if not redirected:
+        return 0
+    same = [
+        and_(
+            Account.owner.is_(None) if o is None else Account.owner == o,
+            Account.csm.is_(None) if c is None else Account.csm == c,
+        )
+        for o, c in redirected
+    ]
     rows = session.execute(
         select(Alert, Account.owner, Account.csm)
         .join(Account, Account.id == Alert.account_id)
-        .where(
-            Alert.rule_id == rule.id,
-            Alert.kind == action.type,
-            Alert.created_at == now,
-            Alert.assignee.is_not(None),
-        )
+        .where(*just_opened, or_(*same))
     ).all()
     noted = 0
     for alert, owner, csm in rows:
@@ -246,19 +264,30 @@ def _assignee_expr(session: Session, rule: Rule, action: Any, people: dict) -> A
     who = action.to or "owner"
     if who not in ("owner", "csm", "manager"):
         return literal(recipient_or_fallback(people, who, None, None)[0], String)
-    # both cells, whoever is addressed: a missing CSM falls back to the owner's manager
-    cols = (Account.owner, Account.csm)
-    keys = session.execute(
-        select(*cols)
-        .join(RuleMatch, RuleMatch.account_id == Account.id)
-        .where(RuleMatch.rule_id == rule.id)
-        .distinct()
-    ).all()
+
+    def distinct(*cols: Any) -> list[Any]:
+        return session.execute(
+            select(*cols)
+            .join(RuleMatch, RuleMatch.account_id == Account.id)
+            .where(RuleMatch.rule_id == rule.id)
+            .distinct()
+        ).all()
+
+    # the addressed cell alone when every value of it names a user; else both cells, since a
+    # missing CSM falls back to the owner's manager (and a missing owner to the CSM's)
+    cols: tuple[Any, ...] = (Account.owner, Account.csm)
+    if who in ("owner", "csm"):
+        one = (Account.owner,) if who == "owner" else (Account.csm,)
+        keys = distinct(*one)
+        if all(people.resolve(k[0]) is not None for k in keys):
+            cols = one
+    if len(cols) == 2:
+        keys = distinct(*cols)
     if len(keys) > MAX_ASSIGNEE_CASES:
         return None
     whens = []
     for key in keys:
-        owner, csm = key
+        owner, csm = key if len(cols) == 2 else (key[0], None) if who == "owner" else (None, key[0])
         to, _why = recipient_or_fallback(people, who, owner, csm)
         if to is not None:
             same = [
