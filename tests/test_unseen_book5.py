@@ -57,6 +57,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests import heldout
+
 HERE = Path(__file__).parent
 BOOK = HERE / "fixtures" / "unseen_book5"
 AS_OF = dt.date(2025, 11, 20)
@@ -699,39 +701,28 @@ def conversations(b: Book) -> list[tuple[str, list[tuple[str, object]]]]:
 
 
 def _run(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
-    exe = str(Path(sys.executable).with_name("profilebot"))
-    return subprocess.run(
-        [exe, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
-    )
+    return heldout.cli(args, env, stdin=stdin, timeout=300)
 
 
 def build_db(workdir: Path) -> tuple[dict, list[str]]:
-    """Init, add the custom field, import every file through the CLI; (env, import problems)."""
-    env = {**os.environ, "PROFILEBOT_DATABASE_URL": f"sqlite:///{workdir / 'book5.db'}"}
-    for k in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PROFILEBOT_LLM_MODEL"):
-        env.pop(k, None)
-    problems: list[str] = []
-    r = _run(["init"], env)
-    assert r.returncode == 0, r.stderr
-    r = _run(["fields", "add", "competitor", "--label-en", "Competitor", "--label-zh", "竞争对手",
-              "--type", "text", "--json"], env)  # fmt: skip
-    assert r.returncode == 0, r.stdout + r.stderr
+    """Init, add the custom field, import every file through the CLI (tests/heldout.py);
+    (env, import problems)."""
+    competitor = ["fields", "add", "competitor", "--label-en", "Competitor", "--label-zh", "竞争对手",
+                  "--type", "text", "--json"]  # fmt: skip
     steps = [("users.csv", "users"), ("accounts_en.csv", "accounts"), ("zh_accounts.csv", "accounts"),
              ("contacts.csv", "contacts"), ("events.csv", "events"), ("nps.csv", "nps")]  # fmt: skip
-    for fname, kind in steps:
-        r = _run(["import", str(BOOK / fname), "--kind", kind, "--json"], env)
-        try:
-            rep = json.loads(r.stdout)
-        except json.JSONDecodeError:
-            problems.append(f"{fname}: exit {r.returncode}: {r.stdout[:200]} {r.stderr[-300:]}")
-            continue
-        if r.returncode != 0 or rep.get("rejected"):
-            problems.append(f"{fname}: exit {r.returncode}, rejected {rep.get('rejected')[:5]}")
-        if fname.startswith("zh") and rep.get("columns", {}).get("竞争对手") != "custom:competitor":
+    files = [(BOOK / name, kind, ()) for name, kind in steps]
+    built = heldout.build(f"sqlite:///{workdir / 'book5.db'}", files, before=[competitor])
+    problems = list(built.problems)
+    for rep in built.reports:
+        if (
+            rep["file"].startswith("zh")
+            and rep.get("columns", {}).get("竞争对手") != "custom:competitor"
+        ):
             problems.append(
                 f"zh_accounts: 竞争对手 mapped to {rep.get('columns', {}).get('竞争对手')}"
             )
-    return env, problems
+    return built.env, problems
 
 
 def _json_lines(out: str) -> list[dict | None]:
