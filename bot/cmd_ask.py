@@ -22,13 +22,16 @@ def _json_of(reply: Reply) -> dict:
 def _ask_one(svc, question: str, user: str) -> list[Reply]:  # noqa: ANN001
     """Straight to the ask handler (help and unknown users as the router does them)."""
     from handlers import ask as ask_handler
+    from handlers import conversation
     from handlers.help import help_reply, is_help
 
     msg = IncomingMessage(user=user, text=question, platform="cli", as_of=svc.as_of)
     if is_help(question):
         return [help_reply(msg)]
     try:
-        replies = ask_handler.try_handle(svc, msg)
+        replies = conversation.try_handle(svc, msg, conversation=False)
+        if replies is None:
+            replies = ask_handler.try_handle(svc, msg)
     except Exception:  # the router's friendly error, with an id in the log
         return handle(svc, msg)
     return replies if replies is not None else handle(svc, msg)

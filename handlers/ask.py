@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
+from handlers import chat_state
 from handlers.lexicon import VALUE_FIELDS
 from handlers.messages import AccountRow, IncomingMessage, Reply
 from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
@@ -305,6 +306,17 @@ def not_understood(msg: IncomingMessage, unparsed: str = "", parsed: Parsed | No
     return Reply(text=text, kind="error", language=msg.language, data=data)
 
 
+def unknown_account(msg: IncomingMessage, ref: str) -> Reply:
+    """A name that is no account the asker can see: say so (never another account)."""
+    text = (
+        f"你能看到的客户里没有叫“{ref}”的。可以用客户编号、域名或全称再试一次。"
+        if msg.zh
+        else f"There is no account called '{ref}' that you can see. Try its id, domain or full name."
+    )
+    data = {"text": text, "understood": None, "accounts": [], "total": 0, "matched": False}
+    return Reply(text=text, kind="answer", language=msg.language, data=data)
+
+
 def no_access(msg: IncomingMessage, spec: Spec | None) -> Reply:
     if msg.zh:
         text = "你还没有被管理员添加为 profilebot 用户，因此看不到客户数据。请联系管理员用 `profilebot users add` 添加你。"
@@ -349,6 +361,15 @@ def answer(
         "source": source,
     }
     intent = spec.intent
+    chat_state.update(
+        session,
+        msg,
+        services.clock(),
+        spec=spec.model_dump(mode="json"),
+        language=lang,
+        choices=None,
+        pending=None,
+    )
     if intent == "breakdown":
         res = run(session, spec, scope, as_of, language=lang)
         rows = [
@@ -612,6 +633,8 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
             scope = scope_of(s, msg.user)
             if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
                 return [no_access(msg, None)]
+            if parsed is not None and parsed.unknown_account and not parsed.problem:
+                return [unknown_account(msg, parsed.unknown_account)]
             return [not_understood(msg, parsed.unparsed if parsed else "", parsed)]
         if source == "llm":  # the LLM's spec may still fail to compile or run: use the parser
             try:

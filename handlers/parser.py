@@ -81,6 +81,9 @@ class Parsed:
     text: str = ""  # the normalised question
     problem: str = ""  # why it cannot be answered as asked (English), with a hint
     problem_zh: str = ""  # the same in Chinese
+    sort_given: bool = False  # the question asked for an order (not the default one)
+    account_ref: str = ""  # the words that named the account of a profile spec
+    unknown_account: str = ""  # "tell me about X" where X is no account the asker can see
 
     @property
     def where(self) -> Condition:
@@ -651,9 +654,11 @@ class _Parser:
             re.search(lx.ACCOUNT_NOUNS_EN + r"|" + lx.ACCOUNT_NOUNS_ZH, self.t)
         )
         related = self.parent_company()
+        self.account_ref = ""
+        self.unknown_account = ""
         profile = None if related else self.profile()
         if profile is not None:
-            return Parsed(Spec(account=profile), True, "", self.t)
+            return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
         self.perspective()
         self.dates_absolute()
         self.trends()
@@ -709,6 +714,7 @@ class _Parser:
             value, span = ref
             outside = (t[: span[0]] + " " + t[span[1] :]).strip()
             if not outside or self._profileish(outside):
+                self.account_ref = t[span[0] : span[1]]
                 return value
         names = self.ctx.accounts
         for pat in explicit:
@@ -717,11 +723,14 @@ class _Parser:
                 x = m.group("x").strip()
                 hit = self.match_account(x)
                 if hit:
+                    self.account_ref = self.raw_ref(x)
                     return hit
                 if self.unseen_account:  # "about 同创网络科技" when only 同创电商 is visible
                     return self.raw_ref(self.unseen_account)
                 if not names and x and not self._generic_phrase(x):
                     return self.raw_ref(x)
+                if names and x and not self._generic_phrase(x) and not self.unknown_account:
+                    self.unknown_account = self.raw_ref(x)
         # an account name anywhere, with nothing else recognisable around it
         hit = self.account_in_text()
         if hit is None and self.unseen_account:
@@ -737,8 +746,10 @@ class _Parser:
             for pat in soft:
                 m = re.match(pat, t)
                 if m and self.match_account(m.group("x").strip()):
+                    self.account_ref = t[span[0] : span[1]]
                     return name
             if not outside or self._profileish(outside):
+                self.account_ref = t[span[0] : span[1]]
                 return name
         return None
 
@@ -2095,6 +2106,24 @@ class _Parser:
             for m in r.finditer(_phrase_rx(phrases)):
                 self.add(Filter(field="contact_attitude", op="eq", value=att))
                 r.take(*m.span())
+        # a key person by title: "a CFO who is a blocker", "财务总监是反对者", "accounts with a CTO"
+        if re.search(
+            r"\b(?:contacts?|key\s+(?:person|people)|titled?|who|whose|with|has|have|is|are|as)\b"
+            r"|关键人|联系人|职位|是|有|的",
+            self.t,
+        ):
+            for phrases in lx.CONTACT_TITLES.values():
+                for m in r.finditer(_phrase_rx(phrases)):
+                    before = r.s[max(0, m.start() - 16) : m.start()]
+                    negm = re.search(
+                        r"(?:\bno\b|\bwithout\b|\bmissing\b|没有|缺少|无)\s*(?:an?\s+|the\s+)?$",
+                        before,
+                    )
+                    flt = Filter(field="contact_title", op="contains", value=list(phrases))
+                    self.add(Condition(all=[flt], on="contact", negate=True) if negm else flt)
+                    r.take(*m.span())
+                    if negm:
+                        r.take(m.start() - len(before) + negm.start(), m.start())
 
     # -- missing values: "without an industry", "行业为空", "没有填写电话"
     def missing(self) -> None:
@@ -2891,7 +2920,8 @@ class _Parser:
             if self.account_noun and not left:
                 pass  # "all accounts"
             elif not (self.show and not left):
-                return Parsed(None, False, left, self.t)
+                return Parsed(None, False, left, self.t, unknown_account=self.unknown_account)
+        sort_given = bool(self.sort)
         sort = list(self.sort)
         if not sort and self.default_sort is not None:
             sort = [self.default_sort]
@@ -2912,7 +2942,7 @@ class _Parser:
             )
             sort = [Sort(field="days_since_login" if dsl else "arr", desc=True)]
         show = [k for k in self.show if k not in ("count",)]
-        where = Condition(all=self.filters)
+        where = Condition(all=self._one_person(self.filters))
         try:
             spec = Spec(
                 where=where,
@@ -2927,7 +2957,26 @@ class _Parser:
             return Parsed(None, False, left, self.t)
         if self.group_by and self.limit:
             spec = spec.model_copy(update={"limit": self.limit})
-        return Parsed(spec, True, left, self.t)
+        return Parsed(spec, True, left, self.t, sort_given=sort_given)
+
+    @staticmethod
+    def _one_person(items: list[Filter | Condition]) -> list[Filter | Condition]:
+        """A role, an attitude and a title said together describe ONE key person: "an EB who
+        is a blocker", "决策人是反对者", "a CFO who supports us" -> one related-row condition
+        (two people with one trait each would not do). Two roles stay two people."""
+        person = [
+            x
+            for x in items
+            if isinstance(x, Filter)
+            and x.field.startswith("contact_")
+            and x.op in ("eq", "in", "contains")
+        ]
+        fields = [x.field for x in person]
+        if len(person) < 2 or len(set(fields)) != len(fields):
+            return items
+        first = items.index(person[0])
+        rest = [x for x in items if not any(x is p for p in person)]
+        return [*rest[:first], Condition(all=person, on="contact"), *rest[first:]]
 
     def leftover_clean(self) -> str:
         s = self.rest.leftover()

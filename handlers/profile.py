@@ -25,6 +25,7 @@ from store.notes import recent_notes
 from store.query import Scope, find_account, find_user, scope_for, sees
 from store.refresh import ensure_fresh, mark_stale
 from store.vocab import shown
+from store.spec import Spec
 
 log = logging.getLogger(__name__)
 
@@ -582,4 +583,13 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
         account = find_account(s, ref, scope)
         if account is None:
             return None  # let ask explain (it may be a question, not a name)
-        return [profile_reply(services, s, account, msg)]
+        reply = profile_reply(services, s, account, msg)
+        reply.data = {
+            **reply.data,
+            "text": reply.plain(),
+            "understood": Spec(account=account.name).model_dump(mode="json"),
+            "accounts": [
+                {"id": account.id, "account_id": account.external_id, "name": account.name}
+            ],
+        }
+        return [reply]

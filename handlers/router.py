@@ -9,6 +9,7 @@ from handlers import (
     alerts,
     ask,
     dashboard,
+    conversation,
     digest,
     edits,
     imports,
@@ -64,6 +65,7 @@ CHAIN = (
     alerts.try_handle,
     digest.try_handle,
     dashboard.try_handle,
+    conversation.try_handle,
     profile.try_handle,
     ask.try_handle,
 )

@@ -256,6 +256,9 @@ class Compiler:
 
     # ---- filters
     def condition(self, cond: Condition) -> ColumnElement[bool]:
+        if cond.on == "contact":
+            e = exists().where(Contact.account_id == Account.id, self._contact_row(cond))
+            return not_(e) if cond.negate else e
         parts_all = [self.item(x) for x in cond.all]
         parts_any = [self.item(x) for x in cond.any]
         clauses: list[ColumnElement[bool]] = []
@@ -438,6 +441,39 @@ class Compiler:
         if flt.op in ("ne", "not_in"):
             return not_(has(tags))
         return has(tags)
+
+    def _contact_row(self, cond: Condition) -> ColumnElement[bool]:
+        """What one contact row must satisfy (inside an EXISTS over the account's contacts)."""
+        parts_all = [
+            self._contact_pred(x) if isinstance(x, Filter) else self._contact_row(x)
+            for x in cond.all
+        ]
+        parts_any = [
+            self._contact_pred(x) if isinstance(x, Filter) else self._contact_row(x)
+            for x in cond.any
+        ]
+        clauses = []
+        if parts_all:
+            clauses.append(and_(*parts_all))
+        if parts_any:
+            clauses.append(or_(*parts_any))
+        out = and_(*clauses) if clauses else true()
+        return out if cond.on is not None or not cond.negate else not_(out)
+
+    def _contact_pred(self, flt: Filter) -> ColumnElement[bool]:
+        attr = flt.field.removeprefix("contact_")
+        col = getattr(Contact, attr, None)
+        if col is None:
+            raise SpecError(f"unknown field '{flt.field}'")
+        if flt.op in ("empty", "not_empty"):
+            return col.is_(None) if flt.op == "empty" else col.is_not(None)
+        vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
+        low = func.lower(col)
+        if flt.op == "contains":
+            return or_(*[low.like(f"%{like_escape(v)}%", escape="\\") for v in vals])
+        if flt.op in ("ne", "not_in"):
+            return or_(col.is_(None), low.not_in(vals))
+        return low.in_(vals)
 
     def _contact_filter(self, flt: Filter) -> ColumnElement[bool]:
         attr = flt.field.removeprefix("contact_")
@@ -916,6 +952,50 @@ def find_account(session: Session, ref: str, scope: Scope | None = None) -> Acco
     return None
 
 
+def account_candidates(
+    session: Session, ref: str, scope: Scope | None = None, limit: int = 20
+) -> list[Account]:
+    """Every visible account a reference may mean: the one it names exactly (id, domain, name,
+    alias), else all whose normalised name holds it ("acme" -> Acme Games, Acme Energy Co)."""
+    scope = scope or Scope.everything()
+    ref = (ref or "").strip()
+    if not ref:
+        return []
+    visible = scope.clause()
+    exact: list[ColumnElement[bool]] = [Account.external_id == ref]
+    if ref.isdigit():
+        exact.append(Account.id == int(ref))
+    dom = normalise_domain(ref) if "." in ref else None
+    if dom:
+        exact.append(Account.domain == dom)
+    norm = normalise_name(ref)
+    if norm:
+        exact.append(Account.name_norm == norm)
+    for cand in exact:
+        acc = session.scalars(select(Account).where(cand, visible).order_by(Account.id)).first()
+        if acc is not None:
+            return [acc]
+    alias_vals = [v for v in (ref, dom, norm) if v]
+    acc = session.scalars(
+        select(Account)
+        .join(AccountAlias, AccountAlias.account_id == Account.id)
+        .where(AccountAlias.value.in_(alias_vals), visible)
+        .order_by(Account.id)
+    ).first()
+    if acc is not None:
+        return [acc]
+    if not norm or len(norm) < 2:
+        return []
+    return list(
+        session.scalars(
+            select(Account)
+            .where(Account.name_norm.like(f"%{like_escape(norm)}%", escape="\\"), visible)
+            .order_by(func.length(Account.name_norm), Account.name, Account.id)
+            .limit(limit)
+        )
+    )
+
+
 __all__ = [
     "Compiler",
     "account_rows",
@@ -924,6 +1004,7 @@ __all__ = [
     "ResultRow",
     "Scope",
     "SpecError",
+    "account_candidates",
     "count",
     "display_fields",
     "find_account",

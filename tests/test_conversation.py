@@ -1,0 +1,215 @@
+"""A conversation that remembers, through the router every platform uses: follow-ups refine the
+previous answer over the whole result, a shared name gets a numbered choice, two accounts are
+compared side by side, one fact gets a direct answer, an unknown name is said to be unknown —
+in English and Chinese; the context lives in the database per user and platform and expires."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from handlers.messages import IncomingMessage, Reply
+from handlers.router import handle
+from handlers.services import Services
+from store import customfields
+from store.identity import normalise_name
+from store.models import Account, Contact, User
+from tests.conftest import AS_OF
+
+# name, industry, city, arr, owner
+BOOK = [
+    ("Acme Games", "Gaming", "Singapore", 12_000, "bob"),
+    ("Acme Energy Co", "Energy", "Shanghai", 90_000, "bob"),
+    ("Acme Pay", "Fintech", "Beijing", 150_000, "carol"),
+    ("Harbor Pay", "Fintech", "Shanghai", 300_000, "bob"),
+    ("River Pay", "Fintech", "Shanghai", 50_000, "carol"),
+    ("Delta Pay", "Fintech", "Beijing", 70_000, "bob"),
+    ("天合金融科技有限公司", "金融科技", "上海", 200_000, "bob"),
+    ("明道金融科技有限公司", "金融科技", "北京", 20_000, "carol"),
+    ("Nimbus Retail", "Retail", "Shanghai", 40_000, "carol"),
+]
+
+
+@pytest.fixture
+def book(services: Services) -> Services:
+    with services.session_factory.begin() as s:
+        s.add_all(
+            [
+                User(handle="bob", name="Bob Li", role="sales"),
+                User(handle="carol", name="Carol Wu", role="sales"),
+            ]
+        )
+        accs = {}
+        for name, ind, city, arr, owner in BOOK:
+            a = Account(
+                name=name,
+                name_norm=normalise_name(name),
+                industry=ind,
+                city=city,
+                arr=arr,
+                owner=owner,
+                external_id="X-" + str(len(accs) + 1),
+            )
+            s.add(a)
+            accs[name] = a
+        s.flush()
+        s.add_all(
+            [
+                Contact(account_id=accs["Harbor Pay"].id, name="Wang Wei", title="CFO", role="EB",
+                        attitude="blocker"),
+                Contact(account_id=accs["Harbor Pay"].id, name="Li Na", title="CTO", role="TB",
+                        attitude="supporter"),
+                Contact(account_id=accs["天合金融科技有限公司"].id, name="张总", title="财务总监",
+                        role="EB", attitude="supporter"),
+            ]
+        )  # fmt: skip
+        rival = customfields.add_field(
+            s, key="competitor", label_en="Competitor", label_zh="竞争对手", type="text"
+        )
+        customfields.set_value(s, accs["Harbor Pay"].id, rival, "Salesforce")
+        customfields.set_value(s, accs["天合金融科技有限公司"].id, rival, "纷享销客")
+    return services
+
+
+def say(svc: Services, text: str, user: str = "local", platform: str = "terminal") -> Reply:
+    replies = handle(svc, IncomingMessage(user=user, text=text, platform=platform, as_of=AS_OF))
+    assert len(replies) == 1, [r.text for r in replies]
+    return replies[0]
+
+
+def names(reply: Reply) -> list[str]:
+    return [a["name"] for a in reply.data.get("accounts", [])]
+
+
+# ----------------------------------------------------------------------------- follow-ups
+
+
+def test_of_those_narrows_the_whole_previous_answer(book: Services) -> None:
+    first = say(book, "fintech accounts")
+    assert len(names(first)) == 6
+    shanghai = say(book, "and which of those are in Shanghai?")
+    assert set(names(shanghai)) == {"Harbor Pay", "River Pay", "天合金融科技有限公司"}
+    only = say(book, "only the ones with ARR over 100k")
+    assert set(names(only)) == {"Harbor Pay", "天合金融科技有限公司"}
+    many = say(book, "how many of them")
+    assert many.data["value"] == 2
+
+
+def test_zh_qizhong_narrows_and_regroups(book: Services) -> None:
+    first = say(book, "金融科技的客户")
+    assert len(names(first)) == 6
+    shanghai = say(book, "其中哪些在上海")
+    assert set(names(shanghai)) == {"Harbor Pay", "River Pay", "天合金融科技有限公司"}
+    assert "上海" in shanghai.data["text"] and "金融科技" in shanghai.data["text"]
+    these = say(book, "这些里年合同额超过10万的有几个")
+    assert these.data["value"] == 2
+
+
+def test_sort_them_and_break_them_down_keep_the_filters(book: Services) -> None:
+    say(book, "fintech accounts")
+    by_arr = say(book, "sort them by ARR, lowest first")
+    assert names(by_arr)[0] == "明道金融科技有限公司" and len(names(by_arr)) == 6
+    zh = say(book, "金融科技的客户")
+    assert len(names(zh)) == 6
+    grouped = say(book, "再按城市分一下")
+    rows = {r["key"]: r["count"] for r in grouped.data["rows"]}
+    assert sum(rows.values()) == 6 and grouped.data["understood"]["group_by"] == "city"
+
+
+def test_what_about_replaces_the_value_of_the_same_field(book: Services) -> None:
+    say(book, "fintech accounts in Shanghai")
+    beijing = say(book, "what about Beijing?")
+    assert set(names(beijing)) == {"Acme Pay", "Delta Pay", "明道金融科技有限公司"}
+    say(book, "上海的金融科技客户有多少")
+    zh = say(book, "那北京呢")
+    assert zh.data["value"] == 3
+
+
+def test_context_is_per_platform_and_forgotten_after_silence(book: Services) -> None:
+    clock = [dt.datetime(2026, 11, 1, 9, 0)]
+    svc = Services(
+        settings=book.settings,
+        session_factory=book.session_factory,
+        as_of=AS_OF,
+        clock=lambda: clock[0],
+    )
+    say(svc, "fintech accounts", platform="slack")
+    other = say(svc, "of those, which are in Shanghai?", platform="wecom")
+    assert other.data["accounts"] == [] and "Ask a question first" in other.text
+    clock[0] += dt.timedelta(minutes=20)
+    assert len(names(say(svc, "of those, which are in Shanghai?", platform="slack"))) == 3
+    clock[0] += dt.timedelta(minutes=31)
+    late = say(svc, "其中哪些在北京", platform="slack")
+    assert late.data["accounts"] == [] and "请先问一个问题" in late.text
+
+
+# ----------------------------------------------------------------------------- choices
+
+
+def test_a_shared_name_gets_a_numbered_choice_and_a_number_picks(book: Services) -> None:
+    choice = say(book, "tell me about Acme")
+    assert choice.data["choice"] is True
+    offered = names(choice)
+    assert set(offered) == {"Acme Games", "Acme Energy Co", "Acme Pay"}
+    assert "1. " in choice.text and "which one" in choice.text
+    picked = say(book, "2")
+    assert picked.data["accounts"][0]["name"] == offered[1]
+    zh = say(book, "Acme的画像")
+    assert "你指的是哪个" in zh.text
+    third = say(book, "第3个")
+    assert third.data["accounts"][0]["name"] == names(zh)[2]
+
+
+def test_choices_only_offer_accounts_the_asker_can_see(book: Services) -> None:
+    choice = say(book, "tell me about Acme", user="carol")
+    # carol owns one Acme only: no choice, that one
+    assert names(choice) == ["Acme Pay"], choice.text
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+def test_compare_two_accounts_side_by_side(book: Services) -> None:
+    en = say(book, "compare Harbor Pay and River Pay")
+    assert names(en) == ["Harbor Pay", "River Pay"]
+    arr = next(r for r in en.data["rows"] if r["key"] == "ARR")
+    assert arr["values"] == ["¥300,000", "¥50,000"]
+    zh = say(book, "对比天合金融科技和River Pay")
+    assert names(zh) == ["天合金融科技有限公司", "River Pay"]
+    assert "对比" in zh.text
+
+
+def test_compare_with_an_ambiguous_side_asks_which(book: Services) -> None:
+    choice = say(book, "compare Acme and Harbor Pay")
+    assert choice.data["choice"] is True
+    pick = say(book, "3")
+    assert names(pick) == [names(choice)[2], "Harbor Pay"]
+
+
+# ----------------------------------------------------------------------------- direct answers
+
+
+def test_direct_answers_about_one_account(book: Services) -> None:
+    eb = say(book, "who is the decision maker at Harbor Pay?")
+    assert eb.data["value"] == ["Wang Wei"] and "Wang Wei" in eb.text and "Li Na" not in eb.text
+    assert eb.kind != "profile"
+    zh = say(book, "天合金融科技的决策人是谁")
+    assert zh.data["value"] == ["张总"] and "张总" in zh.text
+    rival = say(book, "Harbor Pay的竞争对手是什么")
+    assert rival.data["value"] == "Salesforce" and "Salesforce" in rival.text
+    rival_en = say(book, "what is the competitor of 天合金融科技有限公司?")
+    assert rival_en.data["value"] == "纷享销客"
+    none = say(book, "who is the EB at River Pay")
+    assert "no economic buyer" in none.text
+    arr = say(book, "what's River Pay's ARR?")
+    assert arr.data["value"] == 50_000 and "¥50,000" in arr.text
+
+
+def test_unknown_names_are_said_to_be_unknown(book: Services) -> None:
+    en = say(book, "tell me about Zebra Robotics")
+    assert en.data["accounts"] == [] and "no account called 'zebra robotics'" in en.text
+    zh = say(book, "飞鱼科技的决策人是谁")
+    assert zh.data["accounts"] == [] and "没有叫“飞鱼科技”" in zh.text
+    hidden = say(book, "who is the decision maker at Harbor Pay", user="carol")
+    assert hidden.data["accounts"] == [] and "Wang Wei" not in hidden.text
