@@ -20,6 +20,7 @@ MEASURE_LABELS = {
 SPECIAL_LABELS = {
     "contact_phone": ("key person phone", "关键人电话"),
     "contact_email": ("key person email", "关键人邮箱"),
+    "contact_title": ("key person title", "关键人职位"),
     "count": ("count", "数量"),
 }
 PERIOD_TEXT = {
@@ -145,6 +146,9 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
             return f"没有{names}标签" if flt.op in ("ne", "not_in") else f"带有{names}标签"
         names = " or ".join(str(t) for t in tags)
         return f"not tagged {names}" if flt.op in ("ne", "not_in") else f"tagged {names}"
+    if flt.field == "contact_title" and flt.op == "contains" and isinstance(flt.value, list):
+        shown = str(flt.value[0]).upper() if str(flt.value[0]).isascii() else str(flt.value[0])
+        return f"{name}包含 {shown}" if zh else f"{name} contains {shown}"
     if flt.field == "days_since_login" and flt.op == "empty":
         return "从未登录" if zh else "there has never been a login"
     if flt.op == "between" and isinstance(flt.value, list):
@@ -179,6 +183,10 @@ def condition_text(cond: Condition, lang: str, fields: dict[str, FieldDef] | Non
         joined = (" 或 " if zh else " or ").join(parts_any)
         out.append(f"({joined})" if parts_all or len(parts_any) > 1 and cond.all else joined)
     s = (" 且 " if zh else " and ").join(out)
+    if cond.on == "contact":
+        if cond.negate:
+            return f"没有满足「{s}」的关键人" if zh else f"no key person with {s}"
+        return f"同一位关键人满足「{s}」" if zh else f"one key person with {s}"
     if cond.negate:
         return f"并非（{s}）" if zh else f"not ({s})"
     return s
@@ -188,7 +196,7 @@ def _item(x: Filter | Condition, lang: str, fields: dict[str, FieldDef] | None) 
     if isinstance(x, Filter):
         return filter_text(x, lang, fields)
     inner = condition_text(x, lang, fields)
-    return inner if x.negate or (len(x.all) + len(x.any)) == 1 else f"({inner})"
+    return inner if x.negate or x.on or (len(x.all) + len(x.any)) == 1 else f"({inner})"
 
 
 def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) -> str:

@@ -512,6 +512,17 @@ CONTACT_ROLES: dict[str, tuple[str, ...]] = {
     "TB": ("tb", "technical buyer", "evaluator", "技术评估人", "技术负责人", "技术决策人"),
     "UB": ("ub", "user buyer", "daily user", "使用者", "日常用户"),
 }
+# job titles of key people: the words a question uses -> every spelling a book may store
+CONTACT_TITLES: dict[str, tuple[str, ...]] = {
+    "CFO": ("cfo", "chief financial officer", "finance director", "财务总监", "首席财务官", "财务负责人", "财务vp"),
+    "CEO": ("ceo", "chief executive officer", "chief executive", "首席执行官", "总经理", "总裁"),
+    "CTO": ("cto", "chief technology officer", "技术总监", "首席技术官"),
+    "CIO": ("cio", "chief information officer", "信息总监", "首席信息官", "it总监"),
+    "COO": ("coo", "chief operating officer", "运营总监", "首席运营官"),
+    "CMO": ("cmo", "chief marketing officer", "市场总监", "首席营销官"),
+    "VP": ("vp", "vice president", "副总裁"),
+    "procurement": ("procurement", "purchasing manager", "采购经理", "采购负责人", "采购"),
+}  # fmt: skip
 CONTACT_ATTITUDES: dict[str, tuple[str, ...]] = {
     "blocker": (
         "blocker",

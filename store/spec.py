@@ -179,14 +179,30 @@ class Filter(BaseModel):
         return self
 
 
+RELATED = ("contact",)
+
+
 class Condition(BaseModel):
-    """A boolean tree: all of / any of filters and nested conditions, optionally negated."""
+    """A boolean tree: all of / any of filters and nested conditions, optionally negated.
+
+    `on="contact"`: the filters inside (all `contact_*`) hold together for ONE key person of the
+    account ("an EB who is a blocker"); negated, no key person matches ("no TB").
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     all: list[Filter | Condition] = Field(default_factory=list)
     any: list[Filter | Condition] = Field(default_factory=list)
     negate: bool = False
+    on: Literal["contact"] | None = None
+
+    @model_validator(mode="after")
+    def _check_related(self) -> Condition:
+        if self.on is not None:
+            for f in self.filters():
+                if not f.field.startswith(f"{self.on}_"):
+                    raise ValueError(f"a condition on one {self.on} holds only {self.on}_* fields")
+        return self
 
     def is_empty(self) -> bool:
         return not self.all and not self.any
