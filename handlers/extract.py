@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import vocab
+from store.lang.numbers import Amount, find_amounts  # noqa: F401 (Amount re-exported)
 
 
 class AnswerError(ValueError):
@@ -87,13 +88,6 @@ _SCALE = {
     "billion": 1e9,
 }
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|\d*\.\d+"
-_MONEY = re.compile(
-    r"(?P<cur>[¥￥$€£]|rmb|cny|usd|us\$)?\s*"
-    rf"(?P<num>{_NUM}|[零〇一二两三四五六七八九十百千]+)\s*"
-    r"(?P<scale>thousand|million|billion|百万|mn|bn|[kKwW万千亿mMb](?![a-zA-Z]))?\s*"
-    r"(?P<unit>元|块|rmb|cny|usd|dollars?|yuan)?",
-    re.IGNORECASE,
-)
 
 
 def _num(s: str) -> float | None:
@@ -103,30 +97,6 @@ def _num(s: str) -> float | None:
     except ValueError:
         z = zh_number(s)
         return float(z) if z is not None else None
-
-
-@dataclass(frozen=True)
-class Amount:
-    value: float
-    start: int
-    end: int
-    explicit: bool  # carried a currency sign, a scale (万, k) or a unit (元)
-
-
-def find_amounts(text: str) -> list[Amount]:
-    """Every number in the text with its scale (5k, 1.2万, ¥5,000, 3 million)."""
-    out: list[Amount] = []
-    for m in _MONEY.finditer(text):
-        base = _num(m.group("num"))
-        if base is None:
-            continue
-        scale = m.group("scale")
-        factor = 1.0
-        if scale:
-            factor = _SCALE.get(scale, _SCALE.get(scale.lower(), 1.0))
-        explicit = bool(m.group("cur") or scale or m.group("unit"))
-        out.append(Amount(base * factor, m.start("num"), m.end(), explicit))
-    return out
 
 
 def parse_number(text: str) -> float | None:

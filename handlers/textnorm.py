@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from store.lang.numbers import write_out
+
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5}
 _ZH_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -240,11 +242,7 @@ def normalise(text: str) -> str:
     words = "|".join(_EN_NUMBERS)
     t = re.sub(rf"\b({words})\b", lambda m: str(_EN_NUMBERS[m.group(1)]), t)
     # magnitudes
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:亿)", lambda m: _scale(m, 1e8), t)
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:万|w\b)", lambda m: _scale(m, 1e4), t)
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:千|k\b|thousand\b)", lambda m: _scale(m, 1e3), t)
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:百万|m\b|mn\b|million\b)", lambda m: _scale(m, 1e6), t)
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:bn\b|billion\b)", lambda m: _scale(m, 1e9), t)
+    t = write_out(t)  # the one money reader (store/lang/numbers.py): 1千万, 5w, 40k, 1.5m
     t = re.sub(r"(\d)\s*(?:元|块钱|块|rmb\b|cny\b|usd\b|yuan\b|dollars?\b|bucks\b)", r"\1", t)
     # durations -> N天
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:days?\b|天)", lambda m: _num(m.group(1)) + "天", t)

@@ -15,24 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from store.lang.numbers import SCALES, zh_numeral
+
 _BLANKS = frozenset({"", "-", "--", "—", "n/a", "na", "null", "none", "nan", "无", "空"})
 
-# multiplier words after a number, longest first
-_SCALE = (
-    ("百万", 1e6),
-    ("千万", 1e7),
-    ("亿元", 1e8),
-    ("万元", 1e4),
-    ("千元", 1e3),
-    ("亿", 1e8),
-    ("万", 1e4),
-    ("千", 1e3),
-    ("bn", 1e9),
-    ("b", 1e9),
-    ("mm", 1e6),
-    ("m", 1e6),
-    ("k", 1e3),
-)
+# multiplier words after a number, longest first (the one table: store/lang/numbers.py)
+_SCALE = tuple(sorted(SCALES.items(), key=lambda kv: -len(kv[0])))
 _CURRENCY = re.compile(
     r"^(?:rmb|cny|usd|us\$|hk\$|eur|gbp|jpy|[￥¥$€£元])+|(?:rmb|cny|usd|元|块)+$"
 )
@@ -85,6 +73,11 @@ def parse_number(text: Any) -> float | None:
     if percent:
         s = s[:-1]
     factor = 1.0
+    if re.search("[零〇一二两三四五六七八九十百]", s):  # a Chinese numeral: 十五万, 一千二百万
+        zh = zh_numeral(s) if re.fullmatch(r"[\d.零〇一二两三四五六七八九十百千万亿]+", s) else None
+        if zh is None:
+            return None
+        s = repr(zh)
     for word, mult in _SCALE:
         if s.endswith(word) and len(s) > len(word):
             s, factor = s[: -len(word)], mult
