@@ -81,8 +81,41 @@ def label(
     return key
 
 
+_MONTH_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def measure_label(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+    """An event measure with its window and feature: 'API feature uses since Oct 1',
+    '上个月购买次数', 'purchases between Dec 1 and Jan 31'."""
+    if flt.field not in EVENT_MEASURES or not (
+        flt.period or flt.since or flt.until or flt.feature
+    ):
+        return label(flt.field, lang, fields, flt.window_days)
+    zh = lang == "zh"
+    en, z = MEASURE_LABELS.get(flt.field, (flt.field, flt.field))
+    if flt.feature:
+        en, z = f"{flt.feature} {en}", f"{flt.feature}{z}"
+    if flt.period:
+        pe, pz = PERIOD_TEXT.get(flt.period, (flt.period, flt.period))
+        return f"{pz}{z}" if zh else f"{en} {pe}"
+    if flt.since is not None and flt.until is not None:
+        a, b = value_text(flt.since, lang), value_text(flt.until, lang)
+        return f"{a}至{b}{z}" if zh else f"{en} between {a} and {b}"
+    if flt.since is not None:
+        a = value_text(flt.since, lang)
+        return f"{a}以来{z}" if zh else f"{en} since {a}"
+    if flt.until is not None:
+        b = value_text(flt.until, lang)
+        return f"{b}之前{z}" if zh else f"{en} until {b}"
+    w = flt.window_days or 30
+    return f"近{w}天{z}" if zh else f"{en} in the last {w} days"
+
+
 def _rel_text(v: RelativeDate, lang: str) -> str:
     zh = lang == "zh"
+    if v.month_day:
+        month, day = (int(x) for x in v.month_day.split("-"))
+        return f"{month}月{day}日" if zh else f"{_MONTH_EN[month - 1]} {day}"
     if v.period:
         en, z = PERIOD_TEXT.get(v.period, (v.period, v.period))
         edge = ("start of " if v.edge == "start" else "end of ") if not zh else ""
@@ -116,7 +149,7 @@ def value_text(v: Any, lang: str, key: str | None = None) -> str:
     """A filter value in words."""
     if isinstance(v, RelativeDate):
         return _rel_text(v, lang)
-    if isinstance(v, dict) and set(v) <= {"days", "period", "edge"}:
+    if isinstance(v, dict) and set(v) <= {"days", "period", "edge", "month_day"}:
         return _rel_text(RelativeDate.model_validate(v), lang)
     if isinstance(v, list):
         return ", ".join(value_text(x, lang, key) for x in v)
@@ -138,7 +171,7 @@ def _is_money(key: str) -> bool:
 def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
     """One filter in words: 'days since login ≥ 15', '近30天工单数 > 5'."""
     zh = lang == "zh"
-    name = label(flt.field, lang, fields, flt.window_days)
+    name = measure_label(flt, lang, fields)
     if flt.field == "tag":
         tags = flt.value if isinstance(flt.value, list) else [flt.value]
         if zh:

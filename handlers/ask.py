@@ -176,7 +176,19 @@ def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
         vals = custom_values.setdefault(key, []) if key else None
         if vals is not None and len(vals) < 100 and val and len(str(val)) <= 20:
             vals.append(str(val))
+    from store.models import Event
+
+    features = sorted(
+        {
+            str(f)
+            for f in session.scalars(
+                select(Event.feature).where(Event.feature.is_not(None)).distinct().limit(200)
+            )
+            if f and len(str(f)) <= 40
+        }
+    )
     return ParseContext(
+        features=features,
         custom_values=custom_values,
         values=values,
         tags=tags,
@@ -304,6 +316,50 @@ def not_understood(msg: IncomingMessage, unparsed: str = "", parsed: Parsed | No
         )
     data = {"text": text, "understood": None, "accounts": [], "matched": False}
     return Reply(text=text, kind="error", language=msg.language, data=data)
+
+
+_FUNCTION_WORDS = frozenset(
+    ["a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "me", "my", "our", "we", "us", "you", "your", "i", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "how", "please", "pls", "show", "list", "give", "get", "find", "tell", "any", "all", "some", "can", "could", "would", "should", "will", "just", "also", "them", "they", "their", "have", "has", "had", "not", "no", "than", "then", "so", "as", "up", "out", "about"]
+)
+
+
+def ignored_words(unparsed: str) -> list[str]:
+    """The content words of a question the parser did not use (particles and one-letter bits
+    are not content)."""
+    out: list[str] = []
+    for w in re.split(r"\s+", unparsed or ""):
+        w = w.strip("'\".,;:!?()[]{}-")
+        if not w or w.lower() in _FUNCTION_WORDS or re.fullmatch(r"[\d.%<>=+-]+", w):
+            continue
+        if re.search(r"[\u3400-\u9fff]", w):
+            if len(w) >= 2:
+                out.append(w)
+        elif len(w) >= 3 and re.search(r"[a-zA-Z]", w):
+            out.append(w)
+    return out
+
+
+def say_ignored(reply: Reply, unparsed: str, msg: IncomingMessage) -> None:
+    """An answer that left content words unused says so, rather than quietly answering a
+    broader question: "I understood … but not 'purple'" / "我理解为……，但没有理解「紫色」"."""
+    words = ignored_words(unparsed)
+    if not words or reply.kind not in ("answer", "profile"):
+        return
+    how = reply.context or ""
+    if msg.zh:
+        shown = "」「".join(words)
+        note = f"注意：我理解为“{how}”，但没有理解「{shown}」。如果它应当缩小范围，请换个说法再问。"
+    else:
+        shown = "', '".join(words)
+        note = (
+            f"Note: I understood this as \"{how}\", but not '{shown}'. If that should narrow "
+            "the answer, please rephrase."
+        )
+    reply.text = f"{reply.text}\n{note}"
+    data = dict(reply.data or {})
+    data["text"] = f"{data.get('text') or ''}\n{note}".strip()
+    data["ignored"] = words
+    reply.data = data
 
 
 def unknown_account(msg: IncomingMessage, ref: str) -> Reply:
@@ -491,7 +547,11 @@ def _row(r: Any, lang: str, spec: Spec | None = None) -> AccountRow:
     zh = lang == "zh"
     fields = {("负责人" if zh else "owner"): r.owner or "—"}
     for key, v in r.values.items():
-        lbl = at.label(key, lang, None, _window_of(spec, key))
+        flt = next((f for f in spec.where.filters() if f.field == key), None) if spec else None
+        if flt is not None and key in EVENT_MEASURES:
+            lbl = at.measure_label(flt, lang)
+        else:
+            lbl = at.label(key, lang, None, _window_of(spec, key))
         if key == "days_since_login" and v is None:
             fields[lbl] = "从未登录" if zh else "never"
         else:
@@ -646,7 +706,10 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
                     return [not_understood(msg, parsed.unparsed if parsed else "", parsed)]
                 spec, source = parsed.spec, "parser"
         try:
-            return [answer(services, s, msg, spec, source=source)]
+            reply = answer(services, s, msg, spec, source=source)
+            if source == "parser" and parsed is not None:
+                say_ignored(reply, parsed.unparsed, msg)
+            return [reply]
         except SpecError as exc:
             text = (
                 f"这个问题我理解成了一个无法执行的查询：{exc}。请换个说法。"

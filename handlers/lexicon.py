@@ -174,6 +174,8 @@ FIELD_PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "purchase_count": (
         "purchases",
+        "purchase",
+        "order",
         "purchase count",
         "number of purchases",
         "orders",
@@ -521,7 +523,7 @@ CONTACT_TITLES: dict[str, tuple[str, ...]] = {
     "COO": ("coo", "chief operating officer", "运营总监", "首席运营官"),
     "CMO": ("cmo", "chief marketing officer", "市场总监", "首席营销官"),
     "VP": ("vp", "vice president", "副总裁"),
-    "procurement": ("procurement", "purchasing manager", "采购经理", "采购负责人", "采购"),
+    "procurement": ("procurement manager", "head of procurement", "purchasing manager", "采购经理", "采购负责人", "采购总监"),
 }  # fmt: skip
 CONTACT_ATTITUDES: dict[str, tuple[str, ...]] = {
     "blocker": (

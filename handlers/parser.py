@@ -19,6 +19,7 @@ Conventions (PRODUCT.md "Default definitions"):
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class ParseContext:
     domains: dict[str, str] = field(default_factory=dict)  # lower-cased domain -> domain
     me: str | None = None  # the asker's handle ("not mine")
     custom_values: dict[str, list[str]] = field(default_factory=dict)  # custom key -> values
+    features: list[str] = field(default_factory=list)  # feature names the events carry
 
 
 EMPTY_CONTEXT = ParseContext()
@@ -224,6 +226,75 @@ _MONTHS = {
     )
     for m in names
 }
+# clauses: a window binds inside the clause of its predicate ("3 purchases in the last 30 days
+# and no login for 15 days": 30 days for the purchases, 15 for the login)
+_CLAUSE_SPLIT = re.compile(
+    r"\s(?:and|but|or|while|whereas|plus)\s|并且|而且|但是|但|(?<![而并])且|或者|以及|同时|另外|;"
+)
+_EVENT_WORD = re.compile(
+    r"\blog(?:ged|ins?|ging)?\b|\bsign(?:ed)?[\s-]?ins?\b|purchas|\bbought\b|\borders?\b|\bbuy"
+    r"|tickets?|complain|\bfeatures?\b|\bused?\b|\busing\b|\bactive\b|\bapi\b"
+    r"|登录|登陆|购买|采购|下单|买|工单|投诉|使用|用过|用了|功能|活跃|消费|订单|上线"
+)
+_DATE_FIELD_WORD = re.compile(
+    r"renew|contract|expir|\bend(?:s|ing)?\b|found|establish|\bsigned|\bjoined|\bcreated"
+    r"|\badded|\bonboard|到期|续约|续费|合同|成立|创立|签约|加入|新增|创建"
+)
+_MONTH_RX = (
+    r"(?:january|february|march|april|may|june|july|august|september|sept|october|november"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\.?"
+)
+_DATE_RX = (
+    r"(?:\d{4}-\d{2}-\d{2}"
+    rf"|{_MONTH_RX}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}(?:\s+\d{{4}})?"
+    r"|(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月份?"
+    rf"|{_MONTH_RX}(?:\s+\d{{4}})?)"
+)
+_WINDOW_PATTERNS = (
+    rf"\bbetween\s+(?:the\s+)?(?P<a>{_DATE_RX})\s+and\s+(?:the\s+)?(?P<b>{_DATE_RX})",
+    rf"\bfrom\s+(?:the\s+)?(?P<a>{_DATE_RX})\s+(?:to|until|till|through|thru|-)\s+(?:the\s+)?"
+    rf"(?P<b>{_DATE_RX})",
+    rf"(?:在|从|自)?\s*(?P<a>{_DATE_RX})\s*(?:到|至|-|~)\s*(?P<b>{_DATE_RX})\s*(?:之间|期间|内|里)?",
+    rf"(?:\bsince|\bafter|\bstarting(?:\s+(?:from|on))?|\bfrom)\s+(?:the\s+)?(?P<a>{_DATE_RX})",
+    rf"(?:自|从)?\s*(?P<a>{_DATE_RX})\s*(?:以来|之后|以后|起|开始|至今|到现在|到今天)",
+)
+
+
+def _date_value(text: str) -> dt.date | RelativeDate | None:
+    """A date as written in a question: a full date, a month and day of the latest such day, or
+    a month (its first day)."""
+    t = text.strip().rstrip(".")
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", t)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    year = month = day = None
+    m = re.fullmatch(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?|份)?", t)
+    if m:
+        year = int(m[1]) if m[1] else None
+        month, day = int(m[2]), int(m[3]) if m[3] else 1
+    else:
+        mon = re.search(_MONTH_RX, t)
+        if mon is None:
+            return None
+        month = _MONTHS.get(mon.group().rstrip("."))
+        nums = [int(x) for x in re.findall(r"\d+", t)]
+        day = next((n for n in nums if n <= 31), 1)
+        year = next((n for n in nums if n > 31), None)
+    if not month or not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    if year is not None:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    return RelativeDate(month_day=f"{month:02d}-{day:02d}")
+
+
 _CAL_YEAR_BEFORE = (
     r"(?:(?P<y>20\d{2})\s*(?:年\s*(?:的)?|'s\s+)?|(?P<rel>next\s+year'?s?|last\s+year'?s?"
     r"|this\s+year'?s?|明年|去年|今年|本年度?|下一年|上一年)\s*(?:的)?"
@@ -660,6 +731,8 @@ class _Parser:
         if profile is not None:
             return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
         self.perspective()
+        self.event_windows()
+        self.features()
         self.dates_absolute()
         self.trends()
         self.risk_superlative()
@@ -1289,6 +1362,143 @@ class _Parser:
             self.date_quals.append((m.start(), m.end(), o, m.group("d")))
             r.take(*m.span())
 
+    # -- clauses and the windows of events
+    def _clause(self, pos: int) -> tuple[int, int]:
+        """The clause of the question around a position (split at and / but / 且 / 但 …, but
+        not at the 'and' of 'between X and Y')."""
+        lo, hi = 0, len(self.t)
+        for m in _CLAUSE_SPLIT.finditer(self.t):
+            if re.search(r"\bbetween\s+\S+(?:\s+\S+){0,3}\s*$", self.t[: m.start()]):
+                continue
+            if m.end() <= pos:
+                lo = m.end()
+            elif m.start() >= pos:
+                hi = m.start()
+                break
+        return lo, hi
+
+    def _claimed(self, m: re.Match, cue_start: int) -> bool:
+        """A duration in another clause that names an event of its own belongs to that clause."""
+        lo, hi = self._clause(m.start())
+        if (lo, hi) == self._clause(cue_start):
+            return False
+        rest = self.t[lo : m.start()] + " " + self.t[m.end() : hi]
+        return bool(_EVENT_WORD.search(rest))
+
+    def event_windows(self) -> None:
+        """Calendar and absolute windows said about events ("上个月有购买", "purchases this
+        quarter", "logins since October 1", "between Dec 1 and Jan 31"), kept with their clause
+        for the event measure of that clause (dates of contracts and foundings are left alone)."""
+        self.windows: list[tuple[int, int, dict[str, Any]]] = []
+        r = self.rest
+        found: list[tuple[int, int, dict[str, Any]]] = []
+        for pat in _WINDOW_PATTERNS:
+            for m in r.finditer(pat):
+                a = _date_value(m.group("a"))
+                b = _date_value(m.group("b")) if "b" in m.groupdict() and m.group("b") else None
+                if a is None or ("b" in m.groupdict() and m.group("b") and b is None):
+                    continue
+                kw: dict[str, Any] = {"since": a}
+                if b is not None:
+                    kw["until"] = b
+                found.append((m.start(), m.end(), kw))
+        for period, pat in PERIODS.items():
+            if period.startswith("next") or period == "today":
+                continue
+            for m in r.finditer(pat):
+                found.append((m.start(), m.end(), {"period": period}))
+        for start, end, kw in sorted(found, key=lambda x: (x[0], -(x[1] - x[0]))):
+            if any(start < e and s_ < end for s_, e, _ in self.windows):
+                continue
+            lo, hi = self._clause(start)
+            clause = self.t[lo:start] + " " + self.t[end:hi]
+            if not _EVENT_WORD.search(clause) or _DATE_FIELD_WORD.search(clause):
+                continue
+            if re.search(
+                r"(?:比|较|相比|对比|环比|同比|\bthan|\bvs\.?|\bversus|\bcompared\s+(?:to|with))\s*$",
+                self.t[max(0, start - 14) : start],
+            ) or re.match(
+                r"\s*(?:相比|比|下降|增长|减少|上升|翻倍|的一半)", self.t[end : end + 6]
+            ):
+                continue  # a trend's baseline ("比上月下降一半"), not a window
+            self.windows.append((start, end, kw))
+            r.take(start, end)
+
+    def _window_at(self, start: int, end: int) -> dict[str, Any] | None:
+        """The calendar or absolute window of the clause around [start, end), if one was said."""
+        clause = self._clause(start)
+        for s_, _e, kw in self.windows:
+            if self._clause(s_) == clause:
+                return kw
+        return None
+
+    def _window_kw(self, mn: Mention) -> dict[str, Any]:
+        """A measure filter's window: the nearest 'last N days' of its clause, else a calendar
+        or absolute window of its clause, else the last 30 days."""
+        r = self.rest
+        best = None
+        for m in r.finditer(
+            r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent)\s+)*"
+            r"(?:近|最近|过去|前)?\s*(\d+)天\s*(?:内|以来|里|中|之内|以内)?"
+        ):
+            if self._claimed(m, mn.start):
+                continue
+            gap = min(abs(m.start() - mn.end), abs(mn.start - m.end()))
+            if best is None or gap < best[0]:
+                best = (gap, m)
+        if best is not None:
+            self.rest.take(*best[1].span())
+            return {"window_days": int(best[1].group(1))}
+        kw = self._window_at(mn.start, mn.end)
+        if kw is not None:
+            return dict(kw)
+        return {"window_days": self._window_for(mn)}
+
+    def features(self) -> None:
+        """Events about one feature the book records: "used the API in the last 30 days",
+        "近30天用过报表功能", "accounts that never used SSO", "more than 10 API uses"."""
+        names = [f for f in self.ctx.features if f and len(f) >= 2]
+        if not names:
+            return
+        r = self.rest
+        frx = _phrase_rx(tuple(n.lower() for n in names))
+        use = (
+            rf"\b(?:used|use|uses|using|tried|adopted|touched)\s+(?:the\s+|our\s+|any\s+)?"
+            rf"(?P<f1>{frx})(?:\s+(?:feature|module|function(?:ality)?))?"
+            rf"|(?P<f2>{frx})\s+(?:feature\s+)?(?:usage|uses|use|users)\b"
+            rf"|(?:使用|用)(?:过|了)?\s*(?P<f3>{frx})\s*(?:功能|模块)?"
+            rf"|(?P<f4>{frx})\s*(?:功能|模块)?\s*(?:的)?\s*(?:使用|用量|使用次数|使用量)"
+        )
+        for m in r.finditer(use):
+            feat = next(m.group(g) for g in ("f1", "f2", "f3", "f4") if m.group(g))
+            feature = next((n for n in names if n.lower() == feat), feat)
+            before = r.s[max(0, m.start() - 16) : m.start()]
+            neg = re.search(
+                r"(?:\bnot|\bnever|\bno|\bzero|没有|没|未|从未|从没|不曾)\s*(?:\w+\s+)?(?:ever\s+)?$",
+                before,
+            )
+            mn = Mention(m.start(), m.end(), "feature_uses")
+            after = r.s[m.end() : m.end() + 24]
+            cmp_ = re.match(r"\s*(?:次数)?\s*(>=|<=|>|<|=)\s*(\d+)(?:次)?", after) or re.search(
+                r"(>=|<=|>|<|=)\s*(\d+)\s*(?:次)?\s*$", before
+            )
+            kw = self._window_kw(mn)
+            if cmp_ is not None:
+                op, value = OPS[cmp_.group(1)], int(cmp_.group(2))
+                if cmp_.re.pattern.startswith("\\s*"):
+                    r.take(m.end(), m.end() + cmp_.end())
+                else:
+                    r.take(m.start() - len(before) + cmp_.start(), m.start())
+            elif neg:
+                op, value = "eq", 0
+                r.take(m.start() - len(before) + neg.start(), m.start())
+            else:
+                op, value = "ge", 1
+            self.add(Filter(field="feature_uses", op=op, value=value, feature=feature, **kw))
+            if "feature_uses" not in self.show:
+                self.show.append("feature_uses")
+            r.take(*m.span())
+
     def _take_dates(self, default_field: str) -> bool:
         """Attach absolute dates to a date field (used by renewals/new accounts)."""
         did = False
@@ -1313,6 +1523,8 @@ class _Parser:
         for m in r.finditer(pat):
             if not before and m.end() <= start:
                 continue
+            if self._claimed(m, start):
+                continue  # another clause's window ("… in the last 30 days and no login …")
             gap = m.start() - end if m.start() >= end else start - m.end()
             if gap > 25:
                 continue
@@ -1463,6 +1675,13 @@ class _Parser:
         for extra in ms:
             if extra is not m:
                 r.take(*extra.span())
+        window = self._window_at(m.start(), m.end()) if hit is None else None
+        if window is not None and not last_login:
+            # "no login since October 1" / "本季度没有登录": no login event in that window
+            self.add(Filter(field="logins", op="eq", value=0, **window))
+            r.take(*m.span())
+            self.default_sort = Sort(field="days_since_login", desc=True)
+            return
         if hit is None:
             if last_login:
                 return
@@ -1518,6 +1737,18 @@ class _Parser:
             if re.search(r"(?:\bnot|\bnever|\bno|没有|没|未|从未|不曾)\s*(?:\w+\s+)?$", before):
                 continue  # a negated login is inactivity, read elsewhere
             hit = self._duration_near(m.start(), m.end())
+            window = self._window_at(m.start(), m.end()) if hit is None else None
+            if window is not None and window.get("period") in ("this_week", "this_month"):
+                window = None  # "logged in this week": recency, read below
+                for s_, e, kw in self.windows:
+                    if kw.get("period") in ("this_week", "this_month"):
+                        r.s = r.s[:s_] + self.t[s_:e] + r.s[e:]  # give the words back
+            if window is not None and not re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()):
+                self.add(Filter(field="logins", op="ge", value=1, **window))
+                if "logins" not in self.show:
+                    self.show.append("logins")
+                r.take(*m.span())
+                return
             if hit is None:
                 # "logged in this week" / "这周登录过" / "本月有登录": a rolling window
                 near = r.s[max(0, m.start() - 12) : m.end() + 20]
@@ -1567,6 +1798,15 @@ class _Parser:
             ),
             (r"\b(?:used|uses|tried)\s+(?:a|any|the|some)?\s*features?\b", "feature_uses"),
             (
+                r"\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?(?:purchases|orders)\b"
+                r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:purchases?|orders?)\b",
+                "purchase_count",
+            ),
+            (
+                r"\b(?:no|zero|without(?:\s+any)?)\s+(?:support\s+)?tickets?\b",
+                "tickets",
+            ),
+            (
                 r"(?:有|有过)(?:购买|采购|下单|订单|消费|成交|买)(?:记录)?"
                 r"|(?:购买|采购|下单|消费|买)(?:过|了)|下(?:过|了)(?:订)?单",
                 "purchase_count",
@@ -1589,11 +1829,14 @@ class _Parser:
                 if re.match(r"\s*(?:金额|次数|amount|value|count)", after):
                     continue  # "购买金额 > 5000": the figure itself
                 before = r.s[max(0, m.start() - 12) : m.start()]
-                neg = re.search(neg_before, before) or re.match(r"没|未", m.group())
+                neg = (
+                    re.search(neg_before, before)
+                    or re.match(r"没|未", m.group())
+                    or re.match(r"(?:no|zero|without)\b", m.group())
+                )
                 mn = Mention(m.start(), m.end(), key)
-                window = self._window_for(mn)
                 op, value = ("eq", 0) if neg else ("ge", 1)
-                self.add(Filter(field=key, op=op, value=value, window_days=window))
+                self.add(Filter(field=key, op=op, value=value, **self._window_kw(mn)))
                 if key not in self.show:
                     self.show.append(key)
                 r.take(*m.span())
@@ -2591,6 +2834,8 @@ class _Parser:
             r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent)\s+)*"
             r"(?:近|最近|过去|前)?\s*(\d+)天\s*(?:内|以来|里|中|之内|以内)?"
         ):
+            if self._claimed(m, mn.start):
+                continue
             gap = min(abs(m.start() - mn.end), abs(mn.start - m.end()))
             if best is None or gap < best[0]:
                 best = (gap, m)
@@ -2606,7 +2851,7 @@ class _Parser:
 
     def _measure_filter(self, key: str, mn: Mention, kw: dict[str, Any]) -> Filter:
         if self.field_type(key) == "measure":
-            return Filter(field=key, window_days=self._window_for(mn), **kw)
+            return Filter(field=key, **self._window_kw(mn), **kw)
         if self.field_type(key) in ("date", "datetime"):
             v = kw["value"]
             if isinstance(v, int) and 1900 <= v <= 2100:

@@ -190,6 +190,13 @@ def normalise(text: str) -> str:
     t = unicodedata.normalize("NFKC", text or "").lower()
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"n't\b", " not", t)
+    # negations typed without the apostrophe keep their "not": havent, didnt, hasnt, dont, cant
+    t = re.sub(
+        r"\b(have|has|had|did|do|does|is|are|was|were|could|should|would)(?:nt|n t)\b", r"\1 not", t
+    )
+    t = re.sub(r"\b(?:havnt|hvnt|hav not)\b", "have not", t)
+    t = re.sub(r"\bwont\b", "will not", t)
+    t = re.sub(r"\bcant\b", "can not", t)
     t = re.sub(r"(\d),(?=\d{3}\b)", r"\1", t)
     t = re.sub(r"(\d),(?=\d{3}\D)", r"\1", t)
     # ISO-ish dates: 2026/3/1, 2026年3月1日, 2026.03.01 -> 2026-03-01

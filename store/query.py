@@ -43,7 +43,7 @@ from store.models import (
     Event,
     User,
 )
-from store.spec import Condition, Filter, RelativeDate, Spec, period_bounds
+from store.spec import Condition, Filter, RelativeDate, Sort, Spec, period_bounds
 
 DEFAULT_LIMIT = 20
 LOCAL_OPERATOR = "local"  # the terminal user when no --as is given: sees every account
@@ -217,15 +217,57 @@ class Compiler:
             raise SpecError(f"unknown field '{key}'")
         return f
 
-    def measure_expr(self, name: str, days: int) -> ColumnElement[Any]:
+    def window_of(self, flt: Filter | Sort) -> tuple[dt.datetime, dt.datetime] | None:
+        """The datetime range [start, end) of a filter's calendar or absolute window (None: a
+        rolling window of window_days); never past as-of."""
+        since = getattr(flt, "since", None)
+        until = getattr(flt, "until", None)
+        period = getattr(flt, "period", None)
+        if since is None and until is None and period is None:
+            return None
+        last = self.as_of
+        if period is not None:
+            first, last = period_bounds(period, self.as_of)
+        else:
+            first = _parse_date(since, self.as_of) if since is not None else dt.date(1970, 1, 1)
+            if until is not None:
+                last = _parse_date(until, self.as_of)
+        last = min(last, self.as_of)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
+        return dt.datetime.combine(first, dt.time()), end
+
+    def measure_for(self, flt: Filter | Sort) -> ColumnElement[Any]:
+        """An event measure as a filter or sort asks for it: its window and feature."""
+        return self.measure_expr(
+            flt.field,
+            flt.window_days or 30,
+            bounds=self.window_of(flt),
+            feature=getattr(flt, "feature", None),
+        )
+
+    def measure_expr(
+        self,
+        name: str,
+        days: int,
+        *,
+        bounds: tuple[dt.datetime, dt.datetime] | None = None,
+        feature: str | None = None,
+    ) -> ColumnElement[Any]:
         """An event measure over any window: figures column when stored, else an indexed lookup."""
-        if days in WINDOWS and f"{name}_{days}d" in self.fields:
+        if (
+            bounds is None
+            and feature is None
+            and days in WINDOWS
+            and f"{name}_{days}d" in self.fields
+        ):
             return func.coalesce(getattr(AccountFigures, f"{name}_{days}d"), 0)
         etype, how = EVENT_MEASURES[name]
-        start, end = _window_bounds(self.as_of, days)
+        start, end = bounds or _window_bounds(self.as_of, days)
         conds = [Event.account_id == Account.id, Event.ts >= start, Event.ts < end]
         if etype != "*":
             conds.append(Event.type == etype)
+        if feature:
+            conds.append(func.lower(Event.feature) == feature.strip().lower())
         if how == "count":
             agg = func.count()
         elif how == "sum":
@@ -284,8 +326,8 @@ class Compiler:
             return self._person_filter(flt)
         if key in EVENT_MEASURES:
             f = FieldDef(key, key, key, "number", "event")
-        else:
-            f = self.field_def(key)
+            return self._compare(f, self.measure_for(flt), flt)
+        f = self.field_def(key)
         col = self.expr(key, flt.window_days)
         return self._compare(f, col, flt)
 
@@ -649,6 +691,10 @@ def display_fields(spec: Spec) -> list[str]:
 
 
 def _show_expr(comp: Compiler, spec: Spec, key: str) -> ColumnElement[Any]:
+    if key in EVENT_MEASURES:  # shown over the window (and feature) it was asked about
+        flt = next((f for f in spec.where.filters() if f.field == key), None)
+        if flt is not None:
+            return comp.measure_for(flt)
     window = next((f.window_days for f in spec.where.filters() if f.field == key), None)
     window = window or next((s.window_days for s in spec.sort if s.field == key), None)
     return comp.expr(key, window)

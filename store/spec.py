@@ -94,9 +94,23 @@ class RelativeDate(BaseModel):
     days: int = 0
     period: Period | None = None
     edge: Literal["start", "end"] = "start"
+    # a day of the year without its year ("since October 1", "12月1日"): the latest one on or
+    # before as-of, written "MM-DD"
+    month_day: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
     def resolve(self, as_of: dt.date) -> dt.date:
         """The concrete date for this as-of."""
+        if self.month_day is not None:
+            month, day = (int(x) for x in self.month_day.split("-"))
+            year = as_of.year
+            while True:
+                try:
+                    d = dt.date(year, month, day)
+                except ValueError:  # 02-29 in a common year
+                    d = dt.date(year, month, 28)
+                if d <= as_of:
+                    return d + dt.timedelta(days=self.days)
+                year -= 1
         if self.period is None:
             return as_of + dt.timedelta(days=self.days)
         start, end = period_bounds(self.period, as_of)
@@ -155,7 +169,13 @@ Scalar = str | int | float | bool | dt.date | RelativeDate | None
 
 
 class Filter(BaseModel):
-    """One comparison: field op value (window_days for event measures over any window)."""
+    """One comparison: field op value.
+
+    An event measure (logins, purchases, feature uses, …) is counted over a window: the last
+    `window_days` days, a calendar `period` ("last_month", "this_quarter"), or the days from
+    `since` to `until` (inclusive; either may be open) — never past as-of. `feature` keeps only
+    the events about one feature ("used the API", "tickets about SSO").
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -163,6 +183,10 @@ class Filter(BaseModel):
     op: Op = "eq"
     value: Scalar | list[Scalar] = None
     window_days: int | None = Field(default=None, ge=1, le=3650)
+    period: Period | None = None
+    since: dt.date | RelativeDate | None = None
+    until: dt.date | RelativeDate | None = None
+    feature: str | None = None
 
     @model_validator(mode="after")
     def _check_value(self) -> Filter:

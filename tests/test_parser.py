@@ -472,7 +472,7 @@ def test_two_bounds_on_one_field_and_the_nearest_free_field() -> None:
     ("text", "field", "value", "window"),
     [
         ("accounts with purchases over 5000 in the last 30 days", "purchase_amount", 5000, 30),
-        ("purchases above 2000 this month", "purchase_amount", 2000, 30),
+        ("purchases above 2000 this month", "purchase_amount", 2000, "this_month"),
         ("customers whose orders exceed $2,000 in the last 90 days", "purchase_amount", 2000, 90),
         ("accounts with orders over 5k in the last 90 days", "purchase_amount", 5000, 90),
         ("purchases over $50 in the last 30 days", "purchase_amount", 50, 30),
@@ -487,9 +487,11 @@ def test_two_bounds_on_one_field_and_the_nearest_free_field() -> None:
         ("近30天下单超过2笔的客户", "purchase_count", 2, 30),
     ],
 )
-def test_purchase_amount_or_count(text: str, field: str, value: int, window: int) -> None:
+def test_purchase_amount_or_count(text: str, field: str, value: int, window: int | str) -> None:
     (f,) = org(text).where.filters()
-    assert (f.field, f.op, f.value, f.window_days) == (field, "gt", value, window)
+    # a calendar period ("this month") is that period, not the last 30 days
+    got = f.period if isinstance(window, str) else f.window_days
+    assert (f.field, f.op, f.value, got) == (field, "gt", value, window)
 
 
 def test_money_elsewhere_does_not_make_a_count_an_amount() -> None:

@@ -1,0 +1,249 @@
+"""Questions that used to be answered wrong without saying so (issue 13), in both languages:
+one key person with two traits, windows that bind inside their own clause, sloppy negations,
+counts that are counts, calendar and absolute event windows, events about one feature, and words
+the parser did not use. Each is checked on the spec and, through the router, on a small book whose
+right answers are known by construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from handlers.messages import IncomingMessage, Reply
+from handlers.parser import ParseContext, parse
+from handlers.router import handle
+from handlers.services import Services
+from store.identity import normalise_name
+from store.models import Account, Contact, Event
+from store.spec import Condition, Filter, RelativeDate
+from tests.conftest import AS_OF  # 2026-11-01
+
+CTX = ParseContext(features=["api", "sso", "reports"])
+
+
+def spec_of(text: str):  # noqa: ANN201
+    p = parse(text, None, CTX)
+    assert p.matched and p.spec is not None, (text, p.unparsed)
+    return p.spec
+
+
+def flat(text: str) -> list[tuple]:
+    return [(f.field, f.op, f.value, f.window_days) for f in spec_of(text).where.filters()]
+
+
+# ----------------------------------------------------------------------------- the spec
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which accounts have a blocker as economic buyer",
+        "accounts whose EB is a blocker",
+        "哪些客户的决策人是反对者",
+        "决策人持反对态度的客户",
+    ],
+)
+def test_role_and_attitude_describe_one_key_person(text: str) -> None:
+    (cond,) = spec_of(text).where.all
+    assert isinstance(cond, Condition) and cond.on == "contact" and not cond.negate
+    assert {(f.field, f.value) for f in cond.all} == {
+        ("contact_role", "EB"),
+        ("contact_attitude", "blocker"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "accounts with more than 3 purchases in the last 30 days and no login for 15 days",
+        "no login for 15 days and more than 3 purchases in the last 30 days",
+        "近30天购买超过3次且15天没登录的客户",
+        "15天没有登录并且近30天购买超过3次的客户",
+    ],
+)
+def test_each_window_binds_inside_its_own_clause(text: str) -> None:
+    assert sorted(flat(text)) == [
+        ("days_since_login", "ge", 15, None),
+        ("purchase_count", "gt", 3, 30),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "accounts that havent logged in for 20 days",
+        "customers who hasnt logged in in 20 days",
+        "accounts that didnt log in for 20 days",
+        "20天没登陆的客户",
+    ],
+)
+def test_sloppy_negation_keeps_the_not(text: str) -> None:
+    assert flat(text) == [("days_since_login", "ge", 20, None)]
+
+
+@pytest.mark.parametrize(
+    "text", ["accounts with more than 40 logins", "登录超过40次的客户", "超过40次登录的客户"]
+)
+def test_more_than_40_logins_is_a_count_of_logins(text: str) -> None:
+    assert flat(text) == [("logins", "gt", 40, 30)]
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("accounts that purchased since October 1", {"since": RelativeDate(month_day="10-01")}),
+        ("10月1日以来有购买的客户", {"since": RelativeDate(month_day="10-01")}),
+        (
+            "accounts with purchases between Dec 1 and Jan 31",
+            {"since": RelativeDate(month_day="12-01"), "until": RelativeDate(month_day="01-31")},
+        ),
+        (
+            "12月1日到1月31日之间有购买的客户",
+            {"since": RelativeDate(month_day="12-01"), "until": RelativeDate(month_day="01-31")},
+        ),
+        ("2026年3月5日以来有购买的客户", {"since": dt.date(2026, 3, 5)}),
+        ("上个月有购买的客户", {"period": "last_month"}),
+        ("accounts that made a purchase last month", {"period": "last_month"}),
+        ("本季度有购买的客户", {"period": "this_quarter"}),
+        ("accounts with purchases this quarter", {"period": "this_quarter"}),
+    ],
+)
+def test_event_windows_calendar_and_absolute(text: str, window: dict) -> None:
+    (f,) = spec_of(text).where.filters()
+    assert (f.field, f.op, f.value) == ("purchase_count", "ge", 1)
+    got = {k: getattr(f, k) for k in ("since", "until", "period") if getattr(f, k) is not None}
+    assert got == window and f.window_days is None
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("accounts that used the API in the last 30 days", "ge", 1),
+        ("近30天用过API的客户", "ge", 1),
+        ("accounts that have not used the API in the last 30 days", "eq", 0),
+        ("近30天没有使用过api的客户", "eq", 0),
+    ],
+)
+def test_events_about_one_feature(text: str, op: str, value: int) -> None:
+    (f,) = spec_of(text).where.filters()
+    assert (f.field, f.op, f.value, f.feature, f.window_days) == (
+        "feature_uses",
+        op,
+        value,
+        "api",
+        30,
+    )
+
+
+def test_a_trend_baseline_is_not_a_window() -> None:
+    (f,) = spec_of("登录次数比上月下降超过一半的客户").where.filters()
+    assert f.field == "login_trend"
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+def _at(days_ago: int) -> dt.datetime:
+    return dt.datetime.combine(AS_OF - dt.timedelta(days=days_ago), dt.time(10))
+
+
+@pytest.fixture
+def book(services: Services) -> Services:
+    """Five accounts whose right answers are known by construction (as-of 2026-11-01)."""
+    with services.session_factory.begin() as s:
+        accs = {}
+        for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"):
+            a = Account(name=name, name_norm=normalise_name(name), arr=10_000)
+            s.add(a)
+            accs[name] = a
+        s.flush()
+        people = [
+            ("Alpha", "EB", "blocker", "CFO"),  # one person: EB and blocker
+            ("Bravo", "EB", "supporter", "CEO"),  # an EB and a blocker, two people
+            ("Bravo", "TB", "blocker", "CTO"),
+            ("Charlie", "EB", "blocker", "财务总监"),
+            ("Charlie", "TB", "neutral", "IT经理"),
+            ("Delta", "TB", "supporter", "CTO"),
+        ]
+        for acc, role, att, title in people:
+            s.add(
+                Contact(
+                    account_id=accs[acc].id, name=f"{acc}-{role}", role=role, attitude=att,
+                    title=title,
+                )
+            )  # fmt: skip
+        events = [
+            ("Alpha", "purchase", None, 5),  # this window, this quarter (Oct 27)
+            ("Alpha", "feature_use", "api", 3),
+            ("Bravo", "purchase", None, 40),  # Sep 22: last month? no — September
+            ("Bravo", "feature_use", "sso", 2),
+            ("Charlie", "purchase", None, 20),  # Oct 12: last month, since Oct 1
+            ("Charlie", "feature_use", "api", 45),  # outside the last 30 days
+            ("Delta", "purchase", None, 300),  # Jan 5 2026: between Dec 1 and Jan 31
+            ("Echo", "login", None, 1),
+        ]
+        for acc, etype, feature, ago in events:
+            s.add(Event(account_id=accs[acc].id, ts=_at(ago), type=etype, feature=feature,
+                        event_key=f"{acc}-{etype}-{ago}"))  # fmt: skip
+        for acc in ("Alpha", "Bravo", "Charlie", "Delta"):
+            s.add(Event(account_id=accs[acc].id, ts=_at(40), type="login", event_key=f"{acc}-l40"))
+    return services
+
+
+def ask(svc: Services, text: str) -> Reply:
+    (reply,) = handle(svc, IncomingMessage(user="local", text=text, as_of=AS_OF))
+    return reply
+
+
+def names(reply: Reply) -> set[str]:
+    return {a["name"] for a in reply.data["accounts"]}
+
+
+def test_blocker_as_economic_buyer_is_one_person(book: Services) -> None:
+    assert names(ask(book, "which accounts have a blocker as economic buyer")) == {
+        "Alpha",
+        "Charlie",
+    }
+    zh = ask(book, "哪些客户的决策人是反对者")
+    assert names(zh) == {"Alpha", "Charlie"} and "同一位关键人" in zh.text
+    assert names(ask(book, "accounts whose CFO is a blocker")) == {"Alpha", "Charlie"}
+    assert names(ask(book, "accounts with no TB")) == {"Alpha", "Echo"}
+    assert names(ask(book, "没有技术评估人的客户")) == {"Alpha", "Echo"}
+
+
+def test_event_windows_answer_over_the_right_days(book: Services) -> None:
+    assert names(ask(book, "accounts that purchased since October 1")) == {"Alpha", "Charlie"}
+    assert names(ask(book, "上个月有购买的客户")) == {"Charlie", "Alpha"}  # October
+    assert names(ask(book, "本季度有购买的客户")) == {"Alpha", "Charlie"}  # Oct–Dec
+    between = ask(book, "accounts with purchases between Dec 1 and Jan 31")
+    assert names(between) == {"Delta"}
+    assert "between Dec 1 and Jan 31" in between.text
+    assert names(ask(book, "no purchases last month")) == {"Bravo", "Delta", "Echo"}
+
+
+def test_feature_events_answer(book: Services) -> None:
+    assert names(ask(book, "accounts that used the API in the last 30 days")) == {"Alpha"}
+    assert names(ask(book, "近30天用过API的客户")) == {"Alpha"}
+    assert names(ask(book, "which accounts never used SSO")) == {
+        "Alpha",
+        "Charlie",
+        "Delta",
+        "Echo",
+    }
+
+
+def test_windows_in_two_clauses_answer(book: Services) -> None:
+    en = ask(book, "accounts with at least 1 purchase in the last 30 days and no login for 15 days")
+    assert names(en) == {"Alpha", "Charlie"}
+    zh = ask(book, "近30天购买至少1次且15天没登录的客户")
+    assert names(zh) == {"Alpha", "Charlie"}
+
+
+def test_unused_words_are_said(book: Services) -> None:
+    f = Filter(field="arr", op="gt", value=1)
+    assert f.field == "arr"  # the spec is unchanged by what is said about it
+    en = ask(book, "accounts with ARR over 5000 that are purple")
+    assert "but not 'purple'" in en.text
+    zh = ask(book, "年合同额超过5000的紫色客户")
+    assert "但没有理解「紫色」" in zh.text
