@@ -664,6 +664,11 @@ def _direct(
     found = _find_facts(text, fields)
     if not found:
         return None
+    from handlers.profile import _profile_ref
+
+    whole = _profile_ref(text)
+    if whole is not None and any(_exact(a, whole) for a in _resolve(s, scope, whole)):
+        return None  # "tell me about Harbor Pay": a card, though "pay" is a field word
     # the reading whose leftover names one account exactly wins ("EB at River Pay": not "pay")
     fact, span = found[0]
     ref = _ref_around(text, span)
@@ -683,7 +688,7 @@ def _direct(
         if _looks_like_filter(ref, ctx, msg.language):
             return None
         cands = _resolve(s, scope, ref)
-        if not cands:
+        if not cands and strong:
             parsed = parse(ref, msg.language, ctx)
             if parsed.matched and parsed.spec is not None and parsed.spec.account:
                 acc = ask.find_account(s, parsed.spec.account, scope)
