@@ -87,9 +87,7 @@ _MONTH_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 def measure_label(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
     """An event measure with its window and feature: 'API feature uses since Oct 1',
     '上个月购买次数', 'purchases between Dec 1 and Jan 31'."""
-    if flt.field not in EVENT_MEASURES or not (
-        flt.period or flt.since or flt.until or flt.feature
-    ):
+    if flt.field not in EVENT_MEASURES or not (flt.period or flt.since or flt.until or flt.feature):
         return label(flt.field, lang, fields, flt.window_days)
     zh = lang == "zh"
     en, z = MEASURE_LABELS.get(flt.field, (flt.field, flt.field))

@@ -1417,9 +1417,7 @@ class _Parser:
             if re.search(
                 r"(?:比|较|相比|对比|环比|同比|\bthan|\bvs\.?|\bversus|\bcompared\s+(?:to|with))\s*$",
                 self.t[max(0, start - 14) : start],
-            ) or re.match(
-                r"\s*(?:相比|比|下降|增长|减少|上升|翻倍|的一半)", self.t[end : end + 6]
-            ):
+            ) or re.match(r"\s*(?:相比|比|下降|增长|减少|上升|翻倍|的一半)", self.t[end : end + 6]):
                 continue  # a trend's baseline ("比上月下降一半"), not a window
             self.windows.append((start, end, kw))
             r.take(start, end)

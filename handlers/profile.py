@@ -24,8 +24,8 @@ from store.models import Account, AccountFigures, AccountTag, Contact, NpsRespon
 from store.notes import recent_notes
 from store.query import Scope, find_account, find_user, scope_for, sees
 from store.refresh import ensure_fresh, mark_stale
-from store.vocab import shown
 from store.spec import Spec
+from store.vocab import shown
 
 log = logging.getLogger(__name__)
 

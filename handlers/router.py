@@ -8,8 +8,8 @@ import uuid
 from handlers import (
     alerts,
     ask,
-    dashboard,
     conversation,
+    dashboard,
     digest,
     edits,
     imports,
