@@ -443,10 +443,13 @@ def say_ignored(reply: Reply, unparsed: str, msg: IncomingMessage) -> None:
 
 def unknown_account(msg: IncomingMessage, ref: str) -> Reply:
     """A name that is no account the asker can see: say so (never another account)."""
+    k = (msg.text or "").lower().find(ref.lower())
+    if k >= 0:  # as the asker wrote it
+        ref = msg.text[k : k + len(ref)]
     text = (
-        f"你能看到的客户里没有叫“{ref}”的。可以用客户编号、域名或全称再试一次。"
+        f"没有你能看到的名为“{ref}”的客户。可以用客户编号、域名或全称再试一次。"
         if msg.zh
-        else f"There is no account called '{ref}' that you can see. Try its id, domain or full name."
+        else f"No account called '{ref}' that you can see. Try its id, domain or full name."
     )
     data = {"text": text, "understood": None, "accounts": [], "total": 0, "matched": False}
     return Reply(text=text, kind="answer", language=msg.language, data=data)

@@ -255,14 +255,28 @@ _FACTS_EXTRA = (
     ),
 )
 # words that only frame the question ("who is the … at X", "X的…是什么")
-_FRAME = re.compile(
+_FRAME_WORDS = (
     r"\b(?:who|what|what's|whats|which|when|how|is|are|was|the|a|an|of|at|for|in|on|does|do|"
     r"did|please|tell|me|show|give|'s|s|current|currently|their|its|it|there|account|customer|"
     r"company|client|value|score|level|status|now|today|much|many|will|we|our|about|with)\b"
-    r"|的|是|谁|什么|啥|多少|几|哪个|哪位|哪些|怎么样|怎样|如何|咋样|情况|目前|现在|当前|客户|公司|请问|"
-    r"一下|查|看看|告诉我|吗|呢|了|为|有|[?？。.!！,，:：'\"“”「」]",
-    re.I,
+    r"|的|是|谁|什么|啥|多少|几|哪个|哪位|哪些|怎么样|怎样|如何|咋样|情况|目前|现在|当前|客户|请问|"
+    r"一下|查|看看|告诉我|吗|呢|了|为|有|[?？。.!！,，:：'\"“”「」]"
 )
+_FRAME_START = re.compile(rf"^\s*(?:{_FRAME_WORDS})\s*", re.I)
+_FRAME_END = re.compile(rf"\s*(?:{_FRAME_WORDS})\s*$", re.I)
+
+
+def _trim(text: str) -> str:
+    """The words left once the question's frame is taken off both ends ("who is the … at X" ->
+    "X"; "X的…是多少" -> "X"), keeping the middle of a name whole (天合金融科技有限公司)."""
+    t = re.sub(r"\s+", " ", text).strip()
+    while True:
+        cut = _FRAME_END.sub("", _FRAME_START.sub("", t, count=1), count=1).strip()
+        if cut == t:
+            return t
+        t = cut
+
+
 _STRONG_EN = re.compile(
     r"^(?:who|what|when)(?:'s|\s+is|\s+are|\s+does)\s+(?:the\s+)?(?P<f>.+?)\s+(?:at|of|for|in)\s+"
     r"(?P<x>.+?)\s*\??$|^(?:what|when)(?:'s|\s+is|\s+are)\s+(?P<x2>.+?)'s\s+(?P<f2>.+?)\s*\??$"
@@ -520,10 +534,15 @@ def _compare_reply(
 
 
 def _resolve(session: Session, scope: Scope, ref: str) -> list[Account]:
-    ref = re.sub(
-        r"^(?:the|客户|公司)\s*|\s*(?:account|customer|客户|公司)$", "", ref.strip()
-    ).strip(" \"'“”「」?？。")
-    return account_candidates(session, ref, scope) if ref else []
+    """The visible accounts a reference may mean (as written, else without 'the' / 客户 / account)."""
+    ref = ref.strip(" \"'“”「」?？。")
+    if not ref:
+        return []
+    found = account_candidates(session, ref, scope)
+    if found:
+        return found
+    bare = re.sub(r"^(?:the\s+|客户\s*)|\s*(?:\baccount|\bcustomer|客户)$", "", ref).strip()
+    return account_candidates(session, bare, scope) if bare and bare != ref else []
 
 
 def _exact(acc: Account, ref: str) -> bool:
@@ -653,8 +672,26 @@ def _answer(
 def _ref_around(text: str, span: tuple[int, int]) -> str:
     """The words left once the fact word and the question's frame are taken out."""
     i, j = span
-    rest = _FRAME.sub(" ", text[:i] + " " + text[j:])
-    return re.sub(r"\s+", " ", rest).strip()
+    return _trim(text[:i] + " " + text[j:])
+
+
+def _strong(text: str, fields: dict[str, Any]) -> tuple[Fact, str] | None:
+    """ "who is the EB at X" / "what is X's ARR" / "X的决策人是谁": (the fact, X as written)."""
+    m = _STRONG_EN.match(text.lower())
+    groups = (("f", "x"), ("f2", "x2"))
+    if m is None:
+        m = _STRONG_ZH.match(text)
+        groups = (("f", "x"),)
+    if m is None:
+        return None
+    for gf, gx in groups:
+        if m.group(gf) is None:
+            continue
+        facts = _find_facts(text[m.start(gf) : m.end(gf)], fields)
+        ref = _trim(text[m.start(gx) : m.end(gx)])
+        if facts and ref:
+            return facts[0][0], ref
+    return None
 
 
 def _direct(
@@ -669,34 +706,29 @@ def _direct(
     whole = _profile_ref(text)
     if whole is not None and any(_exact(a, whole) for a in _resolve(s, scope, whole)):
         return None  # "tell me about Harbor Pay": a card, though "pay" is a field word
-    # the reading whose leftover names one account exactly wins ("EB at River Pay": not "pay")
-    fact, span = found[0]
-    ref = _ref_around(text, span)
-    cands: list[Account] = []
-    for f_, sp in found:
-        r = _ref_around(text, sp)
-        c = _resolve(s, scope, r) if r and len(r) <= 60 else []
-        if len(c) == 1 and _exact(c[0], r):
-            fact, ref, cands = f_, r, c
-            break
-    if not ref or len(ref) > 60:
-        return None
-    strong = _STRONG_EN.match(text.lower()) or _STRONG_ZH.match(text)
     ctx = ask.cached_context(s, scope, msg.user or None)
-    if not cands:
-        # a filter over many accounts ("上海客户的健康度", "ARR of fintech accounts") is ask's
-        if _looks_like_filter(ref, ctx, msg.language):
-            return None
+    strong = _strong(text, fields)
+    if strong is not None:
+        fact, ref = strong
+        if len(ref) > 60 or _looks_like_filter(ref, ctx, msg.language):
+            return None  # "who is the EB at fintech accounts": a question over many accounts
         cands = _resolve(s, scope, ref)
-        if not cands and strong:
-            parsed = parse(ref, msg.language, ctx)
-            if parsed.matched and parsed.spec is not None and parsed.spec.account:
-                acc = ask.find_account(s, parsed.spec.account, scope)
-                cands = [acc] if acc is not None else []
-    if not cands:
-        if strong and not _looks_like_filter(text, ctx, msg.language):
+        if not cands:
             return _no_account(msg, ref)
-        return None
+    else:
+        # "Harbor Pay ARR", "River Pay health": the reading whose leftover names one account
+        # exactly ("EB at River Pay" is not about "pay"); a partial name only offers a choice
+        fact, cands, ref = found[0][0], [], ""
+        for f_, sp in found:
+            r = _ref_around(text, sp)
+            c = _resolve(s, scope, r) if r and len(r) <= 60 else []
+            if len(c) == 1 and _exact(c[0], r):
+                fact, ref, cands = f_, r, c
+                break
+            if len(c) > 1 and not ref and not _looks_like_filter(r, ctx, msg.language):
+                fact, ref, cands = f_, r, c
+        if not cands:
+            return None
     if len(cands) > 1:
         return _choice_reply(s, msg, ref, cands, {"kind": "fact", "fact": fact.key, "_now": now})
     return _fact_answer(services, s, msg, cands[0], fact)

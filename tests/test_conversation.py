@@ -208,8 +208,8 @@ def test_direct_answers_about_one_account(book: Services) -> None:
 
 def test_unknown_names_are_said_to_be_unknown(book: Services) -> None:
     en = say(book, "tell me about Zebra Robotics")
-    assert en.data["accounts"] == [] and "no account called 'zebra robotics'" in en.text
+    assert en.data["accounts"] == [] and "No account called 'Zebra Robotics'" in en.text
     zh = say(book, "飞鱼科技的决策人是谁")
-    assert zh.data["accounts"] == [] and "没有叫“飞鱼科技”" in zh.text
+    assert zh.data["accounts"] == [] and "没有你能看到的名为“飞鱼科技”的客户" in zh.text
     hidden = say(book, "who is the decision maker at Harbor Pay", user="carol")
     assert hidden.data["accounts"] == [] and "Wang Wei" not in hidden.text
