@@ -730,6 +730,7 @@ class _Parser:
         profile = None if related else self.profile()
         if profile is not None:
             return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
+        self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
         self.perspective()
         self.event_windows()
         self.features()
@@ -1496,6 +1497,31 @@ class _Parser:
             if "feature_uses" not in self.show:
                 self.show.append("feature_uses")
             r.take(*m.span())
+
+    def comment_search(self) -> None:
+        """Words in NPS comments: "accounts whose NPS comments mention price", "feedback about
+        onboarding", "NPS评论里提到价格的客户", "反馈中提到竞品的客户"."""
+        r = self.rest
+        pats = (
+            r"\b(?:nps\s+)?(?:comments?|feedback|reviews?|survey\s+answers?)\s+(?:that\s+|which\s+)?"
+            r"(?:mentions?|mentioning|mentioned|about|says?|saying|said|contains?|containing"
+            r"|includes?|including|talks?\s+about|talking\s+about|complains?\s+about"
+            r"|complaining\s+about|refers?\s+to|referring\s+to)\s+"
+            r"(?P<x>[a-z0-9][a-z0-9\-]*(?:\s+[a-z0-9][a-z0-9\-]*){0,2}?)"
+            r"(?=\s+(?:and|or|with|sorted|in|by|who|that)\b|\s*$)",
+            r"\bmention(?:s|ed|ing)?\s+(?P<x>[a-z0-9][a-z0-9\-]*(?:\s+[a-z0-9\-]+){0,2}?)\s+in\s+"
+            r"(?:their\s+|the\s+|an?\s+)?(?:nps\s+)?(?:comments?|feedback|reviews?)\b",
+            r"(?:nps)?\s*(?:评论|评价|反馈|留言|意见)(?:里|中|内|里面)?\s*(?:提到|提及|说到|谈到|包含|含有|涉及"
+            r"|抱怨|说)(?:了|过)?\s*(?P<x>[^\s的]{1,12}?)(?:的)?(?=客户|公司|企业|账户|\s|$)",
+        )
+        for pat in pats:
+            for m in r.finditer(pat):
+                word = m.group("x").strip().strip("'\"")
+                if not word:
+                    continue
+                self.add(Filter(field="nps_comment", op="contains", value=word))
+                r.take(*m.span())
+                self._consume(r"\b(?:whose|where|with|that\s+have|having)\b(?=\s*$)")
 
     def _take_dates(self, default_field: str) -> bool:
         """Attach absolute dates to a date field (used by renewals/new accounts)."""

@@ -399,6 +399,15 @@ SPECIAL_FIELDS: tuple[FieldDef, ...] = (
         dimension="attitudinal",
         doc="the words of the account's quick notes and interview notes (contains)",
     ),
+    FieldDef(
+        "nps_comment",
+        "NPS comment",
+        "NPS评论",
+        "text",
+        "nps",
+        dimension="attitudinal",
+        doc="text of any NPS comment (op 'contains': words it mentions)",
+    ),
 )
 
 # Event-derived measures addressable with any window (spec Filter.window_days); the fixed windows

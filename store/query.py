@@ -41,6 +41,7 @@ from store.models import (
     CustomField,
     CustomValue,
     Event,
+    NpsResponse,
     User,
 )
 from store.spec import Condition, Filter, RelativeDate, Sort, Spec, period_bounds
@@ -322,6 +323,8 @@ class Compiler:
             return self._contact_filter(flt)
         if key == "note_text":
             return self._note_filter(flt)
+        if key == "nps_comment":
+            return self._nps_comment_filter(flt)
         if key in ("owner", "csm") and flt.op in ("eq", "ne", "in", "not_in"):
             return self._person_filter(flt)
         if key in EVENT_MEASURES:
@@ -483,6 +486,19 @@ class Compiler:
         if flt.op in ("ne", "not_in"):
             return not_(has(tags))
         return has(tags)
+
+    def _nps_comment_filter(self, flt: Filter) -> ColumnElement[bool]:
+        """Accounts with an NPS comment (up to as-of) mentioning any of the words."""
+        base = [NpsResponse.account_id == Account.id, NpsResponse.date <= self.as_of]
+        if flt.op in ("empty", "not_empty"):
+            e = exists().where(*base, NpsResponse.comment.is_not(None), NpsResponse.comment != "")
+            return not_(e) if flt.op == "empty" else e
+        vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
+        low = func.lower(NpsResponse.comment)
+        e = exists().where(
+            *base, or_(*[low.like(f"%{like_escape(v)}%", escape="\\") for v in vals])
+        )
+        return not_(e) if flt.op in ("ne", "not_in") else e
 
     def _contact_row(self, cond: Condition) -> ColumnElement[bool]:
         """What one contact row must satisfy (inside an EXISTS over the account's contacts)."""
@@ -681,7 +697,9 @@ def display_fields(spec: Spec) -> list[str]:
         *(f.field for f in spec.where.filters()),
         *(s.field for s in spec.sort),
     ]:
-        if key in ("tag", "owner", "name", "account_id", "note_text") or key.startswith("contact_"):
+        if key in ("tag", "owner", "name", "account_id", "note_text", "nps_comment") or (
+            key.startswith("contact_")
+        ):
             continue
         if key not in out:
             out.append(key)

@@ -15,7 +15,7 @@ from handlers.parser import ParseContext, parse
 from handlers.router import handle
 from handlers.services import Services
 from store.identity import normalise_name
-from store.models import Account, Contact, Event
+from store.models import Account, Contact, Event, NpsResponse
 from store.spec import Condition, Filter, RelativeDate
 from tests.conftest import AS_OF  # 2026-11-01
 
@@ -186,6 +186,18 @@ def book(services: Services) -> Services:
         for acc, etype, feature, ago in events:
             s.add(Event(account_id=accs[acc].id, ts=_at(ago), type=etype, feature=feature,
                         event_key=f"{acc}-{etype}-{ago}"))  # fmt: skip
+        comments = [
+            ("Alpha", "Pricing is a bit high for what we use."),
+            ("Bravo", "价格偏贵，续约前想要折扣。"),
+            ("Charlie", "Great product, the reports save us hours."),
+        ]
+        for acc, comment in comments:
+            s.add(
+                NpsResponse(
+                    account_id=accs[acc].id, date=AS_OF - dt.timedelta(days=9), score=6,
+                    comment=comment, response_key=f"{acc}-nps",
+                )
+            )  # fmt: skip
         for acc in ("Alpha", "Bravo", "Charlie", "Delta"):
             s.add(Event(account_id=accs[acc].id, ts=_at(40), type="login", event_key=f"{acc}-l40"))
     return services
@@ -247,3 +259,10 @@ def test_unused_words_are_said(book: Services) -> None:
     assert "but not 'purple'" in en.text
     zh = ask(book, "年合同额超过5000的紫色客户")
     assert "但没有理解「紫色」" in zh.text
+
+
+def test_text_search_in_nps_comments(book: Services) -> None:
+    assert names(ask(book, "accounts whose NPS comments mention pricing")) == {"Alpha"}
+    assert names(ask(book, "NPS评论里提到价格的客户")) == {"Bravo"}
+    assert ask(book, "反馈中提到折扣的客户有多少").data["value"] == 1
+    assert names(ask(book, "customers who mentioned reports in their nps comments")) == {"Charlie"}
