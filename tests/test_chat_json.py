@@ -70,3 +70,31 @@ def test_chat_json_keeps_the_conversation_across_lines(cli_env: dict[str, str]) 
     assert len(first["accounts"]) == 40
     assert more["page"]["offset"] == 20
     assert f"21. {first['accounts'][20]['name']}" in more["text"]
+
+
+def test_chat_json_scripted_conversation_in_both_languages(cli_env: dict[str, str]) -> None:
+    """Follow-ups refine the previous answer line by line; a one-fact question answers it."""
+    assert _run(cli_env, "demo", "--accounts", "60", "--as-of", AS_OF).returncode == 0
+    first, narrowed, resorted, zh_first, zh_narrowed = _chat(
+        cli_env,
+        "local",
+        [
+            "accounts in Shanghai",
+            "of those, which have ARR over 50k?",
+            "sort them by days since login",
+            "上海的客户",
+            "其中年合同额超过5万的有几个",
+        ],
+    )
+    shanghai = {a["id"] for a in first["accounts"]}
+    assert shanghai and {a["id"] for a in narrowed["accounts"]} <= shanghai
+    fields = {f["field"] for f in narrowed["understood"]["where"]["all"]}
+    assert fields == {"city", "arr"}
+    assert resorted["understood"]["sort"][0]["field"] == "days_since_login"
+    assert {a["id"] for a in resorted["accounts"]} == {a["id"] for a in narrowed["accounts"]}
+    assert {a["id"] for a in zh_first["accounts"]} == shanghai
+    assert zh_narrowed["value"] == len(narrowed["accounts"])
+    name = first["accounts"][0]["name"]
+    (eb,) = _chat(cli_env, "local", [f"who is the decision maker at {name}?"])
+    assert eb["accounts"] == [first["accounts"][0]] and eb["understood"]["fact"] == "role:EB"
+    assert name in eb["text"]
