@@ -301,7 +301,7 @@ FIELD_PHRASES: dict[str, tuple[str, ...]] = {
         "方案",
     ),
     "stage": ("stage", "stages", "lifecycle stage", "阶段", "客户阶段"),
-    "tier": ("tier", "tiers", "level", "segment tier", "客户等级", "等级", "级别", "分级", "类别"),
+    "tier": ("tier", "tiers", "level", "segment tier", "客户等级", "等级", "级别", "分级", "类别", "层级", "客户层级"),
     "status": ("status", "客户状态", "状态"),
     "owner": (
         "owner",

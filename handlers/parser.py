@@ -2447,8 +2447,11 @@ class _Parser:
     # -- group by
     def grouping(self) -> None:
         r = self.rest
+        # a score grouped is grouped by its band ("按健康度分布": green / yellow / red)
+        banded = {"health_score": "health_band", "nps_latest": "nps_class"}
         for mn in self.mentions:
-            if mn.key not in lx.GROUPABLE and not self._custom_groupable(mn.key):
+            key = banded.get(mn.key, mn.key) if mn.key not in lx.GROUPABLE else mn.key
+            if key not in lx.GROUPABLE and not self._custom_groupable(key):
                 continue
             before = r.s[max(0, mn.start - 22) : mn.start]
             after = r.s[mn.end : mn.end + 32]
@@ -2463,6 +2466,12 @@ class _Parser:
                 r"\s*(?:breakdown|distribution|split|mix|counts?\b|totals?\b|分布|构成|占比|维度|分组)",
                 after,
             )
+            if key != mn.key and not a and not re.search(
+                r"按照?\s*$|(?:broken\s+down|grouped|breakdown|break\s*down|split)\s+by\s*$"
+                r"|\b(?:per|each)\s*$|各个?\s*$",
+                before,
+            ):
+                continue  # a score by its band only when grouping is said outright
             if not (b or a):
                 # "which industry has the most accounts", "哪个城市的客户最多": the top group
                 most = re.match(
@@ -2472,7 +2481,7 @@ class _Parser:
                 )
                 which = re.search(r"(?:\bwhich|\bwhat|哪个|哪一个|哪些)\s*$", before)
                 if most and which:
-                    self.group_by = mn.key
+                    self.group_by = key
                     self.limit = 1
                     fewest = re.search(r"fewest|least|最少", most.group())
                     self.sort.append(Sort(field="count", desc=not fewest))
@@ -2488,7 +2497,7 @@ class _Parser:
                 and re.search(r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\s*$", before)
             ):
                 continue
-            self.group_by = mn.key
+            self.group_by = key
             mn.used = True
             self.found_something = True
             if b:

@@ -266,3 +266,32 @@ def test_text_search_in_nps_comments(book: Services) -> None:
     assert names(ask(book, "NPS评论里提到价格的客户")) == {"Bravo"}
     assert ask(book, "反馈中提到折扣的客户有多少").data["value"] == 1
     assert names(ask(book, "customers who mentioned reports in their nps comments")) == {"Charlie"}
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("按健康度分布", "health_band"),
+        ("breakdown by health score", "health_band"),
+        ("how many accounts in each health band", "health_band"),
+        ("NPS分布", "nps_class"),
+        ("accounts by RFM segment", "rfm_segment"),
+        ("按RFM分群统计客户数", "rfm_segment"),
+        ("按层级统计客户", "tier"),
+    ],
+)
+def test_breakdowns_by_band_segment_and_tier(text: str, group: str) -> None:
+    assert spec_of(text).group_by == group
+
+
+def test_a_ranking_by_a_score_is_not_a_breakdown() -> None:
+    spec = spec_of("top 5 accounts by health score")
+    assert spec.group_by is None and spec.sort[0].field == "health_score" and spec.limit == 5
+
+
+@pytest.mark.parametrize(
+    "text", ["total ARR of accounts renewing this month", "本月续约客户的年合同额总和"]
+)
+def test_a_total_over_the_answer_is_a_sum(text: str) -> None:
+    agg = spec_of(text).aggregate
+    assert agg is not None and (agg.func, agg.field) == ("sum", "arr")
