@@ -21,6 +21,7 @@ from handlers import ask, chat_state
 from handlers import lexicon as lx
 from handlers.messages import IncomingMessage, Reply
 from handlers.parser import Parsed, parse
+from handlers.profile import profile_card, profile_ref, profile_reply
 from handlers.services import Services
 from store.identity import normalise_name
 from store.models import Account
@@ -317,7 +318,6 @@ def _find_facts(text: str, fields: dict[str, Any]) -> list[tuple[Fact, tuple[int
 def _fact_answer(
     services: Services, session: Session, msg: IncomingMessage, acc: Account, fact: Fact
 ) -> Reply:
-    from handlers.profile import profile_card
 
     zh = msg.zh
     lang = msg.language
@@ -475,7 +475,6 @@ _COMPARE_ROWS = (
 def _compare_reply(
     services: Services, session: Session, msg: IncomingMessage, accs: list[Account]
 ) -> Reply:
-    from handlers.profile import profile_card
 
     zh = msg.zh
     lang = msg.language
@@ -583,7 +582,6 @@ def _run_pending(
             return _compare_reply(services, session, msg, pair)
     spec = Spec(account=acc.name)
     scope = ask.scope_of(session, msg.user)
-    from handlers.profile import profile_reply
 
     reply = profile_reply(services, session, acc, msg, scope)
     data = dict(reply.data or {})
@@ -701,9 +699,8 @@ def _direct(
     found = _find_facts(text, fields)
     if not found:
         return None
-    from handlers.profile import _profile_ref
 
-    whole = _profile_ref(text)
+    whole = profile_ref(text)
     if whole is not None and any(_exact(a, whole) for a in _resolve(s, scope, whole)):
         return None  # "tell me about Harbor Pay": a card, though "pay" is a field word
     ctx = ask.cached_context(s, scope, msg.user or None)

@@ -2466,10 +2466,14 @@ class _Parser:
                 r"\s*(?:breakdown|distribution|split|mix|counts?\b|totals?\b|分布|构成|占比|维度|分组)",
                 after,
             )
-            if key != mn.key and not a and not re.search(
-                r"按照?\s*$|(?:broken\s+down|grouped|breakdown|break\s*down|split)\s+by\s*$"
-                r"|\b(?:per|each)\s*$|各个?\s*$",
-                before,
+            if (
+                key != mn.key
+                and not a
+                and not re.search(
+                    r"按照?\s*$|(?:broken\s+down|grouped|breakdown|break\s*down|split)\s+by\s*$"
+                    r"|\b(?:per|each)\s*$|各个?\s*$",
+                    before,
+                )
             ):
                 continue  # a score by its band only when grouping is said outright
             if not (b or a):

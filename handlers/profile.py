@@ -342,9 +342,7 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
             body += "\nMissing: " + ", ".join(missing_key)
     sections.append(("🧩 " + ("信息完成度" if zh else "Completeness"), body))
     if card.get("notes"):
-        lines = [
-            f"{n['when'][:10]} · {n['author']}: {n['text'][:200]}" for n in card["notes"][:3]
-        ]
+        lines = [f"{n['when'][:10]} · {n['author']}: {n['text'][:200]}" for n in card["notes"][:3]]
         sections.append(("📝 " + ("最近备注" if zh else "Latest notes"), "\n".join(lines)))
     if card["ask_next"]:
         sections.append(
@@ -558,7 +556,8 @@ def _add_field_reply(services: Services, msg: IncomingMessage, args: dict[str, A
         return Reply(text=text, language=msg.language, data={"field": field.key})
 
 
-def _profile_ref(text: str) -> str | None:
+def profile_ref(text: str) -> str | None:
+    """The account a "tell me about X" / "X的画像" message names, as written (None: not one)."""
     for rx in (_PROFILE_EN, _PROFILE_ZH2, _PROFILE_ZH):
         m = rx.match(text)
         if m:
@@ -575,7 +574,7 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     args = parse_add_field(text)
     if args is not None:
         return [_add_field_reply(services, msg, args)]
-    ref = _profile_ref(text)
+    ref = profile_ref(text)
     if ref is None:
         return None
     with services.session_factory.begin() as s:
