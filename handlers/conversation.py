@@ -44,8 +44,27 @@ _REFINE = [
         r"|这里面|里面|它们|他们|上面(?:的)?(?:客户)?(?:里|中)?|刚才(?:的)?(?:客户|那些)?(?:里|中)?"
         r"|在这些(?:客户)?(?:里|中)|这批(?:客户)?(?:里|中)?)(?:的|中的|里的)?[，,\s]*",
         r"^(?:那|那么|然后)?(?:只看|只要|仅看|只显示|只留|只列出?|筛选出?)\s*",
+        r"^(?:and\s+)?(?:what(?:'s|\s+is|\s+are|\s+was)|show(?:\s+me)?|give\s+me|tell\s+me)\s+"
+        r"their\s+",
     )
 ]
+# a bare "how many?" / "有多少个" right after an answer counts that answer
+_COUNT_ONLY = re.compile(
+    r"^\s*(?:and\s+)?(?:how\s+many(?:\s+(?:are\s+there|is\s+that|in\s+total))?|count(?:\s+them)?"
+    r"|(?:一共|总共|共)?(?:有)?(?:多少|几)(?:个|家)?(?:客户)?(?:呢)?)\s*[?？。.!]*\s*$",
+    re.I,
+)
+# pronouns that point back at the previous answer, never at an account
+_PRONOUN = re.compile(
+    r"^(?:them|they|those|these|their|it|its|它们|他们|她们|这些|那些|这些客户|那些客户|其中|上面的?)$",
+    re.I,
+)
+# "list them" / "show them" / "列出来": the previous accounts as a list
+_LIST_ONLY = re.compile(
+    r"^\s*(?:list|show|show\s+me|display|name|which\s+are\s+they|who\s+are\s+they|列出来?|列一下|"
+    r"看看|显示|是哪些|有哪些|都有谁|具体是哪些)\s*(?:all|all\s+of|全部|一下)?\s*[?？。.!]*\s*$",
+    re.I,
+)
 # "them / those" inside: "how many of them are in Shanghai", "sort them by ARR", "list those"
 _THEM = re.compile(
     r"\b(?:of\s+)?(?:them|those(?!\s+(?:who|that|which|with|whose))|these(?!\s+\w+s\b))\b"
@@ -60,7 +79,9 @@ _INSTEAD_EN = re.compile(
     r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*[?.!]*$|^and\s+(?P<y>.+?)\s*\?$"
 )
 _INSTEAD_ZH = re.compile(r"^(?:那|那么|换成|如果是)?\s*(?P<x>.+?)\s*(?:的)?呢\s*[?？。]*$")
-_LIST_WORDS = re.compile(r"\b(?:which|list|show|what|who)\b|哪些|哪几|列出|列一下|看看|显示|是哪")
+_LIST_WORDS = re.compile(
+    r"\b(?:which|list|show|what|who|top|bottom)\b|哪些|哪几|列出|列一下|看看|显示|是哪|前\s*\d|最"
+)
 
 
 def _strip_marker(text: str) -> tuple[str, bool]:
@@ -705,6 +726,8 @@ def _direct(
         return None  # "tell me about Harbor Pay": a card, though "pay" is a field word
     ctx = ask.cached_context(s, scope, msg.user or None)
     strong = _strong(text, fields)
+    if strong is not None and _PRONOUN.match(strong[1]):
+        return None  # "它们的年合同额总和是多少": about the previous answer, a follow-up
     if strong is not None:
         fact, ref = strong
         if len(ref) > 60 or _looks_like_filter(ref, ctx, msg.language):
@@ -743,7 +766,9 @@ def _follow_up(
         if m:
             rest = (m.group("x") or m.group("y") or "").strip()
             instead = True
-        elif prev_raw and _SORT_ONLY.match(low):
+        elif prev_raw and (
+            _SORT_ONLY.match(low) or _LIST_ONLY.match(text) or _COUNT_ONLY.match(text)
+        ):
             rest = text
         else:
             return None
@@ -759,22 +784,27 @@ def _follow_up(
         return Reply(
             text=text_, kind="answer", language=msg.language, data={"text": text_, "accounts": []}
         )
+    prev = Spec.model_validate(prev_raw)
+    if _LIST_ONLY.match(rest) or not rest.strip(" ?？。.!"):
+        listing = prev.model_copy(update={"aggregate": None, "group_by": None})
+        return ask.answer(services, s, msg, listing, source="parser")
     ctx = ask.cached_context(s, scope, msg.user or None)
     parsed: Parsed = parse(rest, msg.language, ctx)
     if not parsed.matched or parsed.spec is None:
         return None
     new = parsed.spec
+    if new.limit and not re.search(r"\d", parsed.text):
+        new = new.model_copy(update={"limit": None})  # a re-sort keeps the whole answer
     if new.account:
         return None if instead else None
     if instead and new.where.is_empty():
         return None
-    prev = Spec.model_validate(prev_raw)
     merged = refine(
         prev,
         new,
         sort_given=parsed.sort_given,
         instead=instead,
-        listing=bool(_LIST_WORDS.search(rest.lower() if instead else low)),
+        listing=bool(_LIST_WORDS.search(rest.lower() if instead else low) or new.limit),
     )
     return ask.answer(services, s, msg, merged, source="parser")
 

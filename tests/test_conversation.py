@@ -213,3 +213,20 @@ def test_unknown_names_are_said_to_be_unknown(book: Services) -> None:
     assert zh.data["accounts"] == [] and "没有你能看到的名为“飞鱼科技”的客户" in zh.text
     hidden = say(book, "who is the decision maker at Harbor Pay", user="carol")
     assert hidden.data["accounts"] == [] and "Wang Wei" not in hidden.text
+
+
+def test_pronouns_counts_lists_and_sums_refer_to_the_previous_answer(book: Services) -> None:
+    say(book, "金融科技的客户")
+    assert say(book, "有多少个").data["value"] == 6
+    assert len(names(say(book, "列出来"))) == 6
+    total = say(book, "它们的年合同额总和是多少")
+    assert total.data["value"] == 300_000 + 150_000 + 50_000 + 70_000 + 200_000 + 20_000
+    say(book, "accounts in Shanghai")
+    assert say(book, "how many?").data["value"] == 5
+    their = say(book, "what is their total ARR")
+    assert their.data["value"] == 90_000 + 300_000 + 50_000 + 200_000 + 40_000
+    top = say(book, "top 2 of them by ARR")
+    assert set(names(top)) == {"Harbor Pay", "天合金融科技有限公司"}
+    say(book, "上海的客户")
+    resorted = say(book, "按年合同额从低到高排序")
+    assert len(names(resorted)) == 5  # a re-sort keeps the whole answer (no top-10)
