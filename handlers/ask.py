@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
 from handlers import chat_state
-from handlers.lexicon import VALUE_FIELDS
+from handlers.lexicon import STOPWORDS_EN, VALUE_FIELDS
 from handlers.messages import AccountRow, IncomingMessage, Reply
 from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
 from handlers.services import Services
@@ -319,86 +319,7 @@ def not_understood(msg: IncomingMessage, unparsed: str = "", parsed: Parsed | No
 
 
 _FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "with",
-        "by",
-        "from",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "am",
-        "do",
-        "does",
-        "did",
-        "me",
-        "my",
-        "our",
-        "we",
-        "us",
-        "you",
-        "your",
-        "i",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "how",
-        "please",
-        "pls",
-        "show",
-        "list",
-        "give",
-        "get",
-        "find",
-        "tell",
-        "any",
-        "all",
-        "some",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "just",
-        "also",
-        "them",
-        "they",
-        "their",
-        "have",
-        "has",
-        "had",
-        "not",
-        "no",
-        "than",
-        "then",
-        "so",
-        "as",
-        "up",
-        "out",
-        "about",
-    ]
+    {*STOPWORDS_EN, *["me", "my", "our", "we", "us", "you", "your", "it", "its", "them", "they", "their", "any", "some", "also"]}
 )
 
 

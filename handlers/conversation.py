@@ -24,6 +24,7 @@ from handlers.parser import Parsed, parse
 from handlers.profile import profile_card, profile_ref, profile_reply
 from handlers.services import Services
 from store.identity import normalise_name
+from store.lang.numbers import zh_numeral
 from store.models import Account
 from store.query import LOCAL_OPERATOR, Scope, account_candidates, load_catalogue
 from store.spec import Condition, Filter, Spec
@@ -141,18 +142,6 @@ def refine(prev: Spec, new: Spec, *, sort_given: bool, instead: bool, listing: b
 
 # ----------------------------------------------------------------------------- choices
 
-_ZH_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _EN_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
 _PICK = re.compile(
     r"^\s*(?:#|no\.?\s*|number\s+|option\s+|选\s*|就\s*|要\s*)?(?:第\s*)?"
@@ -171,7 +160,7 @@ def _pick(text: str, n_choices: int) -> int | None:
         k = n_choices if k == -1 else k
     else:
         raw = m.group("n")
-        k = int(raw) if raw.isdigit() else _ZH_DIGITS[raw]
+        k = int(raw) if raw.isdigit() else int(zh_numeral(raw) or 0)
     return k - 1 if 1 <= k <= n_choices else None
 
 

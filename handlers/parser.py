@@ -1434,20 +1434,9 @@ class _Parser:
     def _window_kw(self, mn: Mention) -> dict[str, Any]:
         """A measure filter's window: the nearest 'last N days' of its clause, else a calendar
         or absolute window of its clause, else the last 30 days."""
-        r = self.rest
-        best = None
-        for m in r.finditer(
-            r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent)\s+)*"
-            r"(?:近|最近|过去|前)?\s*(\d+)天\s*(?:内|以来|里|中|之内|以内)?"
-        ):
-            if self._claimed(m, mn.start):
-                continue
-            gap = min(abs(m.start() - mn.end), abs(mn.start - m.end()))
-            if best is None or gap < best[0]:
-                best = (gap, m)
-        if best is not None:
-            self.rest.take(*best[1].span())
-            return {"window_days": int(best[1].group(1))}
+        days = self._rolling_window(mn)
+        if days is not None:
+            return {"window_days": days}
         kw = self._window_at(mn.start, mn.end)
         if kw is not None:
             return dict(kw)
@@ -2863,11 +2852,10 @@ class _Parser:
     def _custom(self, key: str) -> bool:
         return any(c.key == key for c in self.ctx.custom)
 
-    def _window_for(self, mn: Mention) -> int:
-        """A measure's window: the nearest 'last N days' / period, else 30 days."""
-        r = self.rest
+    def _rolling_window(self, mn: Mention) -> int | None:
+        """The nearest "last N days" of the measure's clause (taken), or None."""
         best = None
-        for m in r.finditer(
+        for m in self.rest.finditer(
             r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent)\s+)*"
             r"(?:近|最近|过去|前)?\s*(\d+)天\s*(?:内|以来|里|中|之内|以内)?"
         ):
@@ -2876,9 +2864,17 @@ class _Parser:
             gap = min(abs(m.start() - mn.end), abs(mn.start - m.end()))
             if best is None or gap < best[0]:
                 best = (gap, m)
-        if best is not None:
-            self.rest.take(*best[1].span())
-            return int(best[1].group(1))
+        if best is None:
+            return None
+        self.rest.take(*best[1].span())
+        return int(best[1].group(1))
+
+    def _window_for(self, mn: Mention) -> int:
+        """A measure's window: the nearest 'last N days' / period, else 30 days."""
+        r = self.rest
+        days = self._rolling_window(mn)
+        if days is not None:
+            return days
         for period, pat in PERIODS.items():
             m = r.search(pat)
             if m:

@@ -979,13 +979,9 @@ def measure_by_week(
 # --------------------------------------------------------------------------- accounts by name
 
 
-def find_account(session: Session, ref: str, scope: Scope | None = None) -> Account | None:
-    """An account by external id, domain, name or alias (normalised), inside the scope."""
-    scope = scope or Scope.everything()
-    ref = (ref or "").strip()
-    if not ref:
-        return None
-    visible = scope.clause()
+def _named_exactly(session: Session, ref: str, visible: ColumnElement[bool]) -> Account | None:
+    """The visible account a reference names exactly: external id, id, domain, normalised name,
+    then an alias."""
     candidates: list[ColumnElement[bool]] = [Account.external_id == ref]
     if ref.isdigit():
         candidates.append(Account.id == int(ref))
@@ -1000,13 +996,25 @@ def find_account(session: Session, ref: str, scope: Scope | None = None) -> Acco
         if acc is not None:
             return acc
     alias_vals = [v for v in (ref, dom, norm) if v]
-    acc = session.scalars(
+    return session.scalars(
         select(Account)
         .join(AccountAlias, AccountAlias.account_id == Account.id)
         .where(AccountAlias.value.in_(alias_vals), visible)
+        .order_by(Account.id)
     ).first()
+
+
+def find_account(session: Session, ref: str, scope: Scope | None = None) -> Account | None:
+    """An account by external id, domain, name or alias (normalised), inside the scope."""
+    scope = scope or Scope.everything()
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    visible = scope.clause()
+    acc = _named_exactly(session, ref, visible)
     if acc is not None:
         return acc
+    norm = normalise_name(ref)
     if norm and len(norm) >= 2:
         return session.scalars(
             select(Account)
@@ -1026,28 +1034,10 @@ def account_candidates(
     if not ref:
         return []
     visible = scope.clause()
-    exact: list[ColumnElement[bool]] = [Account.external_id == ref]
-    if ref.isdigit():
-        exact.append(Account.id == int(ref))
-    dom = normalise_domain(ref) if "." in ref else None
-    if dom:
-        exact.append(Account.domain == dom)
-    norm = normalise_name(ref)
-    if norm:
-        exact.append(Account.name_norm == norm)
-    for cand in exact:
-        acc = session.scalars(select(Account).where(cand, visible).order_by(Account.id)).first()
-        if acc is not None:
-            return [acc]
-    alias_vals = [v for v in (ref, dom, norm) if v]
-    acc = session.scalars(
-        select(Account)
-        .join(AccountAlias, AccountAlias.account_id == Account.id)
-        .where(AccountAlias.value.in_(alias_vals), visible)
-        .order_by(Account.id)
-    ).first()
+    acc = _named_exactly(session, ref, visible)
     if acc is not None:
         return [acc]
+    norm = normalise_name(ref)
     if not norm or len(norm) < 2:
         return []
     return list(
