@@ -175,7 +175,6 @@ FIELD_PHRASES: dict[str, tuple[str, ...]] = {
     "purchase_count": (
         "purchases",
         "purchase",
-        "order",
         "purchase count",
         "number of purchases",
         "orders",
