@@ -1407,6 +1407,8 @@ class _Parser:
             if period.startswith("next") or period == "today":
                 continue
             for m in r.finditer(pat):
+                if period.startswith("last") and re.search(r"\bthe\s*$", self.t[: m.start()]):
+                    continue  # "in the last week" is the last 7 days, not the calendar week
                 found.append((m.start(), m.end(), {"period": period}))
         for start, end, kw in sorted(found, key=lambda x: (x[0], -(x[1] - x[0]))):
             if any(start < e and s_ < end for s_, e, _ in self.windows):

@@ -295,3 +295,8 @@ def test_a_ranking_by_a_score_is_not_a_breakdown() -> None:
 def test_a_total_over_the_answer_is_a_sum(text: str) -> None:
     agg = spec_of(text).aggregate
     assert agg is not None and (agg.func, agg.field) == ("sum", "arr")
+
+
+def test_in_the_last_week_is_the_last_seven_days() -> None:
+    (f,) = spec_of("who opened a ticket in the last week").where.filters()
+    assert (f.field, f.window_days, f.period) == ("tickets", 7, None)
