@@ -413,6 +413,9 @@ def scheduler_cmd(
         )
     else:
         console.print(f"delivering through {', '.join(target['platforms'])}")
+    from bot.cmd_serve import stop_on_signals
+
+    stop_on_signals()  # SIGTERM stops it as cleanly as Ctrl-C
     console.print("scheduler running (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         start(svc, background=False)
