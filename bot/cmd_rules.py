@@ -40,15 +40,36 @@ def _rule_json(r) -> dict:  # noqa: ANN001
     }
 
 
+def _matches(s, defs, as_of: str | None) -> dict[str, int]:  # noqa: ANN001
+    """How many accounts each rule matches on --as-of (nothing when it is not given)."""
+    from store.refresh import ensure_fresh
+    from store.rules import preview
+
+    day = parse_as_of(as_of)
+    if day is None:
+        return {}
+    ensure_fresh(s, day)
+    return {rd.name: preview(s, rd, day, limit=1)[0] for rd in defs}
+
+
 @rules_app.command("list")
-def rules_list(as_json: bool = typer.Option(False, "--json")) -> None:
+def rules_list(
+    as_of: str = typer.Option(
+        None, "--as-of", help="Also count the accounts each rule matches on this day (YYYY-MM-DD)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
     """Every rule with its condition, actions and whether it is on."""
     from store.rules import list_rules, rule_def
 
-    svc = services(with_llm=False)
+    svc = services(parse_as_of(as_of), with_llm=False)
     with svc.session_factory.begin() as s:
         rows = list_rules(s)
         items = [_rule_json(r) for r in rows]
+        counts = _matches(s, [rule_def(r) for r in rows], as_of)
+        for it in items:
+            if it["name"] in counts:
+                it["matches"] = counts[it["name"]]
         described = [
             (
                 r.id,
@@ -59,23 +80,30 @@ def rules_list(as_json: bool = typer.Option(False, "--json")) -> None:
             for r in rows
         ]
     if as_json:
-        print_json({"rules": items})
+        print_json(
+            {"as_of": parse_as_of(as_of).isoformat(), "rules": items}
+            if counts
+            else {"rules": items}
+        )
         return
-    table = Table("id", "name", "enabled", "then")
+    table = Table("id", "name", "enabled", "then", *(["matches"] if counts else []))
     for rid, name, on, then in described:
-        table.add_row(str(rid), name, on, then)
+        table.add_row(str(rid), name, on, then, *([str(counts[name])] if counts else []))
     console.print(table)
 
 
 @rules_app.command("add")
 def rules_add(
     file: Path = typer.Argument(..., help="A YAML file with one rule or a list of rules."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_of: str = typer.Option(
+        None, "--as-of", help="Also count the accounts each new rule matches on this day."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Add or replace rules from a YAML file (validated before anything is saved)."""
     from store.rules import RuleError, load_rule_file, save_rule
 
-    svc = services(with_llm=False)
+    svc = services(parse_as_of(as_of), with_llm=False)
     try:
         defs = load_rule_file(file)
         with svc.session_factory.begin() as s:
@@ -83,14 +111,24 @@ def rules_add(
             for rd in defs:
                 row, created = save_rule(s, rd, actor=_actor(), platform="cli")
                 saved.append({"id": row.id, "name": row.name, "created": created})
+            counts = _matches(s, defs, as_of)
+            for it in saved:
+                if it["name"] in counts:
+                    it["matches"] = counts[it["name"]]
     except RuleError as exc:
         fail(str(exc))
     if as_json:
-        print_json({"rules": saved})
+        print_json(
+            {"as_of": parse_as_of(as_of).isoformat(), "rules": saved}
+            if counts
+            else {"rules": saved}
+        )
         return
     for it in saved:
+        matches = f" — matches {it['matches']} accounts on {as_of}" if "matches" in it else ""
         console.print(
             f"{'added' if it['created'] else 'updated'} rule {it['id']} [bold]{it['name']}[/bold]"
+            f"{matches}"
         )
 
 
@@ -99,7 +137,7 @@ def rules_preview(
     ref: str = typer.Argument(None, help="A rule name or id, or a YAML file; default all enabled."),
     as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
     limit: int = typer.Option(10, "--limit", help="How many matching accounts to show per rule."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Which accounts match now, with the values that fire the rule — without acting."""
     from store.refresh import ensure_fresh
@@ -143,7 +181,7 @@ def rules_run(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Run and count everything; save nothing, send nothing."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Evaluate the enabled rules now: tags, fields, alerts, to-dos, DMs and webhooks."""
     from bot.messengers import attach_configured

@@ -249,3 +249,41 @@ def test_defaults_on_demo_book_are_sensible(demo_services: Services) -> None:
         hv = s.scalars(select(Account.id).where(Account.tier == "high_value")).all()
         for acc_id in hv:
             assert figs[acc_id].purchase_amount_30d > 5000 and figs[acc_id].purchase_count_30d > 3
+
+
+def test_cli_rules_list_and_add_take_as_of(cli_env, tmp_path) -> None:
+    """The contract's `rules list|add|preview|run [--as-of D] [--json]`: list and add took no
+    --as-of (typer refused it); with it they also say how many accounts each rule matches."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    runner = CliRunner()
+    day = "2026-11-01"
+    r = runner.invoke(app, ["demo", "--accounts", "30", "--seed", "3", "--as-of", day], env=cli_env)
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["rules", "list", "--as-of", day, "--json"], env=cli_env)
+    assert r.exit_code == 0, r.output
+    listed = json.loads(r.stdout)
+    assert listed["as_of"] == day
+    r = runner.invoke(app, ["rules", "preview", "--as-of", day, "--json"], env=cli_env)
+    previewed = {p["rule"]: p["matches"] for p in json.loads(r.stdout)["rules"]}
+    assert {x["name"]: x["matches"] for x in listed["rules"] if x["enabled"]} == previewed
+    assert previewed["churn_warning"] > 0  # the demo book has quiet accounts
+    f = tmp_path / "r.yaml"
+    f.write_text(
+        "name: big_quiet\nif: {all: [{field: days_since_login, op: ge, value: 15}]}\n"
+        "then: [{tag: big_quiet}]\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["rules", "add", str(f), "--as-of", day, "--json"], env=cli_env)
+    assert r.exit_code == 0, r.output
+    (added,) = json.loads(r.stdout)["rules"]
+    assert added["name"] == "big_quiet" and added["created"] is True
+    assert added["matches"] == previewed["churn_warning"]  # the same condition, the same day
+    r = runner.invoke(app, ["rules", "add", str(f), "--as-of", day], env=cli_env)
+    assert r.exit_code == 0 and f"matches {added['matches']} accounts on {day}" in r.stdout
+    r = runner.invoke(app, ["rules", "list", "--json"], env=cli_env)  # without: as before
+    assert "as_of" not in json.loads(r.stdout)
