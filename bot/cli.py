@@ -14,6 +14,7 @@ from bot import (
     cmd_edit,
     cmd_import,
     cmd_interview,
+    cmd_persona,
     cmd_profile,
     cmd_rules,
     cmd_serve,
@@ -259,6 +260,7 @@ for module in (
     cmd_interview,
     cmd_serve,
     cmd_dashboard,
+    cmd_persona,
 ):
     module.register(app)
 

@@ -259,6 +259,11 @@ def understand(
 ) -> tuple[Spec | None, str, Parsed | None]:
     """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
     ctx = cached_context(session, scope_of(session, msg.user), msg.user or None)
+    from handlers.persona import saved_segment_spec  # saved segments name accounts too
+
+    saved = saved_segment_spec(session, msg.text, msg.language, ctx)
+    if saved is not None:
+        return saved, "parser", None
     parsed = parse(msg.text, msg.language, ctx)
     if parsed.problem:  # an impossible period or size: say so rather than guess
         return None, "parser", parsed
@@ -650,6 +655,7 @@ def _remember(session: Session, msg: IncomingMessage, spec: Spec, offset: int, t
         "total": total,
         "language": msg.language,
     }
+    state["last"] = "ask"  # what "export these" / "save these as …" refer to
     if row is None:
         session.add(ChatState(user_handle=msg.user, state=state))
     else:

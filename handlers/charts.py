@@ -144,3 +144,88 @@ def bar_chart(
             plt.close(fig)
     alt = "; ".join(f"{lbl}: {v:,.0f}" for lbl, v in zip(labels, values, strict=False))
     return Chart(title=title, png=buf.getvalue(), alt=alt)
+
+
+def comparison_chart(
+    *,
+    title_zh: str,
+    title_en: str,
+    labels: list[str],
+    segment: list[float],
+    baseline: list[float],
+    segment_name: str,
+    baseline_name: str,
+    lang: str,
+) -> Chart:
+    """Paired horizontal bars: each trait's share in the segment and in the baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    title = _pick(title_zh, title_en, lang)
+    with plt.rc_context(chart_rc()):
+        height = max(2.6, 0.62 * len(labels) + 1.6)
+        fig, ax = plt.subplots(figsize=(8.5, height), dpi=100)
+        try:
+            n = len(labels)
+            ys = list(range(n))[::-1]
+            h = 0.38
+            ax.barh(
+                [y + h / 2 for y in ys],
+                segment,
+                height=h,
+                color="#d9534f",
+                label=_safe(segment_name),
+            )
+            ax.barh(
+                [y - h / 2 for y in ys],
+                baseline,
+                height=h,
+                color="#9aa5b1",
+                label=_safe(baseline_name),
+            )
+            for y, a, b in zip(ys, segment, baseline, strict=False):
+                ax.text(a, y + h / 2, f" {a * 100:.0f}%", va="center", fontsize=8)
+                ax.text(b, y - h / 2, f" {b * 100:.0f}%", va="center", fontsize=8, color="#555")
+            ax.set_yticks(ys, [_safe(_wrap(lbl)) for lbl in labels])
+            ax.set_xlim(0, min(1.0, max([*segment, *baseline, 0.1]) * 1.18))
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_title(_wrap(title, 48))
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.08),
+                ncol=2,
+                fontsize=8,
+                frameon=False,
+            )
+            ax.spines[["top", "right"]].set_visible(False)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plt.close(fig)
+    alt = "; ".join(
+        f"{lbl}: {a * 100:.0f}% / {b * 100:.0f}%"
+        for lbl, a, b in zip(labels, segment, baseline, strict=False)
+    )
+    return Chart(title=title, png=buf.getvalue(), alt=alt)
+
+
+def _wrap(text: str, width: int = 26) -> str:
+    """Break a long label over lines (CJK text counts double; Latin text breaks at spaces)."""
+    if not _CJK.search(text):
+        import textwrap
+
+        return textwrap.fill(text, width) or text
+    out, line, size = [], "", 0
+    for ch in text:
+        w = 2 if _CJK.match(ch) else 1
+        if size + w > width and ch != " ":
+            out.append(line.rstrip())
+            line, size = "", 0
+        line += ch
+        size += w
+    out.append(line)
+    return "\n".join(s for s in out if s)

@@ -15,6 +15,7 @@ from handlers import (
     imports,
     interview,
     notes,
+    persona,
     profile,
     rules_chat,
 )
@@ -67,6 +68,7 @@ CHAIN = (
     dashboard.try_handle,
     conversation.try_handle,
     profile.try_handle,
+    persona.try_handle,
     ask.try_handle,
 )
 

@@ -3,6 +3,12 @@
 The same seed and `today` always give the same book. Accounts follow one of four life stories —
 active, growing, fading, dormant — so every feature (inactivity, churn risk, high value, renewals,
 RFM, health, interviews) has something to show.
+
+Planted for personas (with a random stream of their own, so the rest of the book is what it was):
+fading and dormant accounts — the ones that turn churn-risk, and the dormant ones marked churned —
+lean to retail, rarely have an economic buyer who supports us, seldom use the `workflow` feature,
+and complain about price in their NPS comments. Price sensitivity is the decoy: it is drawn
+without regard to the story, so a persona must not report it as a difference.
 """
 
 from __future__ import annotations
@@ -329,6 +335,13 @@ PAINS = [
     ("low sales visibility", "销售过程不透明"),
 ]
 STORIES = [("active", 0.56), ("growing", 0.16), ("fading", 0.16), ("dormant", 0.12)]
+CHURNY = ("fading", "dormant")
+PRICE_COMPLAINTS = [
+    ("Price is too high for our budget.", "价格太贵，预算不够。"),
+    ("The price went up again; hard to justify the renewal.", "价格又涨了，续约很难说服老板。"),
+]
+PLANTED_INDUSTRY = "retail"
+PLANTED_FEATURE = "workflow"
 
 
 def _pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:
@@ -429,6 +442,7 @@ def generate(
     account_rows: list[dict[str, Any]] = []
     stories: list[str] = []
     big_buyers: list[bool] = []
+    industry_keys: list[str] = []
     for i in range(accounts):
         industry = rng.choice(industries)
         chinese = rng.random() < 0.6
@@ -451,6 +465,7 @@ def generate(
         contract_start = contract_end - dt.timedelta(days=365 * rng.choice([1, 1, 1, 2, 3]))
         story = _pick(rng, STORIES)
         stories.append(story)
+        industry_keys.append(industry)
         big_buyers.append(story in ("active", "growing") and rng.random() < 0.12)
         sparse = rng.random() < 0.3  # some profiles are thin, so completeness varies
         pains = rng.choice(PAINS)
@@ -487,6 +502,8 @@ def generate(
                 else ("年度预算已批" if chinese else "approved for next FY"),
             }
         )
+    plant = random.Random(f"persona-{seed}")
+    _plant_accounts(plant, account_rows, stories, industry_keys, used_names)
     result = session.execute(insert(Account).returning(Account.id), account_rows)
     ids = [r[0] for r in result]
     if len(ids) != len(account_rows):  # drivers without executemany RETURNING
@@ -613,6 +630,7 @@ def generate(
                     "response_key": _key("demo-nps", acc_id, date, score, k),
                 }
             )
+    _plant_activity(plant, ids, stories, contacts, events, nps)
     for n, e in enumerate(events):
         e["event_key"] = _key(
             "demo",
@@ -639,3 +657,74 @@ def generate(
         "nps": len(nps),
         "users": len(users),
     }
+
+
+def _plant_accounts(
+    plant: random.Random,
+    rows: list[dict[str, Any]],
+    stories: list[str],
+    industries: list[str],
+    used: set[str],
+) -> None:
+    """Churny accounts lean to retail (renamed to match); dormant at-risk ones are churned."""
+    domains = {r["domain"] for r in rows}
+    for row, story, industry in zip(rows, stories, industries, strict=True):
+        if story not in CHURNY:
+            continue
+        if story == "dormant" and row["stage"] == "at_risk":
+            row["stage"] = "churned"
+        if industry == PLANTED_INDUSTRY or plant.random() >= 0.4:
+            continue
+        chinese = row["country"] == "中国"
+        old, new = (
+            (ZH_SUFFIX if chinese else EN_SUFFIX)[industry],
+            (ZH_SUFFIX if chinese else EN_SUFFIX)[PLANTED_INDUSTRY],
+        )
+        name = row["name"].replace(old, new, 1)
+        domain = row["domain"]
+        if not chinese:
+            domain = domain.replace(old.lower(), new.lower(), 1)
+        norm = normalise_name(name)
+        if norm in used or (domain != row["domain"] and domain in domains):
+            continue
+        used.discard(row["name_norm"])
+        used.add(norm)
+        domains.add(domain)
+        row.update(
+            name=name,
+            name_norm=norm,
+            domain=domain,
+            industry=(INDUSTRY_LABEL_ZH if chinese else INDUSTRY_LABEL_EN)[PLANTED_INDUSTRY],
+        )
+
+
+def _plant_activity(
+    plant: random.Random,
+    ids: list[int],
+    stories: list[str],
+    contacts: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    nps: list[dict[str, Any]],
+) -> None:
+    """Churny accounts: EB supporters turn neutral or blockers, `workflow` goes unused, NPS
+    comments complain about price."""
+    churny = {acc for acc, story in zip(ids, stories, strict=True) if story in CHURNY}
+    for c in contacts:
+        supporter = c["role"] == "EB" and c["attitude"] == "supporter"
+        if supporter and c["account_id"] in churny and plant.random() < 0.8:
+            c["attitude"] = plant.choice(["neutral", "blocker"])
+    others = [f for f in FEATURES if f != PLANTED_FEATURE]
+    for e in events:
+        planted = e["type"] == "feature_use" and e["feature"] == PLANTED_FEATURE
+        if planted and e["account_id"] in churny and plant.random() < 0.9:
+            e["feature"] = plant.choice(others)
+    price_passive = NPS_COMMENTS["passive"][1]
+    for r in nps:
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in r["comment"] or "")
+        if r["account_id"] in churny and plant.random() < 0.9:
+            en, zh = plant.choice(PRICE_COMPLAINTS)
+            r["comment"] = zh if chinese else en
+        elif r["comment"] in price_passive and plant.random() < 0.8:
+            # the healthy book rarely talks about price: complaints concentrate in the churny
+            en, zh = NPS_COMMENTS["passive"][0]
+            r["comment"] = zh if chinese else en

@@ -408,6 +408,14 @@ SPECIAL_FIELDS: tuple[FieldDef, ...] = (
         dimension="attitudinal",
         doc="text of any NPS comment (op 'contains': words it mentions)",
     ),
+    FieldDef(
+        "segment",
+        "Saved segment",
+        "已存分群",
+        "text",
+        "segment",
+        doc="membership of a saved segment (store/segments.py), by name",
+    ),
 )
 
 # Event-derived measures addressable with any window (spec Filter.window_days); the fixed windows

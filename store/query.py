@@ -42,6 +42,7 @@ from store.models import (
     CustomValue,
     Event,
     NpsResponse,
+    SavedSegment,
     User,
 )
 from store.spec import Condition, Filter, RelativeDate, Sort, Spec, period_bounds
@@ -210,6 +211,7 @@ class Compiler:
     session: Session | None = None
     _user_cache: dict[str, set[str]] = field(default_factory=dict)
     _stored: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    _expanding: set[str] = field(default_factory=set)
 
     # ---- field expressions
     def field_def(self, key: str) -> FieldDef:
@@ -319,6 +321,8 @@ class Compiler:
         key = flt.field
         if key == "tag":
             return self._tag_filter(flt)
+        if key == "segment":
+            return self._segment_filter(flt)
         if key.startswith("contact_"):
             return self._contact_filter(flt)
         if key == "note_text":
@@ -533,6 +537,42 @@ class Compiler:
             return or_(col.is_(None), low.not_in(vals))
         return low.in_(vals)
 
+    def _segment_filter(self, flt: Filter) -> ColumnElement[bool]:
+        """Membership of saved segments: their saved conditions, compiled here (one level deep
+        at a time; a segment naming itself is refused)."""
+        from store.segments import segment_key
+
+        if self.session is None:
+            raise SpecError("a saved segment needs the database")
+        if flt.op not in ("eq", "ne", "in", "not_in"):
+            raise SpecError("a saved segment is matched by name (= or in)")
+        names = flt.value if isinstance(flt.value, list) else [flt.value]
+        parts: list[ColumnElement[bool]] = []
+        for name in names:
+            key = segment_key(str(name or ""))
+            row = self.session.scalars(
+                select(SavedSegment).where(SavedSegment.name_norm == key)
+            ).first()
+            if row is None:
+                raise SpecError(f"no saved segment named '{name}'")
+            if key in self._expanding:
+                raise SpecError(f"segment '{name}' refers to itself")
+            saved = Spec.model_validate(row.spec)
+            self._expanding.add(key)
+            try:
+                clauses = [self.condition(saved.where)]
+                if saved.owner:
+                    clauses.append(
+                        self._person_filter(Filter(field="owner", op="eq", value=saved.owner))
+                    )
+                if saved.team:
+                    clauses.append(self.team_clause(saved.team))
+            finally:
+                self._expanding.discard(key)
+            parts.append(and_(*clauses))
+        out = or_(*parts) if parts else false()
+        return not_(out) if flt.op in ("ne", "not_in") else out
+
     def _contact_filter(self, flt: Filter) -> ColumnElement[bool]:
         attr = flt.field.removeprefix("contact_")
         col = getattr(Contact, attr)
@@ -697,9 +737,8 @@ def display_fields(spec: Spec) -> list[str]:
         *(f.field for f in spec.where.filters()),
         *(s.field for s in spec.sort),
     ]:
-        if key in ("tag", "owner", "name", "account_id", "note_text", "nps_comment") or (
-            key.startswith("contact_")
-        ):
+        skip = ("tag", "segment", "owner", "name", "account_id", "note_text", "nps_comment")
+        if key in skip or key.startswith("contact_"):
             continue
         if key not in out:
             out.append(key)
