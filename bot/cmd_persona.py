@@ -50,3 +50,38 @@ def register(app: typer.Typer) -> None:
             render_rich(console, reply)
         if reply.kind == "error":
             raise typer.Exit(1)
+
+    @app.command()
+    def export(
+        question: str = typer.Argument(..., help="The question whose accounts to export."),
+        out: Path = typer.Option(..., "--out", help="FILE.xlsx or FILE.csv"),
+        as_user: str = typer.Option(None, "--as", help="As this user (default: sees all)."),
+        as_of: str = typer.Option(None, "--as-of", help="Fix 'today' (YYYY-MM-DD)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Export an answer's accounts, one row each, with the columns the answer shows."""
+        from handlers import ask as ask_handler
+        from handlers.export import export_reply
+
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("xlsx", "csv"):
+            fail("--out must end in .xlsx or .csv")
+        svc = services(parse_as_of(as_of))
+        user = as_user or LOCAL_OPERATOR
+        msg = IncomingMessage(user=user, text=question, platform="cli", as_of=svc.as_of)
+        with svc.session_factory.begin() as s:
+            spec, _source, parsed = ask_handler.understand(svc, s, msg, svc.today(msg.as_of))
+            if spec is None:
+                fail(ask_handler.not_understood(msg, "", parsed).text)
+            reply = export_reply(svc, s, msg, spec, fmt, name=out.name)
+        if reply.kind == "error" or not reply.files:
+            fail(reply.text)
+        out.write_bytes(reply.files[0].data)
+        if as_json:
+            data = dict(reply.data)
+            data["files"] = [
+                {"name": out.name, "path": str(out.resolve()), "mime": reply.files[0].mime}
+            ]
+            print_json(data)
+        else:
+            console.print(reply.text)

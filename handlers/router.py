@@ -12,6 +12,7 @@ from handlers import (
     dashboard,
     digest,
     edits,
+    export,
     imports,
     interview,
     notes,
@@ -68,6 +69,7 @@ CHAIN = (
     dashboard.try_handle,
     conversation.try_handle,
     profile.try_handle,
+    export.try_handle,
     persona.try_handle,
     ask.try_handle,
 )
