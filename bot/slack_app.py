@@ -300,21 +300,24 @@ class SlackAdapter:
             payload = message_payload(reply)
             if where.response_url and respond is not None:
                 respond(response_type="ephemeral", replace_original=False, **payload)
-                if reply.chart is not None:
+                if reply.chart is not None or reply.files:
                     self._chart_to_dm(messenger, where, reply)
             elif where.is_direct and where.channel or where.channel and not is_private(reply):
                 messenger.post(where.channel, reply, thread_ts=where.thread_ts)
             elif where.channel:
                 messenger.ephemeral(where.channel, where.user_id, reply, where.thread_ts)
-                if reply.chart is not None:
+                if reply.chart is not None or reply.files:
                     self._chart_to_dm(messenger, where, reply)
             else:
                 messenger.dm(where.user_id, reply)
 
     def _chart_to_dm(self, messenger: SlackMessenger, where: Where, reply: Reply) -> None:
-        assert reply.chart is not None
+        """Images and files cannot be ephemeral: they go to the asker's DM instead."""
         channel = messenger.client.conversations_open(users=where.user_id)["channel"]["id"]
-        messenger.upload_chart(channel, reply.chart)
+        if reply.chart is not None:
+            messenger.upload_chart(channel, reply.chart)
+        for attachment in reply.files:
+            messenger.upload_file(channel, attachment)
 
     def tell(self, client: WebClient, where: Where, text: str, language: str, respond=None) -> None:  # noqa: ANN001
         """A short private note to the person (errors, refusals)."""

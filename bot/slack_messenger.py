@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack_blocks import message_payload
-from handlers.messages import Chart, Reply
+from handlers.messages import Attachment, Chart, Reply
 from store.models import User
 from store.settings import Settings
 
@@ -85,6 +85,8 @@ class SlackMessenger:
         ref = {"channel": resp.get("channel") or channel, "ts": resp.get("ts")}
         if reply.chart is not None:
             self.upload_chart(ref["channel"], reply.chart, thread_ts or ref["ts"])
+        for attachment in reply.files:
+            self.upload_file(ref["channel"], attachment, thread_ts or ref["ts"])
         return ref
 
     def update(self, ref: dict[str, Any], reply: Reply) -> None:
@@ -112,6 +114,20 @@ class SlackMessenger:
         }
         if chart.alt:
             kwargs["alt_txt"] = chart.alt
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        self.client.files_upload_v2(**kwargs)
+
+    def upload_file(
+        self, channel: str, attachment: Attachment, thread_ts: str | None = None
+    ) -> None:
+        """Upload a file a reply carries (a spreadsheet export) with the current upload API."""
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "content": attachment.data,
+            "filename": attachment.name,
+            "title": attachment.name,
+        }
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         self.client.files_upload_v2(**kwargs)

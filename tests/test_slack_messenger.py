@@ -90,6 +90,30 @@ def test_a_chart_is_uploaded_in_the_thread_of_its_message(
     assert done.args["thread_ts"] == ref["ts"]
 
 
+def test_an_export_and_a_persona_chart_are_uploaded_as_files(
+    messenger: SlackMessenger, standin: SlackStandIn
+) -> None:
+    from handlers.charts import bar_chart
+    from handlers.messages import Attachment
+
+    chart = bar_chart(
+        title_zh="按地区的年合同额",
+        title_en="ARR",
+        labels=["华东", "华北"],
+        values=[2, 1],
+        lang="zh",
+    )
+    sheet = Attachment("流失客户.xlsx", b"PK\x03\x04" + b"1" * 40, "application/vnd.ms-excel")
+    ref = messenger.post("D9", Reply(text="已导出 2 个客户", chart=chart, files=[sheet]))
+    uploads = [c for c in standin.calls if c.method.startswith("upload:")]
+    assert len(uploads) == 2
+    assert chart.png in uploads[0].raw and sheet.data in uploads[1].raw
+    names = [c.args["filename"] for c in standin.calls_to("files.getUploadURLExternal")]
+    assert names == ["chart.png", "流失客户.xlsx"]
+    done = standin.calls_to("files.completeUploadExternal")
+    assert [d.args["thread_ts"] for d in done] == [ref["ts"], ref["ts"]]
+
+
 def test_a_rate_limited_call_is_retried(messenger: SlackMessenger, standin: SlackStandIn) -> None:
     standin.rate_limit("chat.postMessage", times=2, retry_after=0)
     messenger.post("C1", Reply(text="hello"))
