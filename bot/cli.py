@@ -10,6 +10,7 @@ from rich.table import Table
 
 from bot import (
     cmd_ask,
+    cmd_chart,
     cmd_dashboard,
     cmd_edit,
     cmd_import,
@@ -261,6 +262,7 @@ for module in (
     cmd_serve,
     cmd_dashboard,
     cmd_persona,
+    cmd_chart,
 ):
     module.register(app)
 

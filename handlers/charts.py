@@ -229,3 +229,98 @@ def _wrap(text: str, width: int = 26) -> str:
         size += w
     out.append(line)
     return "\n".join(s for s in out if s)
+
+
+PALETTE = ("#2a7ab9", "#d9534f", "#5cb85c", "#f0ad4e", "#8e6cc4", "#46b8da", "#9aa5b1", "#c17d3c")
+
+
+def pie_chart(
+    *, title_zh: str, title_en: str, labels: list[str], values: list[float], lang: str
+) -> Chart:
+    """A pie of shares (value tiers, RFM segments), labelled with counts and percentages."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    title = _pick(title_zh, title_en, lang)
+    pairs = [(lbl, v) for lbl, v in zip(labels, values, strict=False) if v > 0]
+    total = sum(v for _l, v in pairs) or 1
+    # slivers under 3% share one "other" slice, so no label sits on another
+    small = [(lbl, v) for lbl, v in pairs if v / total < 0.03]
+    if len(small) > 1:
+        pairs = [(lbl, v) for lbl, v in pairs if v / total >= 0.03]
+        pairs.append((_pick("其他", "other", lang), sum(v for _l, v in small)))
+    with plt.rc_context(chart_rc()):
+        fig, ax = plt.subplots(figsize=(7, 5), dpi=100)
+        try:
+            if pairs:
+                ax.pie(
+                    [v for _l, v in pairs],
+                    labels=[f"{_safe(lbl)}\n{v:,.0f} ({v / total:.0%})" for lbl, v in pairs],
+                    colors=[PALETTE[i % len(PALETTE)] for i in range(len(pairs))],
+                    startangle=90,
+                    counterclock=False,
+                    wedgeprops={"linewidth": 1, "edgecolor": "white"},
+                    textprops={"fontsize": 9},
+                )
+                ax.axis("equal")
+            else:
+                ax.text(0.5, 0.5, "—", ha="center", va="center", transform=ax.transAxes)
+                ax.axis("off")
+            ax.set_title(title, pad=18)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plt.close(fig)
+    alt = "; ".join(f"{lbl}: {v:,.0f}" for lbl, v in pairs)
+    return Chart(title=title, png=buf.getvalue(), alt=alt)
+
+
+def line_chart(
+    *,
+    title_zh: str,
+    title_en: str,
+    labels: list[str],
+    values: list[float],
+    lang: str,
+    ylabel_zh: str = "",
+    ylabel_en: str = "",
+) -> Chart:
+    """A trend line over time (logins per week), each point labelled."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    title = _pick(title_zh, title_en, lang)
+    ylabel = _pick(ylabel_zh, ylabel_en, lang)
+    with plt.rc_context(chart_rc()):
+        fig, ax = plt.subplots(figsize=(8, 3.8), dpi=100)
+        try:
+            xs = list(range(len(values)))
+            ax.plot(xs, values, marker="o", color="#2a7ab9", linewidth=2)
+            ax.fill_between(xs, values, color="#2a7ab9", alpha=0.08)
+            for x, v in zip(xs, values, strict=False):
+                ax.annotate(
+                    f"{v:,.0f}",
+                    (x, v),
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                    fontsize=8,
+                )
+            ax.set_xticks(xs, [_safe(lbl) for lbl in labels], rotation=0, fontsize=8)
+            ax.set_ylim(bottom=0, top=max([*values, 1]) * 1.2)
+            ax.set_title(_wrap(title, 60))
+            if ylabel:
+                ax.set_ylabel(ylabel)
+            ax.spines[["top", "right"]].set_visible(False)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plt.close(fig)
+    alt = "; ".join(f"{lbl}: {v:,.0f}" for lbl, v in zip(labels, values, strict=False))
+    return Chart(title=title, png=buf.getvalue(), alt=alt)

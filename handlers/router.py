@@ -18,6 +18,7 @@ from handlers import (
     notes,
     persona,
     profile,
+    report,
     rules_chat,
 )
 from handlers.help import help_reply, is_help
@@ -71,6 +72,7 @@ CHAIN = (
     profile.try_handle,
     export.try_handle,
     persona.try_handle,
+    report.try_handle,
     ask.try_handle,
 )
 
