@@ -20,6 +20,7 @@ from handlers import chat_state
 from handlers.lexicon import STOPWORDS_EN, VALUE_FIELDS
 from handlers.messages import AccountRow, IncomingMessage, Reply
 from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
+from handlers.saved_segments import saved_segment_spec
 from handlers.services import Services
 from store import audit
 from store.fields import EVENT_MEASURES, FieldDef
@@ -259,8 +260,6 @@ def understand(
 ) -> tuple[Spec | None, str, Parsed | None]:
     """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
     ctx = cached_context(session, scope_of(session, msg.user), msg.user or None)
-    from handlers.persona import saved_segment_spec  # saved segments name accounts too
-
     saved = saved_segment_spec(session, msg.text, msg.language, ctx)
     if saved is not None:
         return saved, "parser", None

@@ -19,6 +19,7 @@ from handlers import answer_text as at
 from handlers.messages import Attachment, IncomingMessage, Reply
 from handlers.services import Services
 from store.query import LOCAL_OPERATOR, account_rows, display_fields
+from store.refresh import ensure_fresh
 from store.spec import Spec
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,13 +117,13 @@ def export_reply(
     name: str | None = None,
 ) -> Reply:
     """A reply carrying the spreadsheet of a spec's accounts."""
-    from handlers.ask import _fresh, no_access, scope_of
+    from handlers.ask import no_access, scope_of
 
     as_of = services.today(msg.as_of)
     scope = scope_of(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, spec)
-    _fresh(session, as_of)
+    ensure_fresh(session, as_of)
     header, rows = table(session, spec, msg.user, as_of, msg.language)
     fname = name or f"profilebot-export-{as_of.isoformat()}.{fmt}"
     data = to_bytes(header, rows, fmt)

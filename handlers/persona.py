@@ -25,6 +25,7 @@ from store import persona as persona_store
 from store import segments, vocab
 from store.models import ChatState
 from store.query import LOCAL_OPERATOR, Compiler, Scope, SpecError, base_select, load_catalogue
+from store.refresh import ensure_fresh
 from store.spec import Condition, Filter, Spec
 
 # ----------------------------------------------------------------------------- recognising
@@ -439,7 +440,7 @@ def persona_reply(
     chart: bool = True,
 ) -> Reply:
     """Compare a segment with the rest of the asker's book (or with a second segment)."""
-    from handlers.ask import _fresh, no_access, not_understood, scope_of
+    from handlers.ask import no_access, not_understood, scope_of
 
     zh = msg.zh
     lang = msg.language
@@ -447,7 +448,7 @@ def persona_reply(
     scope = scope_of(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, None)
-    _fresh(session, as_of)
+    ensure_fresh(session, as_of)
     seg = resolve_segment(services, session, seg_text, msg, as_of)
     if seg is None:
         reply = not_understood(msg)
@@ -767,31 +768,4 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
             if reply is not None:
                 return [reply]
             break
-    return None
-
-
-def saved_segment_spec(session: Session, text: str, language: str, ctx) -> Spec | None:  # noqa: ANN001
-    """A question naming a saved segment ("at-risk retail accounts renewing next quarter"): the
-    segment as a `segment` filter, ANDed with whatever else the question asks. None when the
-    question names no saved segment."""
-    from handlers.parser import parse
-
-    rows = segments.all_segments(session)
-    if not rows:
-        return None
-    low = segments.segment_key(text)
-    for row in sorted(rows, key=lambda r: -len(r.name_norm)):
-        i = low.find(row.name_norm)
-        if i < 0:
-            continue
-        rest = (low[:i] + " " + low[i + len(row.name_norm) :]).strip()
-        rest = rest.strip(" '\"“”‘’「」的")
-        base = Condition(all=[Filter(field="segment", value=row.name)])
-        if rest:
-            parsed = parse(rest, language, ctx)
-            if parsed.matched and parsed.spec is not None and not parsed.spec.account:
-                spec = parsed.spec
-                where = base if spec.where.is_empty() else Condition(all=[*base.all, spec.where])
-                return spec.model_copy(update={"where": where})
-        return Spec(where=base)
     return None

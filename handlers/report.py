@@ -32,6 +32,7 @@ from store.query import (
     load_catalogue,
     run,
 )
+from store.refresh import ensure_fresh
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Spec
 
 CHART_EN = re.compile(
@@ -258,7 +259,7 @@ def chart_reply(
     services: Services, session: Session, msg: IncomingMessage, q: str, shape: str
 ) -> Reply:
     """The chart answering a question, with a short text and the figures behind it."""
-    from handlers.ask import _fresh, no_access
+    from handlers.ask import no_access
 
     zh = msg.zh
     lang = msg.language
@@ -266,7 +267,7 @@ def chart_reply(
     scope = _scope(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, None)
-    _fresh(session, as_of)
+    ensure_fresh(session, as_of)
     reply: Reply | None = None
     if _RISK_MONTH.search(q):
         reply, _groups = _risk_by_month(session, msg, as_of)
@@ -418,16 +419,16 @@ def _has_values(session: Session, key: str) -> bool:
 def _arr_tiers(session: Session, msg: IncomingMessage, as_of: dt.date, pie: bool) -> Reply:
     """Value tiers by ARR band when the book has no tier field filled."""
     from handlers.persona import BAND_TEXT
-    from store.persona import BANDS, _band
+    from store.persona import BANDS, band_of
 
     zh = msg.zh
     rows = account_rows(session, Spec(), _scope(session, msg.user), as_of, ["arr"])
     order = [code for _b, code in BANDS["arr"]]
     counts = dict.fromkeys(order, 0)
     for r in rows:
-        band = _band("arr", r.get("arr"))
-        if band:
-            counts[band] += 1
+        code = band_of("arr", r.get("arr"))
+        if code:
+            counts[code] += 1
     labels = [BAND_TEXT[("arr", c)][1 if zh else 0] for c in order]
     values = [float(counts[c]) for c in order]
     title_zh, title_en = "价值分层（按年合同额）", "Value tiers (by ARR)"

@@ -362,7 +362,8 @@ class Comparison:
         return self.segment_size < SMALL_GROUP or self.baseline_size < SMALL_GROUP
 
 
-def _band(key: str, v: Any) -> str | None:
+def band_of(key: str, v: Any) -> str | None:
+    """The band code of a value (\"50k-150k\"), or None."""
     if v is None:
         return None
     try:
@@ -488,7 +489,7 @@ def _collect(
                     add("band", c, v, acc)
                 i += 1
             for c in banded:
-                band = _band(c, row[i])
+                band = band_of(c, row[i])
                 if band is None and c == "days_since_login":
                     band = ">90"  # never logged in counts as inactive
                 if band is not None:
