@@ -60,9 +60,9 @@ LINE_WEEKS = 12
 def match_chart(text: str) -> tuple[str, str] | None:
     """(question without the chart words, 'pie' | 'bar' | 'line' | '') for a chart request."""
     t = text.strip()
-    if _LOGINS_WEEK.search(t) or _RISK_MONTH.search(t):
+    if _LOGINS_WEEK_ONLY.search(t) or _RISK_BY_MONTH.search(t):
         # shapes that only a chart answers: asked without a chart word too
-        shape = "line" if _LOGINS_WEEK.search(t) else ""
+        shape = "line" if _LOGINS_WEEK_ONLY.search(t) else ""
         inner = re.sub(r"^(?:chart|plot|graph|show(?:\s+me)?)\s+(?:of\s+)?", "", t, flags=re.I)
         inner = re.sub(r"\s+(?:chart|graph|plot)[\s?.!]*$", "", inner, flags=re.I)
         return _ZH_STRIP.sub(" ", inner).strip(" ，,") or t, shape
@@ -96,6 +96,16 @@ _LOGIN_TARGET = re.compile(
     r"(?P<en>.+)$|^(?:for\s+)?(?P<pre>.+?)\s+(?:logins?\s+per\s+week|weekly\s+logins?|login\s+trend)$"
     r"|^(?P<zh>.+?)的?(?:每周(?:的)?登录|登录(?:次数)?(?:的)?(?:周)?趋势|按周(?:的)?登录)",
     re.I,
+)
+# asked without a chart word, only these phrasings mean a chart ("total ARR of churn-risk accounts
+# ending next month" is a question for ask, not a chart)
+_RISK_BY_MONTH = re.compile(
+    r"(?:at[\s-]risk|risk).*\b(?:by|per)\s+(?:renewal|contract[\s-]end|expiry)\s+month|"
+    r"按(?:续约|到期|合同到期)月份.*(?:风险|流失)|(?:风险|流失).*按(?:续约|到期|合同到期)月份",
+    re.I,
+)
+_LOGINS_WEEK_ONLY = re.compile(
+    r"logins?\s+(?:per|by|a|each)\s+week|weekly\s+logins?|每周(?:的)?登录|按周(?:的)?登录", re.I
 )
 # words a breakdown question may use that the question parser does not know as a grouping
 _GROUP_WORDS: tuple[tuple[re.Pattern, str], ...] = (
