@@ -759,6 +759,10 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     if found is not None:
         seg_text, vs_text = found
         with services.session_factory.begin() as s:
+            # "compare Acme with Beta" (two accounts) or "Acme的画像" (one) are not segments:
+            # leave them to the conversation and profile handlers
+            if resolve_segment(services, s, seg_text, msg, services.today(msg.as_of)) is None:
+                return None
             return [persona_reply(services, s, msg, seg_text, vs_text)]
     for pat in DRILL_PATTERNS:
         m = pat.match(text)

@@ -68,11 +68,11 @@ CHAIN = (
     alerts.try_handle,
     digest.try_handle,
     dashboard.try_handle,
-    conversation.try_handle,
-    profile.try_handle,
     export.try_handle,
     persona.try_handle,
     report.try_handle,
+    conversation.try_handle,
+    profile.try_handle,
     ask.try_handle,
 )
 

@@ -45,6 +45,7 @@ from store.models import (
     SavedSegment,
     User,
 )
+from store.segments import segment_key
 from store.spec import Condition, Filter, RelativeDate, Sort, Spec, period_bounds
 
 DEFAULT_LIMIT = 20
@@ -540,8 +541,6 @@ class Compiler:
     def _segment_filter(self, flt: Filter) -> ColumnElement[bool]:
         """Membership of saved segments: their saved conditions, compiled here (one level deep
         at a time; a segment naming itself is refused)."""
-        from store.segments import segment_key
-
         if self.session is None:
             raise SpecError("a saved segment needs the database")
         if flt.op not in ("eq", "ne", "in", "not_in"):

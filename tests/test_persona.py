@@ -84,12 +84,8 @@ def test_planted_traits_named_in_english_and_chinese_and_the_decoy_is_not(plante
 def test_churned_drill_down_and_saved_segment(planted_book):
     en = _say(planted_book, "what do churned accounts have in common")
     assert en.kind == "answer"
-    assert en.data["segment"]["understood"]["where"]["all"][0] == {
-        "field": "stage",
-        "op": "eq",
-        "value": "churned",
-        "window_days": None,
-    }
+    first = en.data["segment"]["understood"]["where"]["all"][0]
+    assert (first["field"], first["op"], first["value"]) == ("stage", "eq", "churned")
     zh = _say(planted_book, "流失客户有什么共同特征")
     assert zh.data["segment"]["size"] == en.data["segment"]["size"] > 0
     assert "流失客户" in zh.text and "个" in zh.text
