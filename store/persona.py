@@ -376,6 +376,7 @@ def band_of(key: str, v: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
 def _value_key(field_key: str, v: Any) -> str | None:
     """The grouping key of a stored value (金融科技 = Fintech), or None when empty."""
     if v is None:
