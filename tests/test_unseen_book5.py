@@ -40,6 +40,12 @@ refused 17.
 (The very first run, 09:35 UTC on fd581a9, printed 107/167 = 64.1%: the checker compared breakdown
 labels literally — "Pro" against "pro", "金融" against "finance" — and failed three right breakdowns.
 That checker bug was fixed before the score above was recorded; no question or expectation changed.)
+
+Later runs against main (same questions and oracle):
+- 10:57 UTC, main a9863de: 110/167 = 65.9% (English 67.5%, Chinese 64.4%); right 110, wrong 40, refused 17.
+- 11:30 UTC, main b848a97: 143/167 = 85.6% (English 89.6%, Chinese 82.2%); right 143, wrong 19, refused 5
+  (keyperson 53.8%, events 77.3%, aggregate 77.8%, textsearch 85.7%, negation 84.6%, money 91.7%,
+  scope 94.1%, card 71.4%, conversation 88.9%; list, count, top, breakdown unchanged).
 """
 
 from __future__ import annotations
