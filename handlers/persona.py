@@ -23,8 +23,17 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
 from store import persona as persona_store
 from store import segments, vocab
+from store.identity import normalise_name
 from store.models import ChatState
-from store.query import LOCAL_OPERATOR, Compiler, Scope, SpecError, base_select, load_catalogue
+from store.query import (
+    LOCAL_OPERATOR,
+    Compiler,
+    Scope,
+    SpecError,
+    base_select,
+    find_account,
+    load_catalogue,
+)
 from store.refresh import ensure_fresh
 from store.spec import Condition, Filter, Spec
 
@@ -50,9 +59,9 @@ PERSONA_PATTERNS: tuple[re.Pattern, ...] = tuple(
         + _Q,
         r"^(?P<seg>.+?)(?:都|一般|通常)?(?:有|有哪些|有什么|具有什么|具备什么)"
         r"(?:共同特征|共同点|共性|共同之处|共同的特点|特征|特点)" + _Q,
-        r"^(?P<seg>.+?)的(?:共同特征|共同点|共性|共同之处|特征|特点|用户画像|客户画像|群体画像|画像)"
+        r"^(?P<seg>.+?)的(?:共同特征|共同点|共性|共同之处|特征|特点|群体画像)"
         r"(?:是什么|有哪些|是)?" + _Q,
-        r"^(?P<seg>.+?)(?:群体)?画像" + _Q,
+        r"^(?P<seg>.+?)群体画像" + _Q,
     )
 )
 REST_WORDS = {
@@ -160,6 +169,13 @@ def resolve_segment(
     if saved is not None:
         spec = Spec(where=Condition(all=[Filter(field="segment", value=saved.name)]))
         return Segment(spec, saved.name, "saved")
+    named = find_account(session, clean, Scope.everything())
+    if (
+        named is not None
+        and clean
+        and (named.name_norm == normalise_name(clean) or clean in (named.external_id, named.domain))
+    ):
+        return None  # one account's name (seen or not) is the profile's business, not a segment
     scope = scope_of(session, msg.user)
     ctx = cached_context(session, scope, msg.user or None)
     spec: Spec | None = None
