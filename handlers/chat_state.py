@@ -62,3 +62,19 @@ def update(session: Session, msg: IncomingMessage, now: dt.datetime, **parts: An
     ctx.pop("at", None)
     ctx.update(parts)
     save(session, msg, now, **{k: v for k, v in ctx.items() if v is not None})
+
+
+def user_state(session: Session, handle: str) -> dict[str, Any]:
+    """A user's whole small state (pending confirmations by key), {} when none."""
+    row = session.get(ChatState, handle)
+    return dict(row.state or {}) if row else {}
+
+
+def put_user_state(session: Session, handle: str, state: dict[str, Any]) -> None:
+    """Replace a user's whole small state."""
+    row = session.get(ChatState, handle)
+    if row is None:
+        session.add(ChatState(user_handle=handle, state=state))
+    else:
+        row.state = state
+    session.flush()

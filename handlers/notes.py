@@ -11,16 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from handlers import ask
 from handlers import extract as ex
+from handlers.chat_state import put_user_state, user_state
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
 from store import vocab
 from store.completeness import ROLE_LABELS
 from store.fields import BUILTIN
-from store.models import AccountNote, ChatState
+from store.models import AccountNote
 from store.notes import add_note, file_facts, recent_notes
 from store.query import Scope, find_account, scope_for
 from store.spec import Condition, Filter, Spec
@@ -75,20 +74,6 @@ NO = {"no", "n", "don't", "dont", "skip", "不", "不要", "否", "算了", "取
 
 def _t(zh: bool, en: str, cn: str) -> str:
     return cn if zh else en
-
-
-def _state(session: Session, handle: str) -> dict[str, Any]:
-    row = session.get(ChatState, handle)
-    return dict(row.state or {}) if row else {}
-
-
-def _put_state(session: Session, handle: str, state: dict[str, Any]) -> None:
-    row = session.get(ChatState, handle)
-    if row is None:
-        session.add(ChatState(user_handle=handle, state=state))
-    else:
-        row.state = state
-    session.flush()
 
 
 def fact_label(key: str, lang: str) -> str:
@@ -161,9 +146,9 @@ def _take_note(services: Services, msg: IncomingMessage, ref: str, body: str) ->
         )
         if not facts:
             return [Reply(text=lead, language=msg.language, private=True, kind="text")]
-        state = _state(s, msg.user)
+        state = user_state(s, msg.user)
         state[STATE_KEY] = {"note_id": note.id}
-        _put_state(s, msg.user, state)
+        put_user_state(s, msg.user, state)
         ask_line = _t(
             msg.zh,
             "I found these facts in it — file them to the profile? (yes / no)",
@@ -181,12 +166,12 @@ def _take_note(services: Services, msg: IncomingMessage, ref: str, body: str) ->
 
 def _confirm(services: Services, msg: IncomingMessage, word: str) -> list[Reply] | None:
     with services.session_factory.begin() as s:
-        state = _state(s, msg.user)
+        state = user_state(s, msg.user)
         pending = state.get(STATE_KEY)
         if not pending:
             return None
         state.pop(STATE_KEY, None)
-        _put_state(s, msg.user, state)
+        put_user_state(s, msg.user, state)
         note = s.get(AccountNote, pending.get("note_id"))
         if note is None:
             return None

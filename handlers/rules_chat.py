@@ -15,11 +15,11 @@ import re
 from typing import Any
 
 from handlers.actions import ActionId
+from handlers.chat_state import put_user_state, user_state
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import vocab
 from store.fields import BUILTIN, EVENT_MEASURES
-from store.models import ChatState
 from store.query import find_user, load_catalogue, scope_for
 from store.rules import (
     Action,
@@ -223,20 +223,6 @@ def describe_condition(cond: Condition, lang: str) -> str:
     return (("非 " if lang == "zh" else "not ") + text) if cond.negate else text
 
 
-def _state(session, handle: str) -> dict:  # noqa: ANN001
-    row = session.get(ChatState, handle)
-    return dict(row.state or {}) if row else {}
-
-
-def _put_state(session, handle: str, state: dict) -> None:  # noqa: ANN001
-    row = session.get(ChatState, handle)
-    if row is None:
-        session.add(ChatState(user_handle=handle, state=state))
-    else:
-        row.state = state
-    session.flush()
-
-
 def _unique_name(session, base: str) -> str:  # noqa: ANN001
     name = base[:180] or "rule"
     i = 2
@@ -251,12 +237,12 @@ def _confirm(services: Services, msg: IncomingMessage, text: str) -> list[Reply]
     if word not in YES and word not in NO:
         return None
     with services.session_factory.begin() as s:
-        state = _state(s, msg.user)
+        state = user_state(s, msg.user)
         pending = state.get(STATE_KEY)
         if not pending:
             return None
         state.pop(STATE_KEY, None)
-        _put_state(s, msg.user, state)
+        put_user_state(s, msg.user, state)
         if word in NO:
             text = "好的，这条规则没有保存。" if msg.zh else "OK, I dropped that rule."
             return [Reply(text=text, language=msg.language)]
@@ -381,9 +367,9 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
         # rules act on every account (they run unscoped), so only admins may save them
         may_save = user.role == "admin"
         if may_save:
-            state = _state(s, user.handle)
+            state = user_state(s, user.handle)
             state[STATE_KEY] = {"def": rd.model_dump(mode="json", by_alias=True), "language": lang}
-            _put_state(s, user.handle, state)
+            put_user_state(s, user.handle, state)
     cond_text = describe_condition(rd.condition, lang)
     acts = (
         "；".join(a.describe("zh") for a in rd.actions)
