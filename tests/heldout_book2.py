@@ -34,7 +34,17 @@ import pandas as pd
 from tests import heldout
 
 ROOT = Path(__file__).resolve().parent.parent
-MAVEN = ROOT.parent / "shared" / "realdata" / "maven_crm_sales_opportunities"  # fixture generator
+
+
+def realdata_dir() -> Path:
+    """Where the raw public data lives, for regenerating fixtures only (tests never read it):
+    the folder PROFILEBOT_REALDATA names (the shared `realdata` folder of the project's data)."""
+    import os
+
+    return Path(os.environ.get("PROFILEBOT_REALDATA", "set-PROFILEBOT_REALDATA-to-regenerate"))
+
+
+MAVEN = realdata_dir() / "maven_crm_sales_opportunities"  # fixture generator only
 FIXTURES = ROOT / "tests" / "fixtures" / "unseen_book2"
 AS_OF = {"en": dt.date(2026, 6, 30), "zh": dt.date(2027, 1, 15)}
 
