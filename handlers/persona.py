@@ -146,6 +146,14 @@ class Segment:
         return self.spec.model_dump(mode="json")
 
 
+def _complement(spec: Spec) -> dict[str, Any]:
+    """The default baseline as a spec: every account the asker can see that the segment leaves out."""
+    bare = _bare(spec)
+    if bare.mine or bare.owner or bare.team or bare.account:
+        return {"not_in": bare.model_dump(mode="json")}
+    return Spec(where=Condition(all=[bare.where], negate=True)).model_dump(mode="json")
+
+
 def _bare(spec: Spec) -> Spec:
     """Only the part of a spec that says which accounts (no sort, paging or grouping)."""
     return Spec(where=spec.where, mine=spec.mine, owner=spec.owner, team=spec.team)
@@ -402,23 +410,29 @@ def persona_paragraph(
     picks = picks[:6]
     rare = [t for t in under if t.field != "words"][:3]
     if zh:
-        text = f"典型的{seg_name}："
+        zh_parts = []
         if picks:
-            text += "更常见的是" + "、".join(
-                f"{trait_text(t, lang)}（{_pct(t.segment_share)}，{base_name}为{_pct(t.baseline_share)}）"
-                for t in picks
+            zh_parts.append(
+                "更常见的是"
+                + "、".join(
+                    f"{trait_text(t, lang)}（{_pct(t.segment_share)}，{base_name}为{_pct(t.baseline_share)}）"
+                    for t in picks
+                )
             )
         if rare:
-            text += "；较少见的是" + "、".join(
-                f"{trait_text(t, lang)}（{_pct(t.segment_share)}，{base_name}为{_pct(t.baseline_share)}）"
-                for t in rare
+            zh_parts.append(
+                "较少见的是"
+                + "、".join(
+                    f"{trait_text(t, lang)}（{_pct(t.segment_share)}，{base_name}为{_pct(t.baseline_share)}）"
+                    for t in rare
+                )
             )
-        return text + "。"
+        return f"典型的{seg_name}：" + "；".join(zh_parts) + "。"
     text = f"A typical account among {seg_name}: "
     parts = []
     if picks:
         parts.append(
-            "more often "
+            "more often: "
             + "; ".join(
                 f"{trait_text(t, lang)} ({_pct(t.segment_share)} vs {_pct(t.baseline_share)} of {base_name})"
                 for t in picks
@@ -426,7 +440,7 @@ def persona_paragraph(
         )
     if rare:
         parts.append(
-            "less often "
+            "less often: "
             + "; ".join(
                 f"{trait_text(t, lang)} ({_pct(t.segment_share)} vs {_pct(t.baseline_share)})"
                 for t in rare
@@ -530,7 +544,7 @@ def persona_reply(
         },
         "baseline": {
             "size": comparison.baseline_size,
-            "understood": other.understood() if other else None,
+            "understood": other.understood() if other else _complement(seg.spec),
             "label": base_name,
             "small": comparison.baseline_size < persona_store.SMALL_GROUP,
         },

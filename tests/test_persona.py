@@ -93,7 +93,10 @@ def test_churned_drill_down_and_saved_segment(planted_book):
     vs = _say(planted_book, "compare churn-risk accounts with healthy ones")
     assert vs.kind == "answer" and vs.data["baseline"]["understood"] is not None
     rest = _say(planted_book, "compare churn-risk accounts with the rest")
-    assert rest.data["baseline"]["understood"] is None
+    # the default baseline says what it is: every visible account the segment leaves out
+    rest_where = rest.data["baseline"]["understood"]["where"]
+    assert rest_where["negate"] is True
+    assert rest_where["all"][0] == rest.data["segment"]["understood"]["where"]
     assert rest.data["segment"]["size"] + rest.data["baseline"]["size"] == 200
 
     _say(planted_book, "有流失风险的客户有什么共同特征")
