@@ -256,9 +256,15 @@ def validate_spec(spec: Spec, fields: dict[str, FieldDef]) -> None:
 
 
 def understand(
-    services: Services, session: Session, msg: IncomingMessage, as_of: dt.date
+    services: Services,
+    session: Session,
+    msg: IncomingMessage,
+    as_of: dt.date,
+    *,
+    use_llm: bool = True,
 ) -> tuple[Spec | None, str, Parsed | None]:
-    """The question as a spec: (spec, 'llm' | 'parser', parsed)."""
+    """The question as a spec: (spec, 'llm' | 'parser', parsed); `use_llm=False` reads it with
+    the parser only (the caller asks the model itself, outside its transaction)."""
     ctx = cached_context(session, scope_of(session, msg.user), msg.user or None)
     saved = saved_segment_spec(session, msg.text, msg.language, ctx)
     if saved is not None:
@@ -266,7 +272,7 @@ def understand(
     parsed = parse(msg.text, msg.language, ctx)
     if parsed.problem:  # an impossible period or size: say so rather than guess
         return None, "parser", parsed
-    if services.understander is not None:
+    if use_llm and services.understander is not None:
         try:
             spec = services.understander.understand(
                 msg.text, msg.language, llm_context(session, as_of, msg.language)
@@ -323,7 +329,26 @@ def not_understood(msg: IncomingMessage, unparsed: str = "", parsed: Parsed | No
 
 
 _FUNCTION_WORDS = frozenset(
-    {*STOPWORDS_EN, *["me", "my", "our", "we", "us", "you", "your", "it", "its", "them", "they", "their", "any", "some", "also"]}
+    {
+        *STOPWORDS_EN,
+        *[
+            "me",
+            "my",
+            "our",
+            "we",
+            "us",
+            "you",
+            "your",
+            "it",
+            "its",
+            "them",
+            "they",
+            "their",
+            "any",
+            "some",
+            "also",
+        ],
+    }
 )
 
 
@@ -686,17 +711,37 @@ def more(services: Services, session: Session, msg: IncomingMessage) -> Reply | 
 # ----------------------------------------------------------------------------- router entry
 
 
+def _ask_model(services: Services, msg: IncomingMessage, context: dict[str, Any]) -> Spec | None:
+    """The LLM's reading of a question, or None; never raises (the parser is the fallback)."""
+    try:
+        return services.understander.understand(msg.text, msg.language, context)
+    except Exception:
+        log.warning("LLM understanding failed; using the parser", exc_info=True)
+        return None
+
+
 def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     """Answer any question the other handlers did not take."""
     if not msg.text.strip():
         return None
+    as_of = services.today(msg.as_of)
     with services.session_factory.begin() as s:
         if _is_more(msg.text):
             reply = more(services, s, msg)
             if reply is not None:
                 return [reply]
-        as_of = services.today(msg.as_of)
-        spec, source, parsed = understand(services, s, msg, as_of)
+        spec, source, parsed = understand(services, s, msg, as_of, use_llm=False)
+        ask_model = services.understander is not None and parsed is not None and not parsed.problem
+        model_context = llm_context(s, as_of, msg.language) if ask_model else None
+    # the model is asked with no transaction open: a slow or hung endpoint holds no lock
+    model_spec = _ask_model(services, msg, model_context) if model_context is not None else None
+    with services.session_factory.begin() as s:
+        if model_spec is not None:
+            try:
+                validate_spec(model_spec, load_catalogue(s))
+                spec, source = model_spec, "llm"
+            except Exception:  # an invalid spec falls back to the parser's reading
+                log.warning("LLM spec invalid; using the parser", exc_info=True)
         if spec is None:
             scope = scope_of(s, msg.user)
             if scope.kind == "none" and msg.user != LOCAL_OPERATOR:

@@ -26,12 +26,16 @@ class StandIn:
         self.requests: list[dict[str, Any]] = []
         self.arguments = "{}"
         self.tool_name = "query_accounts"
+        self.probe: Any = None  # called on each request; its results land in `probed`
+        self.probed: list[Any] = []
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 standin.requests.append({"path": self.path, "json": json.loads(body)})
+                if standin.probe is not None:
+                    standin.probed.append(standin.probe())
                 if not self.path.endswith("/chat/completions"):
                     self.send_response(404)
                     self.end_headers()
@@ -196,3 +200,17 @@ def test_extract_fills_fields_from_free_text(services: Services, standin: StandI
     )
     assert out == {"employees": 300, "budget": "2万"}
     assert standin.requests[-1]["json"]["tools"][0]["function"]["name"] == "fill_fields"
+
+
+def test_the_model_is_asked_with_no_database_transaction_open(
+    llm_services: Services, standin: StandIn, engine
+) -> None:
+    """A slow or hung LLM endpoint must hold no connection, lock or transaction."""
+    standin.arguments = json.dumps(
+        {"where": {"all": [{"field": "industry", "op": "eq", "value": "fintech"}]}}
+    )
+    standin.probe = engine.pool.checkedout  # connections checked out while the model is asked
+    data = _ask(llm_services, "zorblat quux frobnicate")
+    assert data["source"] == "llm" and standin.probed == [0]
+    data = _ask(llm_services, "fintech accounts")  # the parser reads it too; the model still asked
+    assert standin.probed == [0, 0]
