@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def detect_language(text: str) -> str:
@@ -34,6 +35,9 @@ class IncomingMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # control characters (NUL above all: PostgreSQL refuses it in text) never reach a handler
+        if _CONTROL.search(self.text or ""):
+            object.__setattr__(self, "text", _CONTROL.sub("", self.text))
         if not self.language:
             object.__setattr__(self, "language", detect_language(self.text))
 
