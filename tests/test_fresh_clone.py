@@ -1,5 +1,5 @@
 """A fresh clone runs its tests with nothing beside it: fixtures live in tests/fixtures/, each
-folder with a SOURCE.txt saying where its files came from, and no test reads ../shared."""
+folder with a SOURCE.txt saying where its files came from, and no test reads the shared data folder beside the clone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 
-# a path built into the sibling folder: ROOT.parent / "shared", "../shared", "/work/shared"
+# a path built into the sibling folder (parent, then the shared data folder), or an absolute one
 OUTSIDE = re.compile(r"""parents?\b[^\n]*["']shared["']|["'][^"'\n]*(\.\./|/work/)shared""")
 
 
@@ -30,4 +30,7 @@ def test_no_test_reads_outside_the_clone() -> None:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if OUTSIDE.search(line.split("#")[0]) and "# fixture generator" not in line:
                 offenders.append(f"{path.relative_to(TESTS)}:{n}: {line.strip()}")
-    assert not offenders, "tests must read tests/fixtures/, not ../shared:\n" + "\n".join(offenders)
+    assert not offenders, (
+        "tests must read tests/fixtures/, not the shared folder beside the clone:\n"
+        + "\n".join(offenders)
+    )
