@@ -270,20 +270,6 @@ BAND_TEXT: dict[tuple[str, str], tuple[str, str]] = {
     ("contact_attitude", "neutral"): ("a neutral key person", "有态度中立的关键人"),
     ("contact_attitude", "blocker"): ("a key person who blocks us", "有反对我们的关键人"),
 }
-RFM_ZH = {
-    "champions": "冠军客户",
-    "loyal customers": "忠诚客户",
-    "potential loyalist": "潜在忠诚客户",
-    "new customers": "新客户",
-    "promising": "有潜力客户",
-    "need attention": "需要关注",
-    "about to sleep": "即将沉睡",
-    "at risk": "有流失风险",
-    "can't lose them": "不能失去",
-    "lost": "已流失",
-    "hibernating": "休眠客户",
-    "others": "其他",
-}
 GROUPS = (
     ("who", ("Who they are", "客户属性")),
     ("people", ("Key people", "关键人")),
@@ -347,7 +333,7 @@ def trait_text(t: persona_store.Trait, lang: str) -> str:
     if t.field == "eb_title":
         return f"决策人职位：{_spelling(t, lang)}" if zh else f"EB title {_spelling(t, lang)}"
     if t.field == "rfm_segment":
-        name = RFM_ZH.get(t.value, t.value) if zh else t.value
+        name = vocab.shown("rfm_segment", t.value, lang)
         return f"RFM分群：{name}" if zh else f"RFM segment {name}"
     value = _spelling(t, lang)
     if zh and t.field in ("status", "tier"):

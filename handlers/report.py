@@ -21,6 +21,7 @@ from handlers import answer_text as at
 from handlers.charts import bar_chart, line_chart, pie_chart
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
+from store import vocab
 from store.models import Event
 from store.query import (
     LOCAL_OPERATOR,
@@ -378,20 +379,6 @@ def _breakdown_chart(
     )
 
 
-RFM_ZH = {
-    "champions": "冠军客户",
-    "loyal customers": "忠诚客户",
-    "potential loyalist": "潜在忠诚客户",
-    "new customers": "新客户",
-    "promising": "有潜力客户",
-    "need attention": "需要关注",
-    "about to sleep": "即将沉睡",
-    "at risk": "有流失风险",
-    "can't lose them": "不能失去",
-    "lost": "已流失",
-    "hibernating": "休眠客户",
-    "others": "其他",
-}
 _BAND_ZH = {
     "green": "绿",
     "yellow": "黄",
@@ -409,7 +396,7 @@ def _group_label(field: str | None, key: Any, lang: str) -> str:
     if lang != "zh":
         return text
     if field == "rfm_segment":
-        return RFM_ZH.get(text.lower(), text)
+        return vocab.shown("rfm_segment", text, lang)
     if field in ("health_band", "nps_class"):
         return _BAND_ZH.get(text.lower(), text)
     if field in ("tier", "status"):

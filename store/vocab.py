@@ -403,6 +403,7 @@ at risk: 有流失风险
 need attention: 需要关注
 about to sleep: 即将沉睡
 lost: 已流失
+hibernating: 休眠客户
 others: 其他
 """
 
