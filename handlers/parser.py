@@ -731,6 +731,7 @@ class _Parser:
         if profile is not None:
             return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
+        self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
         self.perspective()
         self.event_windows()
         self.features()
@@ -1513,6 +1514,30 @@ class _Parser:
                 self.add(Filter(field="nps_comment", op="contains", value=word))
                 r.take(*m.span())
                 self._consume(r"\b(?:whose|where|with|that\s+have|having)\b(?=\s*$)")
+
+    def alerts_open(self) -> None:
+        """Alerts still open on an account (a count of related rows): "accounts with an open
+        alert", "no unresolved alerts", "有未处理预警的客户", "没有待处理提醒的客户". A number
+        after the words ("more than 2 open alerts") is a comparison, read later."""
+        rx = self.field_rx.get("open_alerts")
+        if not rx:
+            return
+        r = self.rest
+        none = (
+            rf"\b(?:no|without(?:\s+any)?|zero|not\s+a\s+single)\s+(?:{rx})"
+            rf"|(?:没有|没|无)(?:任何)?\s*(?:{rx})"
+        )
+        some = (
+            rf"\b(?:with|having|has|have|had|got)\s+(?:an?\s+|any\s+|some\s+|one\s+or\s+more\s+)?"
+            rf"(?:{rx})(?!\s*(?:>=|<=|>|<|=))"
+            rf"|(?:有|存在|还有)(?:个|条)?\s*(?:{rx})(?!\s*(?:超过|大于|多于|\d))"
+        )
+        for pat, op, value in ((none, "eq", 0), (some, "ge", 1)):
+            for m in r.finditer(pat):
+                self.add(Filter(field="open_alerts", op=op, value=value))
+                if "open_alerts" not in self.show:
+                    self.show.append("open_alerts")
+                r.take(*m.span())
 
     def _take_dates(self, default_field: str) -> bool:
         """Attach absolute dates to a date field (used by renewals/new accounts)."""

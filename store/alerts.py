@@ -39,10 +39,10 @@ from store.matches import (
     recipient_or_fallback,
     values_expr,
 )
-from store.models import Account, AccountFigures, Alert, Rule, RuleMatch, User
+from store.models import ALERT_OPEN_STATUSES, Account, AccountFigures, Alert, Rule, RuleMatch, User
 from store.query import find_user, scope_for, team_of
 
-OPEN_STATUSES = ("open", "acknowledged", "snoozed")
+OPEN_STATUSES = ALERT_OPEN_STATUSES
 
 
 class AlertError(ValueError):

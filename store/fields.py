@@ -409,6 +409,16 @@ SPECIAL_FIELDS: tuple[FieldDef, ...] = (
         doc="text of any NPS comment (op 'contains': words it mentions)",
     ),
     FieldDef(
+        "open_alerts",
+        "Open alerts",
+        "未处理提醒数",
+        "integer",
+        "alert",
+        dimension="behavioural",
+        doc="alerts and to-dos on the account not yet resolved (open, acknowledged or snoozed); "
+        "'an alert still open' is open_alerts ge 1",
+    ),
+    FieldDef(
         "segment",
         "Saved segment",
         "已存分群",

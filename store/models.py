@@ -340,6 +340,9 @@ class Rule(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+ALERT_OPEN_STATUSES = ("open", "acknowledged", "snoozed")  # not yet resolved
+
+
 class Alert(Base):
     """An alert or to-do for a person about an account, with its lifecycle."""
 

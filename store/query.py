@@ -32,11 +32,13 @@ from store import vocab
 from store.fields import EVENT_MEASURES, WINDOWS, FieldDef, catalogue, custom_field_def
 from store.identity import normalise_domain, normalise_name
 from store.models import (
+    ALERT_OPEN_STATUSES,
     Account,
     AccountAlias,
     AccountFigures,
     AccountNote,
     AccountTag,
+    Alert,
     Contact,
     CustomField,
     CustomValue,
@@ -296,6 +298,12 @@ class Compiler:
             return (
                 select(col)
                 .where(CustomValue.account_id == Account.id, CustomValue.field_id == f.custom_id)
+                .scalar_subquery()
+            )
+        if f.source == "alert":
+            return (
+                select(func.count(Alert.id))
+                .where(Alert.account_id == Account.id, Alert.status.in_(ALERT_OPEN_STATUSES))
                 .scalar_subquery()
             )
         raise SpecError(f"field '{key}' cannot be shown or sorted on")
