@@ -25,6 +25,7 @@ from handlers.profile import profile_card, profile_ref, profile_reply
 from handlers.services import Services
 from store.identity import normalise_name
 from store.lang.numbers import zh_numeral
+from store.lang.people import ROLE_WORDS
 from store.models import Account
 from store.query import LOCAL_OPERATOR, Scope, account_candidates, load_catalogue
 from store.spec import Condition, Filter, Spec
@@ -212,9 +213,9 @@ class Fact:
 
 
 _FACTS_EXTRA = (
-    Fact("role:EB", lx.CONTACT_ROLES["EB"] + ("economic buyers", "decision makers", "拍板的人")),
-    Fact("role:TB", lx.CONTACT_ROLES["TB"]),
-    Fact("role:UB", lx.CONTACT_ROLES["UB"]),
+    Fact("role:EB", ROLE_WORDS["EB"] + ("economic buyers", "decision makers", "拍板的人")),
+    Fact("role:TB", ROLE_WORDS["TB"]),
+    Fact("role:UB", ROLE_WORDS["UB"]),
     Fact(
         "people",
         (

@@ -17,6 +17,7 @@ from typing import Any
 
 from store import vocab
 from store.lang.numbers import Amount, find_amounts  # noqa: F401 (Amount re-exported)
+from store.lang.people import ATTITUDE_TEXT_WORDS, ROLE_VERBS, TITLE_ROLES
 
 
 class AnswerError(ValueError):
@@ -243,158 +244,6 @@ def find_industry(text: str, language: str = "en", strict: bool = True) -> str |
 
 # --------------------------------------------------------------------------- people
 
-ROLE_TITLES: dict[str, tuple[str, ...]] = {
-    "EB": (
-        "ceo",
-        "cfo",
-        "coo",
-        "president",
-        "founder",
-        "owner",
-        "general manager",
-        "gm",
-        "managing director",
-        "finance director",
-        "head of finance",
-        "procurement director",
-        "head of procurement",
-        "vp sales",
-        "vp of sales",
-        "vp",
-        "chairman",
-        "boss",
-        "首席执行官",
-        "首席财务官",
-        "财务总监",
-        "财务负责人",
-        "总经理",
-        "副总经理",
-        "董事长",
-        "总裁",
-        "副总裁",
-        "老板",
-        "采购总监",
-        "运营总监",
-        "创始人",
-        "老总",
-        "财务vp",
-    ),
-    "TB": (
-        "cto",
-        "cio",
-        "it director",
-        "it manager",
-        "head of it",
-        "head of engineering",
-        "engineering manager",
-        "head of data",
-        "tech lead",
-        "technical lead",
-        "architect",
-        "security lead",
-        "技术总监",
-        "技术负责人",
-        "首席技术官",
-        "it总监",
-        "it经理",
-        "it负责人",
-        "信息部经理",
-        "信息中心主任",
-        "数据负责人",
-        "架构师",
-        "研发总监",
-    ),
-    "UB": (
-        "ops manager",
-        "operations manager",
-        "ops specialist",
-        "analyst",
-        "team lead",
-        "sales manager",
-        "dispatcher",
-        "end user",
-        "运营经理",
-        "运营专员",
-        "数据分析师",
-        "销售经理",
-        "客服主管",
-        "调度员",
-        "业务主管",
-        "操作员",
-    ),
-}
-ROLE_VERBS: dict[str, tuple[str, ...]] = {
-    "EB": (
-        "signs off",
-        "sign off",
-        "signs",
-        "approves",
-        "decides",
-        "final say",
-        "holds the budget",
-        "decision maker",
-        "拍板",
-        "审批",
-        "签字",
-        "决策",
-        "说了算",
-        "批预算",
-    ),
-    "TB": ("evaluates", "evaluating", "assesses", "tests", "technical", "评估", "选型", "技术把关"),
-    "UB": (
-        "daily",
-        "day to day",
-        "day-to-day",
-        "uses it",
-        "use it",
-        "日常使用",
-        "天天用",
-        "每天用",
-        "一线使用",
-    ),
-}
-ATTITUDE_WORDS: dict[str, tuple[str, ...]] = {
-    "blocker": (
-        "blocker",
-        "blocks",
-        "against",
-        "opposes",
-        "opposed",
-        "resists",
-        "skeptical",
-        "sceptical",
-        "hostile",
-        "negative",
-        "不支持",
-        "反对",
-        "阻碍",
-        "抵触",
-        "质疑",
-        "不看好",
-        "阻力",
-    ),
-    "supporter": (
-        "supporter",
-        "supportive",
-        "supports",
-        "champion",
-        "fan",
-        "positive",
-        "likes us",
-        "on our side",
-        "支持",
-        "认可",
-        "看好",
-        "积极",
-        "力挺",
-    ),
-    "neutral": ("neutral", "undecided", "on the fence", "wait and see", "中立", "观望", "无所谓"),
-}
-ATTITUDE_LABELS = {
-    "supporter": ("supporter", "支持"),
-    "neutral": ("neutral", "中立"),
-    "blocker": ("blocker", "反对"),
-}
 
 _COMPOUND = ("欧阳", "司马", "诸葛", "上官", "东方", "慕容")
 _SINGLE = set(
@@ -463,7 +312,7 @@ def _zh_name_before(text: str, pos: int) -> str | None:
 
 
 def _title_pattern() -> list[tuple[str, str]]:
-    pairs = [(t, role) for role, titles in ROLE_TITLES.items() for t in titles]
+    pairs = [(t, role) for role, titles in TITLE_ROLES.items() for t in titles]
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
@@ -487,7 +336,7 @@ def _clause_around(text: str, start: int, end: int) -> str:
 def _attitude_in(clause: str) -> str | None:
     low = clause.lower()
     for attitude in ("blocker", "supporter", "neutral"):  # "不支持" before "支持"
-        for w in ATTITUDE_WORDS[attitude]:
+        for w in ATTITUDE_TEXT_WORDS[attitude]:
             if w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low):
                 return attitude
     return None

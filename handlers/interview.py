@@ -38,6 +38,7 @@ from store import audit, completeness, customfields, outbox
 from store import interviews as repo
 from store.fields import BUILTIN, DEFAULT_KEY_FIELDS
 from store.identity import normalise_name
+from store.lang.people import ATTITUDE_LABELS, attitude_label
 from store.models import Account, Contact, InterviewSession
 from store.people import People
 from store.query import LOCAL_OPERATOR, Scope, find_account, scope_for
@@ -188,8 +189,7 @@ def format_value(q: Question | None, value: Any, lang: str) -> str:
         name = value.get("name") or "?"
         extra = [value.get("title")]
         if value.get("attitude"):
-            en, zh = ex.ATTITUDE_LABELS.get(value["attitude"], (value["attitude"],) * 2)
-            extra.append(_t(lang, en, zh))
+            extra.append(attitude_label(value["attitude"], lang))
         extra = [e for e in extra if e]
         return f"{name} ({', '.join(extra)})" if extra else name
     if q is not None and q.type == "choice":
@@ -416,7 +416,7 @@ def _person_value(value: Any, role: str | None) -> dict[str, Any] | None:
     if isinstance(value, dict) and value.get("name"):
         out = {k: v for k, v in value.items() if k in ("name", "title", "attitude") and v}
         out["role"] = role
-        if out.get("attitude") not in (None, *ex.ATTITUDE_LABELS):
+        if out.get("attitude") not in (None, *ATTITUDE_LABELS):
             out.pop("attitude")
         return out
     if isinstance(value, str) and value.strip():

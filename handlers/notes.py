@@ -19,6 +19,7 @@ from handlers.services import Services
 from store import vocab
 from store.completeness import ROLE_LABELS
 from store.fields import BUILTIN
+from store.lang.people import attitude_label
 from store.models import AccountNote
 from store.notes import add_note, file_facts, recent_notes
 from store.query import Scope, find_account, scope_for
@@ -90,8 +91,7 @@ def fact_value(key: str, value: Any, lang: str) -> str:
     if isinstance(value, dict):
         extra = [value.get("title")]
         if value.get("attitude"):
-            en, zh = ex.ATTITUDE_LABELS.get(value["attitude"], (value["attitude"],) * 2)
-            extra.append(zh if lang == "zh" else en)
+            extra.append(attitude_label(value["attitude"], lang))
         extra = [e for e in extra if e]
         name = value.get("name") or "?"
         return f"{name} ({', '.join(extra)})" if extra else name

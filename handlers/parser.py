@@ -30,6 +30,7 @@ from handlers import lexicon as lx
 from handlers.textnorm import normalise
 from store import vocab
 from store.identity import normalise_name
+from store.lang import people
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
 # ----------------------------------------------------------------------------- context
@@ -2345,14 +2346,14 @@ class _Parser:
             r.take(*m.span())
         # a key person's attitude said with an attitude word: "关键人态度为反对", "态度中立",
         # "attitude is neutral", "反对态度的关键人", "a neutral key person"
-        words = {w: att for att, ws in lx.ATTITUDE_WORDS.items() for w in ws}
+        words = {w: att for att, ws in people.ATTITUDE_WORDS.items() for w in ws}
         wrx = _phrase_rx(tuple(words))
         person = (
             r"(?:关键人|联系人|决策人|决策者|对接人|拍板人|\bkey\s+(?:person|people|contacts?)\b"
             r"|\bcontacts?\b|\bstakeholders?\b|\bdecision[\s-]+makers?\b|\bchampions?\b)"
         )
         for pat in (
-            lx.ATTITUDE_CUE + r"\s*(?P<w>" + wrx + r")(?:者|的人|派|态度)?",
+            people.ATTITUDE_CUE + r"\s*(?P<w>" + wrx + r")(?:者|的人|派|态度)?",
             r"(?:持|是)?(?P<w>" + wrx + r")\s*(?:的)?\s*(?:态度|立场|意见)",
             r"(?:持)?(?P<w>" + wrx + r")(?:者)?\s*(?:的)?\s*(?=" + person + r")",
             r"(?<=" + "是" + r")(?P<w>反对|支持|中立)(?:者|的)?(?=\s*$|\s*的|\s*且|\s*和)",
@@ -2373,7 +2374,7 @@ class _Parser:
                 start = m.start("pre") if "pre" in m.groupdict() and m.group("pre") else m.start()
                 r.take(start, m.end())
         # key people
-        for role, phrases in lx.CONTACT_ROLES.items():
+        for role, phrases in people.ROLE_WORDS.items():
             for m in r.finditer(_phrase_rx(phrases)):
                 before = r.s[max(0, m.start() - 16) : m.start()]
                 negm = re.search(
@@ -2385,7 +2386,7 @@ class _Parser:
                 r.take(*m.span())
                 if negm:
                     r.take(m.start() - len(before) + negm.start(), m.start())
-        for att, phrases in lx.CONTACT_ATTITUDES.items():
+        for att, phrases in people.ATTITUDE_PERSON_WORDS.items():
             for m in r.finditer(_phrase_rx(phrases)):
                 self.add(Filter(field="contact_attitude", op="eq", value=att))
                 r.take(*m.span())
@@ -2395,7 +2396,7 @@ class _Parser:
             r"|关键人|联系人|职位|是|有|的",
             self.t,
         ):
-            for phrases in lx.CONTACT_TITLES.values():
+            for phrases in people.TITLE_WORDS.values():
                 for m in r.finditer(_phrase_rx(phrases)):
                     before = r.s[max(0, m.start() - 16) : m.start()]
                     negm = re.search(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from store import audit, customfields
 from store.fields import BUILTIN
 from store.identity import normalise_domain
+from store.lang.people import read_attitude, read_role
 from store.models import Account, AccountTag, Contact, utcnow
 from store.people import person_key
 from store.refresh import mark_stale
@@ -171,7 +172,8 @@ def set_key_person(
     name = str(person.get("name") or "").strip()
     if not name:
         raise EditError("say the person's name")
-    role = role.upper()
+    role = read_role(role) or role.upper()  # "决策人", "eb", "economic buyer" -> EB
+    attitude = read_attitude(person["attitude"]) if person.get("attitude") else None
     contact = next((c for c in account.contacts if (c.name or "").strip() == name), None)
     old = None
     if contact is None:
@@ -181,7 +183,7 @@ def set_key_person(
         old = {"role": contact.role, "title": contact.title, "attitude": contact.attitude}
     contact.role = role
     contact.title = person.get("title") or contact.title
-    contact.attitude = person.get("attitude") or contact.attitude
+    contact.attitude = attitude or person.get("attitude") or contact.attitude
     new = {"role": contact.role, "title": contact.title, "attitude": contact.attitude}
     audit.record(
         session,

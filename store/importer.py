@@ -39,6 +39,7 @@ from store import audit
 from store.customfields import FieldError, add_field, coerce, get_field, set_value, slug
 from store.fields import BUILTIN
 from store.identity import normalise_domain, normalise_name
+from store.lang.people import read_attitude, read_influence, read_role
 from store.models import (
     Account,
     AccountAlias,
@@ -1497,76 +1498,6 @@ def _import_accounts(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
 
 # --------------------------------------------------------------------------- contacts
 
-_ROLE = {
-    "eb": "EB",
-    "economic buyer": "EB",
-    "decision maker": "EB",
-    "决策者": "EB",
-    "决策人": "EB",
-    "经济决策人": "EB",
-    "拍板人": "EB",
-    "经济买家": "EB",
-    "预算决策人": "EB",
-    "budget holder": "EB",
-    "tb": "TB",
-    "technical buyer": "TB",
-    "evaluator": "TB",
-    "technical evaluator": "TB",
-    "technical decision maker": "TB",
-    "技术决策人": "TB",
-    "技术决策者": "TB",
-    "技术评估": "TB",
-    "技术评估者": "TB",
-    "技术评估人": "TB",
-    "技术把关人": "TB",
-    "评估者": "TB",
-    "评估人": "TB",
-    "ub": "UB",
-    "user buyer": "UB",
-    "user": "UB",
-    "daily user": "UB",
-    "使用者": "UB",
-    "用户": "UB",
-    "使用人": "UB",
-    "最终用户": "UB",
-    "end user": "UB",
-    "日常使用者": "UB",
-}
-_ATTITUDE = {
-    "supporter": "supporter",
-    "support": "supporter",
-    "champion": "supporter",
-    "支持": "supporter",
-    "支持者": "supporter",
-    "neutral": "neutral",
-    "中立": "neutral",
-    "blocker": "blocker",
-    "opponent": "blocker",
-    "反对": "blocker",
-    "反对者": "blocker",
-    "阻碍": "blocker",
-}
-_INFLUENCE = {
-    "high": "high",
-    "medium": "medium",
-    "low": "low",
-    "高": "high",
-    "中": "medium",
-    "低": "low",
-    "mid": "medium",
-}
-
-
-def _choice(table: dict[str, str], raw: str) -> str | None:
-    """A choice cell to its value: the whole cell, else any part ('EB (决策者)', 'TB / 技术')."""
-    key = raw.strip().lower()
-    if key in table:
-        return table[key]
-    for part in re.split(r"[\s/()（）\-:：,，、|]+", key):
-        if part in table:
-            return table[part]
-    return None
-
 
 def _import_contacts(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
     session, report = run.session, run.report
@@ -1596,15 +1527,15 @@ def _import_contacts(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
             report.reject(row_no, h["name"], "required", value="")
             bad = True
         values: dict[str, Any] = {"name": get.get("name")}
-        for fld, table, choices in (
-            ("role", _ROLE, "EB, TB, UB"),
-            ("attitude", _ATTITUDE, "supporter, neutral, blocker"),
-            ("influence", _INFLUENCE, "high, medium, low"),
+        for fld, read, choices in (
+            ("role", read_role, "EB, TB, UB"),
+            ("attitude", read_attitude, "supporter, neutral, blocker"),
+            ("influence", read_influence, "high, medium, low"),
         ):
             raw = get.get(fld, "")
             if is_blank(raw):
                 continue
-            v = _choice(table, raw)
+            v = read(raw)
             if v is None:
                 report.reject(row_no, h[fld], "bad_choice", value=raw, choices=choices)
                 bad = True

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from store.lang import people
+
 _CITIES = """
 shanghai: 上海 | 上海市 | sh
 beijing: 北京 | 北京市 | peking | bj
@@ -368,12 +370,6 @@ yellow: 黄色（关注）| 黄色 | 黄灯 | amber
 red: 红色（风险）| 红色 | 红灯
 """
 
-_ROLES = """
-eb: 决策人 | 决策者 | 拍板人 | economic buyer
-tb: 技术评估人 | 技术决策人 | 技术负责人 | technical buyer
-ub: 使用者 | 日常用户 | user buyer
-"""
-
 _ATTITUDES = """
 supporter: 支持 | 支持者
 neutral: 中立 | 中性
@@ -441,7 +437,6 @@ escalated: 升级
 
 _SHOWN_TABLES: dict[str, str] = {
     "health_band": _HEALTH_BANDS,
-    "role": _ROLES,
     "attitude": _ATTITUDES,
     "influence": _LEVELS,
     "severity": _LEVELS,
@@ -478,6 +473,8 @@ PLANS, _PLANS_Q = _table(_PLANS)
 PRICE_SENSITIVITY, _PRICE_Q = _table(_PRICE)
 STAGES, _STAGES_Q = _table(_STAGES)
 SHOWN: dict[str, dict[str, tuple[str, ...]]] = {k: _table(t)[0] for k, t in _SHOWN_TABLES.items()}
+# buying roles are the language layer's (store.lang.people): one table for every door
+SHOWN["role"] = {role.lower(): words for role, words in people.ROLE_WORDS.items()}
 
 # words recognised in questions (the parser and the interview extractor read these)
 BY_FIELD: dict[str, dict[str, tuple[str, ...]]] = {

@@ -111,14 +111,14 @@ def test_kind_is_guessed_when_obvious() -> None:
 
 
 def test_buying_roles_and_attitudes_in_either_language():
-    from store.importer import _ATTITUDE, _ROLE, _choice
+    from store.lang.people import read_attitude, read_role
 
-    assert _choice(_ROLE, "技术评估者") == "TB"
-    assert _choice(_ROLE, "EB (决策者)") == "EB"
-    assert _choice(_ROLE, "Technical Evaluator") == "TB"
-    assert _choice(_ROLE, "最终用户") == "UB"
-    assert _choice(_ATTITUDE, "反对者") == "blocker"
-    assert _choice(_ROLE, "wizard") is None
+    assert read_role("技术评估者") == "TB"
+    assert read_role("EB (决策者)") == "EB"
+    assert read_role("Technical Evaluator") == "TB"
+    assert read_role("最终用户") == "UB"
+    assert read_attitude("反对者") == "blocker"
+    assert read_role("wizard") is None
 
 
 def test_absurd_magnitudes_are_not_numbers():

@@ -1,0 +1,350 @@
+"""Key people: buying roles (EB, TB, UB), attitudes and job titles, in English and Chinese.
+
+One module for every door that reads a key person: the question parser (a role, an attitude or a
+title in a question), the interview and quick notes (a person named in free text), the importer (a
+role or attitude cell) and hand edits (a role typed by a person). Each table says which reader
+reads which column and why the columns differ: a word that is safe in a whole cell ("user", "用户")
+is not safe inside a question, and a verb that marks a role in an interview answer ("signs off",
+"拍板") is not a role's name. `EXAMPLES` is the corpus every reader must read alike
+(tests/test_lang.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+ROLES = ("EB", "TB", "UB")
+
+# words naming a buying role, read by every door (questions, cells, the read-back of a reply's label).
+# The first Chinese word is the role's Chinese label.
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "EB": (
+        "eb",
+        "economic buyer",
+        "decision maker",
+        "decision-maker",
+        "决策人",
+        "决策者",
+        "拍板人",
+    ),
+    "TB": ("tb", "technical buyer", "evaluator", "技术评估人", "技术负责人", "技术决策人"),
+    "UB": ("ub", "user buyer", "daily user", "使用者", "日常用户"),
+}
+# further words a whole cell may use for a role (an import, an edit), too loose for a question
+# ("user", "用户") or only ever seen in files
+ROLE_CELL_WORDS: dict[str, tuple[str, ...]] = {
+    "EB": ("经济决策人", "经济买家", "预算决策人", "budget holder"),
+    "TB": (
+        "technical evaluator",
+        "technical decision maker",
+        "技术决策者",
+        "技术评估",
+        "技术评估者",
+        "技术把关人",
+        "评估者",
+        "评估人",
+    ),
+    "UB": ("user", "用户", "使用人", "最终用户", "end user", "日常使用者"),
+}
+
+# job titles of key people: the title a question names -> every spelling a book may store
+TITLE_WORDS: dict[str, tuple[str, ...]] = {
+    "CFO": ("cfo", "chief financial officer", "finance director", "财务总监", "首席财务官", "财务负责人", "财务vp"),
+    "CEO": ("ceo", "chief executive officer", "chief executive", "首席执行官", "总经理", "总裁"),
+    "CTO": ("cto", "chief technology officer", "技术总监", "首席技术官"),
+    "CIO": ("cio", "chief information officer", "信息总监", "首席信息官", "it总监"),
+    "COO": ("coo", "chief operating officer", "运营总监", "首席运营官"),
+    "CMO": ("cmo", "chief marketing officer", "市场总监", "首席营销官"),
+    "VP": ("vp", "vice president", "副总裁"),
+    "procurement": ("procurement manager", "head of procurement", "purchasing manager", "采购经理", "采购负责人", "采购总监"),
+}  # fmt: skip
+# how much a key person weighs in the decision (a contact's influence cell)
+INFLUENCE_WORDS: dict[str, tuple[str, ...]] = {
+    "high": ("高",),
+    "medium": ("中", "mid"),
+    "low": ("低",),
+}
+
+# a person named by an attitude: read alone in a question ("which accounts have a blocker")
+ATTITUDE_PERSON_WORDS: dict[str, tuple[str, ...]] = {
+    "blocker": (
+        "blocker",
+        "blockers",
+        "detractor contact",
+        "opponent",
+        "opponents",
+        "反对者",
+        "阻碍者",
+        "反对派",
+        "持反对态度",
+    ),
+    "supporter": (
+        "supporter",
+        "supporters",
+        "champion contact",
+        "advocate",
+        "advocates",
+        "支持者",
+        "持支持态度",
+    ),
+}
+# bare attitude words (支持 is also "support", 中立 is rare elsewhere): in a question an attitude only
+# after an attitude cue ("关键人态度为反对", "attitude is neutral", "态度中立")
+ATTITUDE_WORDS: dict[str, tuple[str, ...]] = {
+    "blocker": (
+        "反对",
+        "阻碍",
+        "负面",
+        "消极",
+        "negative",
+        "opposed",
+        "against",
+        "hostile",
+        "blocking",
+    ),
+    "supporter": ("支持", "正面", "积极", "positive", "supportive", "favourable", "favorable"),
+    "neutral": ("中立", "中性", "neutral", "观望", "undecided"),
+}
+ATTITUDE_CUE = (
+    r"(?:(?:关键人|联系人|决策人|决策者|对接人)?(?:的)?\s*态度\s*(?:为|是|=|:)?"
+    r"|\b(?:key\s+(?:person|people|contact)s?'?\s+)?attitudes?\s+(?:is\s+|are\s+|=\s*|of\s+)?)"
+)
+
+
+# further words a whole attitude cell may use (an import): "support" alone is no attitude in a text
+ATTITUDE_CELL_WORDS: dict[str, tuple[str, ...]] = {
+    "supporter": ("supporter", "support", "champion", "支持", "支持者"),
+    "neutral": ("neutral", "中立"),
+    "blocker": ("blocker", "opponent", "反对", "反对者", "阻碍"),
+}
+
+# a job title in free text (an interview answer, a note) -> the buying role it implies; the words
+# find a person ("the CFO Li Na", "财务总监李娜")
+TITLE_ROLES: dict[str, tuple[str, ...]] = {
+    "EB": (
+        "ceo",
+        "cfo",
+        "coo",
+        "president",
+        "founder",
+        "owner",
+        "general manager",
+        "gm",
+        "managing director",
+        "finance director",
+        "head of finance",
+        "procurement director",
+        "head of procurement",
+        "vp sales",
+        "vp of sales",
+        "vp",
+        "chairman",
+        "boss",
+        "首席执行官",
+        "首席财务官",
+        "财务总监",
+        "财务负责人",
+        "总经理",
+        "副总经理",
+        "董事长",
+        "总裁",
+        "副总裁",
+        "老板",
+        "采购总监",
+        "运营总监",
+        "创始人",
+        "老总",
+        "财务vp",
+    ),
+    "TB": (
+        "cto",
+        "cio",
+        "it director",
+        "it manager",
+        "head of it",
+        "head of engineering",
+        "engineering manager",
+        "head of data",
+        "tech lead",
+        "technical lead",
+        "architect",
+        "security lead",
+        "技术总监",
+        "技术负责人",
+        "首席技术官",
+        "it总监",
+        "it经理",
+        "it负责人",
+        "信息部经理",
+        "信息中心主任",
+        "数据负责人",
+        "架构师",
+        "研发总监",
+    ),
+    "UB": (
+        "ops manager",
+        "operations manager",
+        "ops specialist",
+        "analyst",
+        "team lead",
+        "sales manager",
+        "dispatcher",
+        "end user",
+        "运营经理",
+        "运营专员",
+        "数据分析师",
+        "销售经理",
+        "客服主管",
+        "调度员",
+        "业务主管",
+        "操作员",
+    ),
+}
+# what a person does in a sentence that gives their role ("Li Na signs off", "王总拍板")
+ROLE_VERBS: dict[str, tuple[str, ...]] = {
+    "EB": (
+        "signs off",
+        "sign off",
+        "signs",
+        "approves",
+        "decides",
+        "final say",
+        "holds the budget",
+        "decision maker",
+        "拍板",
+        "审批",
+        "签字",
+        "决策",
+        "说了算",
+        "批预算",
+    ),
+    "TB": ("evaluates", "evaluating", "assesses", "tests", "technical", "评估", "选型", "技术把关"),
+    "UB": (
+        "daily",
+        "day to day",
+        "day-to-day",
+        "uses it",
+        "use it",
+        "日常使用",
+        "天天用",
+        "每天用",
+        "一线使用",
+    ),
+}
+# an attitude in a sentence about a person (an interview answer, a note); blocker words first:
+# "不支持" is read before "支持"
+ATTITUDE_TEXT_WORDS: dict[str, tuple[str, ...]] = {
+    "blocker": (
+        "blocker",
+        "blocks",
+        "against",
+        "opposes",
+        "opposed",
+        "resists",
+        "skeptical",
+        "sceptical",
+        "hostile",
+        "negative",
+        "不支持",
+        "反对",
+        "阻碍",
+        "抵触",
+        "质疑",
+        "不看好",
+        "阻力",
+    ),
+    "supporter": (
+        "supporter",
+        "supportive",
+        "supports",
+        "champion",
+        "fan",
+        "positive",
+        "likes us",
+        "on our side",
+        "支持",
+        "认可",
+        "看好",
+        "积极",
+        "力挺",
+    ),
+    "neutral": ("neutral", "undecided", "on the fence", "wait and see", "中立", "观望", "无所谓"),
+}
+# how a reply names an attitude: (English, Chinese)
+ATTITUDE_LABELS = {
+    "supporter": ("supporter", "支持"),
+    "neutral": ("neutral", "中立"),
+    "blocker": ("blocker", "反对"),
+}
+
+# the corpus: a word -> the role or attitude every reader reads it as (tests/test_lang.py)
+ROLE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("决策人", "EB"),
+    ("拍板人", "EB"),
+    ("economic buyer", "EB"),
+    ("decision maker", "EB"),
+    ("EB", "EB"),
+    ("技术评估人", "TB"),
+    ("technical buyer", "TB"),
+    ("TB", "TB"),
+    ("使用者", "UB"),
+    ("日常用户", "UB"),
+    ("user buyer", "UB"),
+    ("daily user", "UB"),
+)
+ATTITUDE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("blocker", "blocker"),
+    ("反对者", "blocker"),
+    ("反对", "blocker"),
+    ("supporter", "supporter"),
+    ("支持者", "supporter"),
+    ("支持", "supporter"),
+    ("neutral", "neutral"),
+    ("中立", "neutral"),
+)
+
+
+def _index(*tables: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for table in tables:
+        for canon, words in table.items():
+            out.setdefault(canon.lower(), canon)
+            for w in words:
+                out.setdefault(w.lower(), canon)
+    return out
+
+
+_ROLE_INDEX = _index(ROLE_WORDS, ROLE_CELL_WORDS)
+_ATTITUDE_INDEX = _index(ATTITUDE_CELL_WORDS)
+_INFLUENCE_INDEX = _index(INFLUENCE_WORDS)
+
+
+def _read_cell(index: dict[str, str], raw: str) -> str | None:
+    key = str(raw).strip().lower()
+    if key in index:
+        return index[key]
+    for part in re.split(r"[\s/()（）\-:：,，、|]+", key):
+        if part in index:
+            return index[part]
+    return None
+
+
+def read_role(cell: str) -> str | None:
+    """A role cell or typed role to EB/TB/UB: the whole text, else any part ('EB (决策者)')."""
+    return _read_cell(_ROLE_INDEX, cell)
+
+
+def read_attitude(cell: str) -> str | None:
+    """An attitude cell to supporter/neutral/blocker: the whole text, else any part."""
+    return _read_cell(_ATTITUDE_INDEX, cell)
+
+
+def read_influence(cell: str) -> str | None:
+    """An influence cell to high/medium/low: the whole text, else any part ('高 (high)')."""
+    return _read_cell(_INFLUENCE_INDEX, cell)
+
+
+def attitude_label(attitude: str, language: str) -> str:
+    """How a reply names an attitude ('blocker' / '反对'); an unknown one as given."""
+    en, zh = ATTITUDE_LABELS.get(attitude, (attitude, attitude))
+    return zh if language == "zh" else en
