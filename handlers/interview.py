@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 
 _START = re.compile(
     r"^\s*(?:(?:start|begin|resume|continue)\s+(?:an?\s+|the\s+)?interview\s+(?:with|for|of|at)\s+"
-    r"|interview\s+(?:with\s+|for\s+)?"
-    r"|(?:开始|继续|进行)?(?:深度)?(?:访谈|采访)\s*[:：]?\s*"
+    # "interview notes/answers that mention …", "访谈里/访谈记录…" search notes, they start nothing
+    r"|interview\s+(?!(?:notes?|answers?|records?|responses?)\b)(?:with\s+|for\s+)?"
+    r"|(?:开始|继续|进行)?(?:深度)?(?:访谈|采访)(?!里|中|内|记录|回答|答案|笔记|纪要)\s*[:：]?\s*"
     r"|(?:给|和|对|跟)\s*(?P<zh_ref>.+?)\s*(?:做|进行)(?:一次|个)?\s*(?:深度)?(?:访谈|采访)\s*$)"
     r"(?P<ref>.*)$",
     re.IGNORECASE,

@@ -3,7 +3,8 @@
 The note lands on the account's timeline at once, with its date and author. The facts it carries
 (read by the same extractor interviews use) are shown first and filed to the profile only after a
 "yes"; "no" keeps the note and files nothing. Notes are searchable through the query spec
-(`note_text contains …`): "accounts whose notes mention price", "备注里提到竞品的客户".
+(`note_text contains …`, read by the question parser like any condition): "accounts whose notes
+mention price", "备注里提到竞品的客户".
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers import ask
 from handlers import extract as ex
 from handlers.chat_state import put_user_state, user_state
 from handlers.messages import IncomingMessage, Reply
@@ -23,7 +23,6 @@ from store.lang.people import attitude_label
 from store.models import AccountNote
 from store.notes import add_note, file_facts, recent_notes
 from store.query import Scope, find_account, scope_for
-from store.spec import Condition, Filter, Spec
 
 STATE_KEY = "pending_note"
 
@@ -42,18 +41,6 @@ SHOW_EN = re.compile(
 )
 SHOW_ZH = re.compile(
     r"^\s*(?:看看|查看|显示)?(?P<acc>.+?)的(?:备注|随手记|笔记)(?:有哪些|是什么)?\s*[？?]?$"
-)
-SEARCH_EN = re.compile(
-    r"^\s*(?:which\s+|show\s+(?:me\s+)?|list\s+|find\s+)?(?:the\s+)?(?:accounts?|customers?|clients?)"
-    r"\s+(?:whose|where\s+the|where|with)\s+notes?\s+(?:mention|mentions|mentioning|contain|contains|"
-    r"say|says|talk\s+about|are\s+about|about|include|includes)\s+['\"“]?(?P<term>[^'\"”?]+?)['\"”]?"
-    r"\s*\??$",
-    re.I,
-)
-SEARCH_ZH = re.compile(
-    r"^\s*(?:哪些|有哪些|列出|显示)?(?:客户|账户|公司)?[的]?(?:备注|随手记|笔记|访谈记录)(?:里|中|里面|上)?"
-    r"(?:提到|提及|说到|包含|谈到|有)(?:了)?[“\"']?(?P<term>[^”\"'？?的]+?)[”\"']?"
-    r"(?:的)?(?:客户|账户|公司)?(?:有哪些|是哪些)?\s*[？?]?$"
 )
 YES = {
     "yes",
@@ -233,11 +220,6 @@ def _show(services: Services, msg: IncomingMessage, ref: str) -> list[Reply] | N
         ]
 
 
-def search_spec(term: str) -> Spec:
-    """Accounts whose notes mention a word, as a spec (scoped like every question)."""
-    return Spec(where=Condition(all=[Filter(field="note_text", op="contains", value=term.strip())]))
-
-
 def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     """Take a note, confirm its facts, show an account's notes, or search notes."""
     text = (msg.text or "").strip()
@@ -249,10 +231,6 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     m = (NOTE_ZH if msg.zh else NOTE_EN).match(text) or NOTE_EN.match(text)
     if m:
         return _take_note(services, msg, m["acc"], m["body"])
-    m = SEARCH_ZH.match(text) if msg.zh else SEARCH_EN.match(text)
-    if m and m["term"].strip():
-        with services.session_factory.begin() as s:
-            return [ask.answer(services, s, msg, search_spec(m["term"]), source="parser")]
     m = SHOW_ZH.match(text) if msg.zh else SHOW_EN.match(text)
     if m:
         return _show(services, msg, m["acc"])

@@ -732,6 +732,7 @@ class _Parser:
         if profile is not None:
             return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
+        self.note_search()
         self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
         self.perspective()
         self.event_windows()
@@ -1515,6 +1516,41 @@ class _Parser:
                 self.add(Filter(field="nps_comment", op="contains", value=word))
                 r.take(*m.span())
                 self._consume(r"\b(?:whose|where|with|that\s+have|having)\b(?=\s*$)")
+
+    def note_search(self) -> None:
+        """Words in the account's notes: quick notes, interview answers filed on the profile and
+        key people's notes. "accounts whose notes mention price", "which customers mentioned
+        budget in the interview", "访谈里提到预算的客户", "备注中提到竞品的客户"."""
+        r = self.rest
+        where = (
+            r"(?:(?:quick\s+|interview\s+|meeting\s+|call\s+|visit\s+)?notes?"
+            r"|interview\s+(?:answers?|responses?|records?)|interviews?)"
+        )
+        verb = (
+            r"(?:mentions?|mentioning|mentioned|contains?|containing|says?|said|saying"
+            r"|talks?\s+about|talked\s+about|talking\s+about|are\s+about|is\s+about|about"
+            r"|includes?|including|refers?\s+to|referring\s+to)"
+        )
+        term = (
+            r"['\"“]?(?P<x>[^\s'\"”?]+(?:\s+[^\s'\"”?]+){0,2}?)['\"”]?"
+            r"(?=\s+(?:and|or|with|sorted|in|by|who|that)\b|\s*[?？]?\s*$)"
+        )
+        pats = (
+            rf"\b(?:whose\s+|where\s+(?:the\s+|their\s+)?|with\s+|in\s+(?:their\s+|the\s+)?)?"
+            rf"{where}\s+(?:that\s+|which\s+)?{verb}\s+{term}",
+            rf"\bmention(?:s|ed|ing)?\s+(?P<x>[^\s'\"”?]+(?:\s+[^\s'\"”?]+){{0,2}}?)\s+(?:in|during)\s+"
+            rf"(?:their\s+|the\s+|an?\s+|our\s+)?{where}\b",
+            r"(?:备注|随手记|笔记|访谈记录|访谈回答|访谈答案|访谈|拜访记录|面谈记录|沟通记录|会议纪要)"
+            r"(?:里|中|内|里面|上)?\s*(?:提到|提及|说到|谈到|包含|含有|涉及|写了|记了|有)(?:了|过)?\s*"
+            r"[“\"']?(?P<x>[^\s的“”\"'？?]{1,12}?)[”\"']?(?:的)?(?=客户|公司|企业|账户|\s|[？?]|$)",
+        )
+        for pat in pats:
+            for m in r.finditer(pat):
+                word = m.group("x").strip().strip("'\"“”")
+                if not word:
+                    continue
+                self.add(Filter(field="note_text", op="contains", value=word))
+                r.take(*m.span())
 
     def alerts_open(self) -> None:
         """Alerts still open on an account (a count of related rows): "accounts with an open

@@ -596,7 +596,8 @@ class Compiler:
         return not_(e) if flt.op in ("ne", "not_in") else e
 
     def _note_filter(self, flt: Filter) -> ColumnElement[bool]:
-        """Accounts whose quick notes or interview notes contain any of the values (any case)."""
+        """Accounts whose quick notes, interview answers filed on the card or key people's notes
+        contain any of the values (any case)."""
         if flt.op in ("empty", "not_empty"):
             e = or_(
                 exists().where(AccountNote.account_id == Account.id), Account.notes.is_not(None)
@@ -611,7 +612,11 @@ class Compiler:
         on_card = or_(
             *[func.lower(func.coalesce(Account.notes, "")).like(p, escape="\\") for p in pats]
         )
-        e = or_(in_notes, on_card)
+        on_people = exists().where(
+            Contact.account_id == Account.id,
+            or_(*[func.lower(Contact.notes).like(p, escape="\\") for p in pats]),
+        )
+        e = or_(in_notes, on_card, on_people)
         return not_(e) if flt.op in ("ne", "not_in") else e
 
     def person_identifiers(self, who: str) -> set[str]:

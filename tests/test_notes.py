@@ -121,3 +121,27 @@ def test_a_note_on_an_account_you_cannot_see_is_refused_and_nothing_is_written(d
     assert "没有你能看到的" in out
     with demo_services.session_factory.begin() as s:
         assert s.scalars(select(AccountNote)).first() is None
+
+
+def test_interview_answers_and_key_people_notes_are_searched_with_other_conditions(demo_services):
+    """Text search covers what interviews file (answers on the card, key people's notes) and
+    composes with any other condition, because the parser reads it like one."""
+    with demo_services.session_factory.begin() as s:
+        accs = list(s.scalars(select(Account).order_by(Account.id).limit(3)))
+        accs[0].notes = "pains: budget is frozen until Q3"
+        accs[0].city = "Shanghai"
+        accs[1].city = "Beijing"
+        s.add(Contact(account_id=accs[1].id, name="王芳", notes="担心预算不够；budget owner"))
+        ids = [a.id for a in accs[:2]]
+    for text in (
+        "which accounts mention budget in interview answers",
+        "accounts whose interview notes mention budget",
+        "访谈里提到budget的客户",
+    ):
+        r = say(demo_services, "admin", text)
+        got = {a["id"] for a in r[0].data["accounts"]}
+        assert got == set(ids), text
+    zh = say(demo_services, "admin", "访谈记录里提到预算的客户")
+    assert {a["id"] for a in zh[0].data["accounts"]} == {ids[1]} and zh[0].language == "zh"
+    shanghai = say(demo_services, "admin", "accounts in shanghai whose notes mention budget")
+    assert [a["id"] for a in shanghai[0].data["accounts"]] == [ids[0]]
