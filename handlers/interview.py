@@ -39,6 +39,7 @@ from store import interviews as repo
 from store.fields import BUILTIN, DEFAULT_KEY_FIELDS
 from store.identity import normalise_name
 from store.lang.people import ATTITUDE_LABELS, attitude_label
+from store.lang.yesno import read_yes_no
 from store.models import Account, Contact, InterviewSession
 from store.people import People
 from store.query import LOCAL_OPERATOR, Scope, find_account, scope_for
@@ -81,27 +82,6 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 _EDIT = re.compile(
     r"^\s*(?:edit|change|redo|修改|更改|重新回答|改)\s*[:：]?\s*(?P<what>.+?)\s*$", re.IGNORECASE
 )
-_YES = (
-    "yes",
-    "y",
-    "keep",
-    "keep it",
-    "ok",
-    "okay",
-    "correct",
-    "right",
-    "same",
-    "是",
-    "对",
-    "是的",
-    "对的",
-    "保留",
-    "没错",
-    "不变",
-    "确认",
-    "好",
-)
-_NO = ("no", "n", "nope", "don't", "dont", "replace", "否", "不", "不是", "不要", "不对", "换掉")
 
 
 def parse_command(text: str) -> tuple[str, str | None] | None:
@@ -576,13 +556,13 @@ def _ask_replacement(ctx: Ctx, q: Question, value: dict, holder: Contact, raw: s
     return Step([ctx.question_reply(q, retry_hint=hint)])
 
 
-def _settle_replacement(ctx: Ctx, q: Question, pending: dict, word: str, raw: str) -> Step:
+def _settle_replacement(ctx: Ctx, q: Question, pending: dict, yes: bool | None, raw: str) -> Step:
     """The answer to "replace X with Y?": yes records Y, no keeps X, anything else is a new answer."""
     answers = ctx.answers()
     answers.pop("_replace", None)
     repo.save(ctx.s, ctx.row, answers=answers)
     lang = ctx.lang
-    if word in _YES:
+    if yes is True:
         value = {**pending["person"], "replace": True}
         _record(ctx, q, value, "answer", pending.get("raw"))
         lead = _t(
@@ -592,7 +572,7 @@ def _settle_replacement(ctx: Ctx, q: Question, pending: dict, word: str, raw: st
             f"已记录：{field_label(q, lang)} = {format_value(q, value, lang)}（访谈结束写入时替换原记录）。",
         )
         return Step(_advance(ctx, q, lead))
-    if word in _NO:
+    if yes is False:
         holder = _role_contact(ctx.acc, q.role)
         kept = holder.name if holder else ""
         if holder is not None:
@@ -605,14 +585,14 @@ def answer(ctx: Ctx, q: Question, text: str) -> Step:
     """Take a message as the answer to the current question (or a digression, or a retry)."""
     lang = ctx.lang
     t = text.strip()
-    word = t.lower().rstrip(".。!！")
+    yes = read_yes_no(t, "keep")
     replacing = _pending_replacement(ctx, q)
     if replacing is not None:
-        return _settle_replacement(ctx, q, replacing, word, t)
-    if ctx.filled(q) and not ctx.answered(q) and word in _YES:
+        return _settle_replacement(ctx, q, replacing, yes, t)
+    if ctx.filled(q) and not ctx.answered(q) and yes is True:
         _record(ctx, q, ctx.value(q), "confirmed", t)
         return Step(_advance(ctx, q, _t(lang, "Kept.", "已保留。")))
-    if ctx.filled(q) and not ctx.answered(q) and word in _NO:
+    if ctx.filled(q) and not ctx.answered(q) and yes is False:
         hint = _t(lang, "OK — type the new value.", "好的，请直接输入新值。")
         return Step([ctx.question_reply(q, retry_hint=hint)])
     if ex.is_unknown(t):

@@ -20,6 +20,7 @@ from store import vocab
 from store.completeness import ROLE_LABELS
 from store.fields import BUILTIN
 from store.lang.people import attitude_label
+from store.lang.yesno import read_yes_no
 from store.models import AccountNote
 from store.notes import add_note, file_facts, recent_notes
 from store.query import Scope, find_account, scope_for
@@ -42,22 +43,6 @@ SHOW_EN = re.compile(
 SHOW_ZH = re.compile(
     r"^\s*(?:看看|查看|显示)?(?P<acc>.+?)的(?:备注|随手记|笔记)(?:有哪些|是什么)?\s*[？?]?$"
 )
-YES = {
-    "yes",
-    "y",
-    "ok",
-    "okay",
-    "file",
-    "file them",
-    "sure",
-    "是",
-    "好",
-    "好的",
-    "确认",
-    "对",
-    "可以",
-}
-NO = {"no", "n", "don't", "dont", "skip", "不", "不要", "否", "算了", "取消"}
 
 
 def _t(zh: bool, en: str, cn: str) -> str:
@@ -151,7 +136,7 @@ def _take_note(services: Services, msg: IncomingMessage, ref: str, body: str) ->
         ]
 
 
-def _confirm(services: Services, msg: IncomingMessage, word: str) -> list[Reply] | None:
+def _confirm(services: Services, msg: IncomingMessage, yes: bool) -> list[Reply] | None:
     with services.session_factory.begin() as s:
         state = user_state(s, msg.user)
         pending = state.get(STATE_KEY)
@@ -162,7 +147,7 @@ def _confirm(services: Services, msg: IncomingMessage, word: str) -> list[Reply]
         note = s.get(AccountNote, pending.get("note_id"))
         if note is None:
             return None
-        if word in NO:
+        if not yes:
             text = _t(msg.zh, "OK — the note stays, nothing filed.", "好的，备注保留，不写入画像。")
             return [Reply(text=text, language=msg.language, private=True)]
         # the account may have left the asker's scope since the note was taken
@@ -225,9 +210,9 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     text = (msg.text or "").strip()
     if not text or msg.file_path:
         return None
-    word = re.sub(r"[\s.!。！]+$", "", text.lower())
-    if word in YES or word in NO:
-        return _confirm(services, msg, word)
+    yes = read_yes_no(text, "file")
+    if yes is not None:
+        return _confirm(services, msg, yes)
     m = (NOTE_ZH if msg.zh else NOTE_EN).match(text) or NOTE_EN.match(text)
     if m:
         return _take_note(services, msg, m["acc"], m["body"])

@@ -20,6 +20,7 @@ from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import vocab
 from store.fields import BUILTIN, EVENT_MEASURES
+from store.lang.yesno import read_yes_no
 from store.query import find_user, load_catalogue, scope_for
 from store.rules import (
     Action,
@@ -41,24 +42,6 @@ EN_RULE = re.compile(
 ZH_RULE = re.compile(
     r"^\s*(?:如果|假如|若|当)(.+?)[，,\s]*(?:时)?[，,\s]*(?:则|就|那么|那就)(.+?)[。！!]?\s*$", re.S
 )
-YES = {
-    "yes",
-    "y",
-    "ok",
-    "okay",
-    "confirm",
-    "save",
-    "save it",
-    "sure",
-    "确认",
-    "保存",
-    "是",
-    "好",
-    "好的",
-    "确定",
-    "对",
-}
-NO = {"no", "n", "cancel", "discard", "drop it", "取消", "不", "不要", "算了", "否"}
 WHO_EN = {
     "owner": "owner",
     "account owner": "owner",
@@ -233,8 +216,8 @@ def _unique_name(session, base: str) -> str:  # noqa: ANN001
 
 
 def _confirm(services: Services, msg: IncomingMessage, text: str) -> list[Reply] | None:
-    word = re.sub(r"[\s.!。！]+$", "", text.strip().lower())
-    if word not in YES and word not in NO:
+    yes = read_yes_no(text, "save")
+    if yes is None:
         return None
     with services.session_factory.begin() as s:
         state = user_state(s, msg.user)
@@ -243,7 +226,7 @@ def _confirm(services: Services, msg: IncomingMessage, text: str) -> list[Reply]
             return None
         state.pop(STATE_KEY, None)
         put_user_state(s, msg.user, state)
-        if word in NO:
+        if not yes:
             text = "好的，这条规则没有保存。" if msg.zh else "OK, I dropped that rule."
             return [Reply(text=text, language=msg.language)]
         user = find_user(s, msg.user)

@@ -12,7 +12,7 @@ import pytest
 from handlers.extract import find_people, read_value
 from handlers.parser import parse
 from store import vocab
-from store.lang import numbers, people
+from store.lang import numbers, people, yesno
 from store.values import parse_number
 
 
@@ -61,3 +61,17 @@ def test_every_reader_reads_the_attitude_corpus_alike(text: str, attitude: str) 
         assert _filters(question) == [("contact_attitude", "eq", attitude)], question
     for answer in (f"the CFO Li Na is {text}", f"财务总监李娜，{text}"):  # interviews, notes
         assert [p.attitude for p in find_people(answer)] == [attitude], answer
+
+
+@pytest.mark.parametrize(("text", "yes"), yesno.EXAMPLES)
+def test_every_door_reads_the_yes_no_corpus_alike(text: str, yes: bool | None) -> None:
+    # the interview ("keep"), a rule written in chat ("save") and quick notes ("file") read
+    # through read_yes_no with their own words added; a plain yes or no is the same in each
+    for context in (None, *yesno.CONTEXT_WORDS):
+        assert yesno.read_yes_no(text, context) is yes, (text, context)
+
+
+def test_a_door_s_own_words_answer_only_its_question() -> None:
+    assert yesno.read_yes_no("keep", "keep") is True and yesno.read_yes_no("keep", "save") is None
+    assert yesno.read_yes_no("保存", "save") is True and yesno.read_yes_no("保存", "file") is None
+    assert yesno.read_yes_no("replace", "keep") is False
