@@ -265,6 +265,10 @@ def questions(b: Book) -> list[tuple]:
             )
         ]
 
+    def card(who, aid, typed):
+        """One account's card, or "no account called X" when the asker may not see it."""
+        return ONE(aid) if aid in set(sc(who).account_id) else NONE(typed)
+
     def eb(aid):
         return PERSON(*b.names_of(aid, "EB"))
 
@@ -427,16 +431,16 @@ def questions(b: Book) -> list[tuple]:
         ("scope", "zh", FT, "邓超的客户", S(sc("dengchao"))),
         ("scope", "zh", SJ, "韩冰的客户有哪些", ("set", ())),
         # ---------------------------------------------------------------- one account
-        ("card", "en", A, "tell me about Betasoloin", ONE("E2002")),
-        ("card", "en", CS, "profile for zoomit", ONE("E2059")),
+        ("card", "en", A, "tell me about Betasoloin", card(A, "E2002", "Betasoloin")),
+        ("card", "en", CS, "profile for zoomit", card(CS, "E2059", "zoomit")),
         ("card", "en", A, "tell me about Wayne Enterprises", NONE("Wayne Enterprises")),
         ("card", "en", A, "what about Acme", CHOICE(b, "E2001", "E2999")),
-        ("card", "en", V, "show me Condax", ONE("E2009")),
-        ("card", "zh", ZA, "北京华信金融科技有限公司的情况", ONE("ZH01")),
+        ("card", "en", V, "show me Condax", card(V, "E2009", "Condax")),
+        ("card", "zh", ZA, "北京华信金融科技有限公司的情况", card(ZA, "ZH01", "北京华信金融科技有限公司")),
         ("card", "zh", ZA, "腾飞科技怎么样", NONE("腾飞科技")),
         ("card", "zh", ZA, "华信的客户画像", CHOICE(b, "ZH01", "ZH02")),
-        ("card", "zh", TN, "南京钟山制药的画像", ONE("ZH08")),
-        ("card", "zh", QL, "看一下武汉江城物流集团", ONE("ZH10")),
+        ("card", "zh", TN, "南京钟山制药的画像", card(TN, "ZH08", "南京钟山制药")),
+        ("card", "zh", QL, "看一下武汉江城物流集团", card(QL, "ZH10", "武汉江城物流集团")),
     ]  # fmt: skip
     return q
 
@@ -632,10 +636,10 @@ def right(ans: dict | None, exp: tuple, prev: dict | None = None) -> bool:
         return v is not None and abs(v - want) <= max(1.0, 0.005 * abs(want))
     if kind == "one":
         return ids == [want]
-    if kind == "none":
+    if kind == "none":  # "no account called X" (said as a refusal, matched=false, is right)
         return (
             not ids
-            and not refused(ans)
+            and not REFUSAL.search(text)
             and (want.casefold() in text.casefold() or bool(NOT_FOUND.search(text)))
         )
     if kind == "choice":
