@@ -1,6 +1,60 @@
 """Sixth held-out evaluation of `profilebot ask` / `profilebot chat --json` (no LLM).
 
-FIRST-SIGHT-PLACEHOLDER
+Written by a helper who never read the parser, its vocabularies or the earlier books' questions.
+
+Book (tests/fixtures/unseen_book6, built by its build.py from the raw rows in raw/, see SOURCE.txt): 60 real
+accounts of the "CRM with interactions 2024" set (Maven CRM Sales Opportunities with an interactions table):
+their Won deals are the purchases, their meetings and emails (moved one year later) are `meeting` / `email`
+events and the first sentence of a third of their latest interaction notes is typed in chat as a note;
+usage, tickets, plan, seats and lead source from RavenStack; plus a hand-made twin (Acme Logistics Ltd) and
+32 hand-written Chinese accounts imported from a UTF-8-with-BOM CSV with Chinese headers (money like 45万 /
+1.2万元 / ￥380,000 / 5w / 40k / 1.5m, dates like 2025年3月5日), custom fields lead_source (线索来源) and
+seats (席位数), Chinese users, key people (EB/TB/UB with supporter/neutral/blocker; CFO, Chief Financial
+Officer, 财务总监, 采购经理 …), NPS with comments. As-of 2025-09-17 (Q3; "last month" = August 2025).
+
+Everything goes through the real CLI into a temp SQLite database; expected answers come from a pandas
+oracle over the fixture files following PRODUCT.md's definitions and each asker's scope (sales: own
+accounts, CSM: accounts served, manager: the team's, admin: all). Each answer is right, wrong without
+saying so, or refused (the product said it did not understand, or gave no answer).
+
+166 questions (145 one-shot `ask` by 10 users + 21 turns of 6 scripted `chat --json` conversations), 86 Chinese.
+Run: `python -m tests.test_unseen_book6` (about 2 minutes), or `pytest --full tests/test_unseen_book6.py`.
+
+First sight: main at b262caf, 2026-12-01 12:47 UTC, `python -m tests.test_unseen_book6`:
+136/166 = 81.9% (English 76.2% of 80, Chinese 87.2% of 86); right 136, wrong without saying so 15,
+refused 15.
+
+    category          n  right  wrong  refused     rate
+    list             16     13      1        2    81.2%
+    count            11     10      1        0    90.9%
+    top              10     10      0        0   100.0%
+    breakdown         9      9      0        0   100.0%
+    keyperson        14     10      4        0    71.4%
+    events           20     12      2        6    60.0%
+    aggregate        10      8      2        0    80.0%
+    negation         13     11      1        1    84.6%
+    money            12     12      0        0   100.0%
+    textsearch        8      3      1        4    37.5%
+    scope            12     11      0        1    91.7%
+    card             10      8      2        0    80.0%
+    conversation     21     19      1        1    90.5%
+    --------------------------------------------------
+    English          80     61     10        9    76.2%
+    Chinese          86     75      5        6    87.2%
+
+(The very first run, 12:45 UTC on the same b262caf, printed 133/166 = 80.1%. Two things were fixed
+before the score above, nothing else: a checker bug — "No account called 'X' that you can see" comes
+with matched=false and was counted as refused; it is the right answer to "tell me about Wayne
+Enterprises" and to a salesperson asking about an account that is not theirs — and one expectation the
+oracle had provably wrong by PRODUCT.md: "profile for zoomit" asked by the CSM omar.haddad expected
+Zoomit's card, but Zoomit is served by grace.kim, so by PRODUCT.md's scope the answer is "no account
+called zoomit" (which the product said). Card expectations now check the asker's scope.)
+
+Disputable expectations, kept as written (PRODUCT.md does not settle them): "list medical accounts",
+"how many medical customers" and "total seats across medical accounts" (asked by the admin, who sees both
+books) expect only industry = medical; the product also counts the Chinese 医疗 accounts, which a user
+might well want. "accounts with a contact titled CFO" expects the literal title CFO; the product also
+takes Chief Financial Officer and 财务总监. Counted as right, those four would make 140/166 = 84.3%.
 """
 
 from __future__ import annotations
@@ -744,7 +798,9 @@ def report(results: list[tuple]) -> dict:
     }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=False, reason="held-out book 6: first sight below the 90% target")
+@pytest.mark.xfail(
+    strict=False, reason="held-out book 6: first sight 81.9%; parser work in progress"
+)
 def test_unseen_book6(tmp_path):
     rep = evaluate(tmp_path)
     assert not rep["problems"], rep["problems"]
