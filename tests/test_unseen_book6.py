@@ -50,6 +50,10 @@ oracle had provably wrong by PRODUCT.md: "profile for zoomit" asked by the CSM o
 Zoomit's card, but Zoomit is served by grace.kim, so by PRODUCT.md's scope the answer is "no account
 called zoomit" (which the product said). Card expectations now check the asker's scope.)
 
+Later runs against main (same questions and oracle):
+- 13:04 UTC, main 776e3b5 (book 6 landed on a1545da): 141/166 = 84.9% (English 80.0%, Chinese 89.5%);
+  right 141, wrong 14, refused 11 (textsearch 8/8 after d347f7b; every other category unchanged).
+
 Disputable expectations, kept as written (PRODUCT.md does not settle them): "list medical accounts",
 "how many medical customers" and "total seats across medical accounts" (asked by the admin, who sees both
 books) expect only industry = medical; the product also counts the Chinese 医疗 accounts, which a user
