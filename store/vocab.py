@@ -609,11 +609,17 @@ def read(field: str, label: str) -> str | None:
 def shown(field: str, value: object, language: str) -> str:
     """How a reply shows a stored value: in a Chinese reply its Chinese label when the catalogue
     has one (`red` → 红色（风险）, `EB` → 决策人, `churn_warning` → 流失预警, `enterprise` →
-    企业版), otherwise the value as stored."""
+    企业版); in an English reply a catalogue code as words (`high_value` → high value); otherwise
+    the value as stored."""
     if value is None:
         return ""
     text = str(value)
-    if language != "zh" or is_zh(text):
+    if language != "zh":
+        # a code the product writes reads as words: high_value → high value, at_risk → at risk
+        if "_" in text and text.islower() and text.isascii() and read(field, text) == text:
+            return text.replace("_", " ")
+        return text
+    if is_zh(text):
         return text
     canon = read(field, text)
     if canon is not None:

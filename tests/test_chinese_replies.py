@@ -160,3 +160,15 @@ def test_the_digest_chart_names_people_by_their_display_names(demo_services) -> 
     alt = reply.chart.alt
     assert alt and not re.search(r"\b(zhang|li|wang)\b", alt), alt
     assert any(n in alt for n in ("张伟", "李娜", "王磊")), alt
+
+
+def test_english_replies_show_the_products_codes_as_words(demo_services) -> None:
+    """The other way round: an English breakdown by tier says "high value", not the stored code
+    "high_value"; the answer's data keeps the stored value for scripts."""
+    with demo_services.session_factory.begin() as s:
+        for acc in s.scalars(select(Account).order_by(Account.id).limit(4)):
+            acc.tier = "high_value"
+    reply = router.handle(demo_services, IncomingMessage(user="local", text="breakdown by tier"))[0]
+    shown = reply.plain()
+    assert "high value:" in shown and "high_value" not in shown
+    assert any(r["key"] == "high_value" for r in reply.data["rows"])
