@@ -19,7 +19,6 @@ Conventions (PRODUCT.md "Default definitions"):
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from handlers import lexicon as lx
 from handlers.textnorm import normalise
 from store import vocab
 from store.identity import normalise_name
-from store.lang import people
+from store.lang import dates, people
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
 # ----------------------------------------------------------------------------- context
@@ -176,57 +175,6 @@ DUR = r"(\d+)天"
 PAST_WORDS = r"(?:(?:in|for|within|over|during|since|of|the|last|past|previous|recent|prior)\s+)*"
 ZH_PAST = r"(?:近|最近|过去|过去的|前|这|已经|已|长达|达|连续|有)?"
 
-PERIODS: dict[str, str] = {
-    "this_month": r"\bthis month\b|\bcurrent month\b|本月|这个月|当月|本月份",
-    "last_month": r"\blast month\b|\bprevious month\b|上个月|上月",
-    "next_month": r"\bnext month\b|\bcoming month\b|下个月|下月",
-    "this_week": r"\bthis week\b|本周|这周|这个星期|本星期|这星期",
-    "last_week": r"\blast week\b|\bprevious week\b|上周|上个星期|上星期",
-    "next_week": r"\bnext week\b|\bcoming week\b|下周|下个星期|下星期",
-    "this_quarter": r"\bthis quarter\b|\bcurrent quarter\b|本季度|这个季度|本季|当季",
-    "last_quarter": r"\blast quarter\b|\bprevious quarter\b|上季度|上个季度|上一季度",
-    "next_quarter": r"\bnext quarter\b|\bcoming quarter\b|下季度|下个季度|下一季度",
-    "this_year": r"\bthis year\b|\bcurrent year\b|今年|本年度|本年",
-    "last_year": r"\blast year\b|\bprevious year\b|去年|上一年",
-    "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
-    "today": r"\btoday\b|今天|今日",
-}
-# numbered quarters and halves of a year: "Q4", "the fourth quarter", "第四季度", "四季度", "H1", "上半年"
-_ZH_ORD = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_EN_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-CAL_RX = (
-    r"(?<![a-z0-9])q(?P<q1>[1-4])(?![a-z0-9])"
-    r"|\b(?:the\s+)?(?P<q2>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter\b"
-    r"|\bquarter\s+(?P<q3>[1-4])\b"
-    r"|第(?P<q4>[一二三四1-4])(?:个)?季度?"
-    r"|(?<![下上这本此当每第一二三四0-9])(?P<q5>[一二三四1-4])季度"
-    r"|(?<![a-z0-9])h(?P<h1>[12])(?![a-z0-9])"
-    r"|\b(?:the\s+)?(?P<h2>first|second|1st|2nd)\s+half(?:\s+of\s+(?:the\s+)?year)?\b"
-    r"|(?P<h3>上|下)半年"
-    r"|\b(?P<mn>january|february|march|april|june|july|august|september|october|november"
-    r"|december|may|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
-    r"|(?<![\d.\-])(?P<mz>1[0-2]|0?[1-9])\s*月份?(?!\s*\d+\s*[日号])"
-)
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
 # clauses: a window binds inside the clause of its predicate ("3 purchases in the last 30 days
 # and no login for 15 days": 30 days for the purchases, 15 for the login)
 _CLAUSE_SPLIT = re.compile(
@@ -240,71 +188,6 @@ _EVENT_WORD = re.compile(
 _DATE_FIELD_WORD = re.compile(
     r"renew|contract|expir|\bend(?:s|ing)?\b|found|establish|\bsigned|\bjoined|\bcreated"
     r"|\badded|\bonboard|到期|续约|续费|合同|成立|创立|签约|加入|新增|创建"
-)
-_MONTH_RX = (
-    r"(?:january|february|march|april|may|june|july|august|september|sept|october|november"
-    r"|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\.?"
-)
-_DATE_RX = (
-    r"(?:\d{4}-\d{2}-\d{2}"
-    rf"|{_MONTH_RX}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s+\d{{4}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}(?:\s+\d{{4}})?"
-    r"|(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"
-    r"|\d{4}\s*年\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月份?"
-    rf"|{_MONTH_RX}(?:\s+\d{{4}})?)"
-)
-_WINDOW_PATTERNS = (
-    rf"\bbetween\s+(?:the\s+)?(?P<a>{_DATE_RX})\s+and\s+(?:the\s+)?(?P<b>{_DATE_RX})",
-    rf"\bfrom\s+(?:the\s+)?(?P<a>{_DATE_RX})\s+(?:to|until|till|through|thru|-)\s+(?:the\s+)?"
-    rf"(?P<b>{_DATE_RX})",
-    rf"(?:在|从|自)?\s*(?P<a>{_DATE_RX})\s*(?:到|至|-|~)\s*(?P<b>{_DATE_RX})\s*(?:之间|期间|内|里)?",
-    rf"(?:\bsince|\bafter|\bstarting(?:\s+(?:from|on))?|\bfrom)\s+(?:the\s+)?(?P<a>{_DATE_RX})",
-    rf"(?:自|从)?\s*(?P<a>{_DATE_RX})\s*(?:以来|之后|以后|起|开始|至今|到现在|到今天)",
-)
-
-
-def _date_value(text: str) -> dt.date | RelativeDate | None:
-    """A date as written in a question: a full date, a month and day of the latest such day, or
-    a month (its first day)."""
-    t = text.strip().rstrip(".")
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", t)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    year = month = day = None
-    m = re.fullmatch(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?|份)?", t)
-    if m:
-        year = int(m[1]) if m[1] else None
-        month, day = int(m[2]), int(m[3]) if m[3] else 1
-    else:
-        mon = re.search(_MONTH_RX, t)
-        if mon is None:
-            return None
-        month = _MONTHS.get(mon.group().rstrip("."))
-        nums = [int(x) for x in re.findall(r"\d+", t)]
-        day = next((n for n in nums if n <= 31), 1)
-        year = next((n for n in nums if n > 31), None)
-    if not month or not 1 <= month <= 12 or not 1 <= day <= 31:
-        return None
-    if year is not None:
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            return None
-    return RelativeDate(month_day=f"{month:02d}-{day:02d}")
-
-
-_CAL_YEAR_BEFORE = (
-    r"(?:(?P<y>20\d{2})\s*(?:年\s*(?:的)?|'s\s+)?|(?P<rel>next\s+year'?s?|last\s+year'?s?"
-    r"|this\s+year'?s?|明年|去年|今年|本年度?|下一年|上一年)\s*(?:的)?"
-    r"|(?P<nl>\bnext|\bcoming|\bupcoming|\bfollowing|\blast|\bprevious|\bprior|\bpast"
-    r"|下一个|下个|上一个|上个)\s*)$"
-)
-_CAL_YEAR_AFTER = (
-    r"^\s*(?:(?:of|in)\s+)?(?:(?:fy\s*)?(?P<y>20\d{2})(?!\d)\s*年?"
-    r"|(?:the\s+)?(?P<rel>next\s+year|last\s+year|this\s+year|coming\s+year|previous\s+year))"
 )
 _PRICE_LEVELS = {
     "high": ("高", "较高", "很高", "偏高", "非常高"),
@@ -1395,24 +1278,7 @@ class _Parser:
         for the event measure of that clause (dates of contracts and foundings are left alone)."""
         self.windows: list[tuple[int, int, dict[str, Any]]] = []
         r = self.rest
-        found: list[tuple[int, int, dict[str, Any]]] = []
-        for pat in _WINDOW_PATTERNS:
-            for m in r.finditer(pat):
-                a = _date_value(m.group("a"))
-                b = _date_value(m.group("b")) if "b" in m.groupdict() and m.group("b") else None
-                if a is None or ("b" in m.groupdict() and m.group("b") and b is None):
-                    continue
-                kw: dict[str, Any] = {"since": a}
-                if b is not None:
-                    kw["until"] = b
-                found.append((m.start(), m.end(), kw))
-        for period, pat in PERIODS.items():
-            if period.startswith("next") or period == "today":
-                continue
-            for m in r.finditer(pat):
-                if period.startswith("last") and re.search(r"\bthe\s*$", self.t[: m.start()]):
-                    continue  # "in the last week" is the last 7 days, not the calendar week
-                found.append((m.start(), m.end(), {"period": period}))
+        found = dates.find_windows(r.s, rolling=False)
         for start, end, kw in sorted(found, key=lambda x: (x[0], -(x[1] - x[0]))):
             if any(start < e and s_ < end for s_, e, _ in self.windows):
                 continue
@@ -2058,7 +1924,7 @@ class _Parser:
     def _calendar_match(self) -> re.Match | None:
         """The first month, quarter or half named in what is left (a bare "may" is no month)."""
         r = self.rest
-        for cand in r.finditer(CAL_RX):
+        for cand in r.finditer(dates.CAL_RX):
             word = cand.group("mn")
             if word and (len(word) <= 4 or word == "march"):
                 # may / mar / march / jun ... are a month only next to a preposition or a year
@@ -2087,26 +1953,15 @@ class _Parser:
         m = self._calendar_match()
         if m is None:
             return None
-        g = m.groupdict()
-        half = next((g[k] for k in ("h1", "h2", "h3") if g.get(k)), None)
-        month = _MONTHS.get(g.get("mn") or "") or (int(g["mz"]) if g.get("mz") else None)
-        if month is not None:
-            n = month
-            unit = f"m{n}"
-        elif half is not None:
-            n = 1 if half in ("1", "first", "1st", "上") else 2
-            unit = f"h{n}"
-        else:
-            raw = next(g[k] for k in ("q1", "q2", "q3", "q4", "q5") if g.get(k))
-            n = _ZH_ORD.get(raw) or _EN_ORD.get(raw) or int(raw)
-            unit = f"q{n}"
+        unit = dates.calendar_unit(m)
+        n = int(unit[1:])
         spans = [m.span()]
         before = r.s[max(0, m.start() - 16) : m.start()]
         after = r.s[m.end() : m.end() + 20]
         year: int | None = None
         prefix = ""
-        b = re.search(_CAL_YEAR_BEFORE, before)
-        a = re.match(_CAL_YEAR_AFTER, after)
+        b = re.search(dates.CAL_YEAR_BEFORE, before)
+        a = re.match(dates.CAL_YEAR_AFTER, after)
         for hit, off in ((b, m.start() - len(before)), (a, m.end())):
             if hit is None:
                 continue
@@ -2153,7 +2008,7 @@ class _Parser:
             for sp in spans:
                 self.rest.take(*sp)
             return True
-        for period, pat in PERIODS.items():
+        for period, pat in dates.PERIOD_WORDS.items():
             m = self.rest.search(pat)
             if m:
                 self.add(Filter(field=field_, op="in_period", value=period))
@@ -2196,7 +2051,7 @@ class _Parser:
             return
         if not (
             self.date_quals
-            or any(re.search(p, r.s) for p in PERIODS.values())
+            or any(re.search(p, r.s) for p in dates.PERIOD_WORDS.values())
             or self._calendar_match()
             or r.search(r"\d+天")
         ):
@@ -2919,10 +2774,7 @@ class _Parser:
     def _rolling_window(self, mn: Mention) -> int | None:
         """The nearest "last N days" of the measure's clause (taken), or None."""
         best = None
-        for m in self.rest.finditer(
-            r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent)\s+)*"
-            r"(?:近|最近|过去|前)?\s*(\d+)天\s*(?:内|以来|里|中|之内|以内)?"
-        ):
+        for m in self.rest.finditer(dates.ROLLING_RX):
             if self._claimed(m, mn.start):
                 continue
             gap = min(abs(m.start() - mn.end), abs(mn.start - m.end()))
@@ -2931,7 +2783,7 @@ class _Parser:
         if best is None:
             return None
         self.rest.take(*best[1].span())
-        return int(best[1].group(1))
+        return int(best[1].group("n"))
 
     def _window_for(self, mn: Mention) -> int:
         """A measure's window: the nearest 'last N days' / period, else 30 days."""
@@ -2939,7 +2791,7 @@ class _Parser:
         days = self._rolling_window(mn)
         if days is not None:
             return days
-        for period, pat in PERIODS.items():
+        for period, pat in dates.PERIOD_WORDS.items():
             m = r.search(pat)
             if m:
                 self.rest.take(*m.span())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from store.lang.dates import write_durations
 from store.lang.numbers import write_out
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5}
@@ -169,15 +170,6 @@ def _zh_numbers(t: str) -> str:
     return "".join(out)
 
 
-def _num(s: str) -> str:
-    f = float(s)
-    return str(int(f)) if f == int(f) else f"{f:g}"
-
-
-def _scale(m: re.Match, factor: float) -> str:
-    return _num(str(float(m.group(1)) * factor))
-
-
 def _zh_decade(m: re.Match) -> str:
     """90年代 / 1990年代 -> between 1990 and 1999 (00年代 = the 2000s)."""
     y = m.group(1)
@@ -232,42 +224,13 @@ def normalise(text: str) -> str:
         t,
     )
     t = re.sub(r"(\d+(?:\.\d+)?)\s*times?\b", r"\1次", t)
-    t = re.sub(
-        r"\b(?:the\s+)?past\s+(week|month|quarter|year)\b",
-        lambda m: (
-            "past "
-            + {"week": "7", "month": "30", "quarter": "90", "year": "365"}[m.group(1)]
-            + "天"
-        ),
-        t,
-    )
-    t = re.sub(r"(?<![上下])半年", "180天", t)  # 上半年/下半年 are the calendar halves
-    t = re.sub(r"半个?月", "15天", t)
-    t = re.sub(r"\bhalf a year\b", "180 days", t)
-    t = re.sub(r"\b(?:a|an|one|a single)\s+(?=" + _EN_UNIT_WORDS + r"\b)", "1 ", t)
     t = re.sub(r"\ba (?:couple of|few)\s+(?=" + _EN_UNIT_WORDS + r"\b)", "2 ", t)
     words = "|".join(_EN_NUMBERS)
     t = re.sub(rf"\b({words})\b", lambda m: str(_EN_NUMBERS[m.group(1)]), t)
     # magnitudes
     t = write_out(t)  # the one money reader (store/lang/numbers.py): 1千万, 5w, 40k, 1.5m
     t = re.sub(r"(\d)\s*(?:元|块钱|块|rmb\b|cny\b|usd\b|yuan\b|dollars?\b|bucks\b)", r"\1", t)
-    # durations -> N天
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:days?\b|天)", lambda m: _num(m.group(1)) + "天", t)
-    t = re.sub(
-        r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:weeks?\b|wks?\b|周|星期|礼拜)",
-        lambda m: _scale(m, 7) + "天",
-        t,
-    )
-    t = re.sub(
-        r"(\d+(?:\.\d+)?)\s*(?:个多月|个月|months?\b|mos?\b)", lambda m: _scale(m, 30) + "天", t
-    )
-    t = re.sub(
-        r"(近|过去|最近|未来|前)\s*(\d+)\s*月(?!\d)",
-        lambda m: m.group(1) + str(int(m.group(2)) * 30) + "天",
-        t,
-    )
-    t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:quarters?\b|个季度)", lambda m: _scale(m, 90) + "天", t)
-    t = re.sub(r"(?<!\d)(\d{1,2})\s*(?:years?\b|yrs?\b|年)", lambda m: _scale(m, 365) + "天", t)
+    t = write_durations(t)  # the one duration table (store/lang/dates.py): 两周 -> 14天
     # decades: "the 1990s", "90年代" -> between 1990 and 1999
     t = re.sub(
         r"\b(?:the\s+)?((?:18|19|20)\d0)'?s\b",

@@ -1,0 +1,489 @@
+"""Dates, periods and windows as people write them, in English and Chinese, relative to as-of.
+
+One table and one reader for every door:
+
+- `read_date` reads a date said on its own (an import cell, an interview answer, a note):
+  2024年3月5日, 2024/3/5, 2024-03-05, March 5 2024, 5 Mar, Oct 1, 十月一日, 10月1号;
+- `date_value` reads the date inside a question's range ("since Oct 1"), keeping a date said
+  without its year relative (the latest such day on or before as-of), so a saved rule means the
+  same thing next year;
+- `find_windows` finds the windows of a text — calendar periods (this/last month, 本季度, 去年,
+  十月份, in October), ranges (since X, from X to Y, between X and Y, X到Y之间, X以来, before the end
+  of the year, 年底前) and rolling durations (last 30 days, 最近两周, 近半年) — as the window
+  arguments of a spec filter (`period`, `since`/`until`, `window_days`);
+- `write_durations` rewrites durations as days ("两周" -> "14天", "past 3 months" -> "past 90天")
+  for the question parser.
+
+The corpora `DATE_EXAMPLES` and `WINDOW_EXAMPLES` are the tests: tests/test_lang.py feeds them to
+every reader (importer, question parser, interview) and requires the same dates.
+
+Libraries looked at: dateparser (reads single English dates and a few Chinese ones, but not
+本季度, 十月一日, 最近两周 or any range, and returns points, not periods) and jionlp (good Chinese
+spans, but ~200 MB with its segmenter and numpy, no English, and it resolves everything to
+timestamps where a spec must keep "last month" relative). Neither reads both scripts into relative
+periods, so this dimension is a table by hand; Chinese numerals go through cn2an (numbers.py).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import Any
+
+from store.lang.numbers import write_out, zh_numeral
+from store.spec import RelativeDate, period_bounds
+
+# ---------------------------------------------------------------------------------- the tables
+
+MONTHS: dict[str, int] = {
+    name: i + 1
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        )
+    )
+    for name in names
+}
+MONTH_RX = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_ZH_SMALL = "一二两三四五六七八九十"
+# a month or a day as a number: 10, 十, 十二, 二十一
+_ZH_NUM = rf"[{_ZH_SMALL}]{{1,3}}"
+
+# calendar periods named by a word: period -> how it is said (regex alternatives)
+PERIOD_WORDS: dict[str, str] = {
+    "this_month": r"\bthis month\b|\bcurrent month\b|本月份|本月|这个月|当月|这月",
+    "last_month": r"\blast month\b|\bprevious month\b|上个月|上月|上一个月",
+    "next_month": r"\bnext month\b|\bcoming month\b|下个月|下月",
+    "this_week": r"\bthis week\b|本周|这周|这个星期|本星期|这星期",
+    "last_week": r"\blast week\b|\bprevious week\b|上周|上个星期|上星期",
+    "next_week": r"\bnext week\b|\bcoming week\b|下周|下个星期|下星期",
+    "this_quarter": r"\bthis quarter\b|\bcurrent quarter\b|本季度|这个季度|这季度|本季|当季",
+    "last_quarter": r"\blast quarter\b|\bprevious quarter\b|上季度|上个季度|上一季度|上一个季度",
+    "next_quarter": r"\bnext quarter\b|\bcoming quarter\b|下季度|下个季度|下一季度",
+    "this_year": r"\bthis year\b|\bcurrent year\b|今年|本年度|本年",
+    "last_year": r"\blast year\b|\bprevious year\b|去年|上一年",
+    "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
+    "today": r"\btoday\b|今天|今日",
+}
+# the end of a period as a bound ("before the end of the year", "年底前", "by end of quarter")
+PERIOD_ENDS: dict[str, str] = {
+    "this_year": r"year|年底|年末|年终",
+    "this_quarter": r"quarter|季度末|季末|季度底",
+    "this_month": r"month|月底|月末",
+    "this_week": r"week|周末",
+}
+# days in a unit of a rolling duration
+DURATION_UNITS: dict[str, int] = {"day": 1, "week": 7, "month": 30, "quarter": 90, "year": 365}
+_UNIT_WORDS: dict[str, str] = {
+    "day": r"days?\b|天",
+    "week": r"weeks?\b|wks?\b|周|星期|礼拜",
+    "month": r"months?\b|mos?\b|个多月|个月",
+    "quarter": r"quarters?\b|个季度",
+    "year": r"years?\b|yrs?\b|年(?!\d|底|末|初|代)",
+}
+EN_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+EN_SMALL.update({"nine": 9, "ten": 10, "eleven": 11, "twelve": 12})
+# numbered quarters and halves ("Q4", "第四季度", "H1", "上半年") and months ("October", "10月份")
+QUARTER_ORDINALS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+QUARTER_ORDINALS.update({"first": 1, "second": 2, "third": 3, "fourth": 4})
+QUARTER_ORDINALS.update({"1st": 1, "2nd": 2, "3rd": 3, "4th": 4})
+CAL_RX = (
+    r"(?<![a-z0-9])q(?P<q1>[1-4])(?![a-z0-9])"
+    r"|\b(?:the\s+)?(?P<q2>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter\b"
+    r"|\bquarter\s+(?P<q3>[1-4])\b"
+    r"|第(?P<q4>[一二三四1-4])(?:个)?季度?"
+    r"|(?<![下上这本此当每第一二三四0-9])(?P<q5>[一二三四1-4])季度"
+    r"|(?<![a-z0-9])h(?P<h1>[12])(?![a-z0-9])"
+    r"|\b(?:the\s+)?(?P<h2>first|second|1st|2nd)\s+half(?:\s+of\s+(?:the\s+)?year)?\b"
+    r"|(?P<h3>上|下)半年"
+    r"|\b(?P<mn>january|february|march|april|june|july|august|september|october|november"
+    r"|december|may|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+    rf"|(?<![\d.\-{_ZH_SMALL}])(?P<mz>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?"
+    rf"(?!\s*(?:\d+|{_ZH_NUM})\s*[日号])"
+)
+CAL_YEAR_BEFORE = (
+    r"(?:(?P<y>20\d{2})\s*(?:年\s*(?:的)?|'s\s+)?|(?P<rel>next\s+year'?s?|last\s+year'?s?"
+    r"|this\s+year'?s?|明年|去年|今年|本年度?|下一年|上一年)\s*(?:的)?"
+    r"|(?P<nl>\bnext|\bcoming|\bupcoming|\bfollowing|\blast|\bprevious|\bprior|\bpast"
+    r"|下一个|下个|上一个|上个)\s*)$"
+)
+CAL_YEAR_AFTER = (
+    r"^\s*(?:(?:of|in)\s+)?(?:(?:fy\s*)?(?P<y>20\d{2})(?!\d)\s*年?"
+    r"|(?:the\s+)?(?P<rel>next\s+year|last\s+year|this\s+year|coming\s+year|previous\s+year))"
+)
+
+# a date as written: with a day (a year optional), or a month of a year
+_DAY = r"\d{1,2}|" + _ZH_NUM
+_MON = r"\d{1,2}|" + _ZH_NUM
+DATE_RX = (
+    r"(?:\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    rf"|(?:\d{{4}}\s*年\s*)?(?:{_MON})\s*月\s*(?:{_DAY})\s*[日号]?"
+    rf"|{MONTH_RX}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,?\s*\d{{4}})?(?!\d)"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_RX}(?:\s*,?\s*\d{{4}})?"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月份?"
+    rf"|{MONTH_RX}(?:\s*,?\s*\d{{4}})?)"
+)
+_RANGE_PATTERNS = (
+    rf"\bbetween\s+(?:the\s+)?(?P<a>{DATE_RX})\s+and\s+(?:the\s+)?(?P<b>{DATE_RX})",
+    rf"\bfrom\s+(?:the\s+)?(?P<a>{DATE_RX})\s+(?:to|until|till|through|thru|-)\s+(?:the\s+)?"
+    rf"(?P<b>{DATE_RX})",
+    rf"(?:在|从|自)?\s*(?P<a>{DATE_RX})\s*(?:到|至|-|~)\s*(?P<b>{DATE_RX})\s*(?:之间|期间|内|里)?",
+    rf"(?:\bsince|\bafter|\bstarting(?:\s+(?:from|on))?|\bfrom)\s+(?:the\s+)?(?P<a>{DATE_RX})",
+    rf"(?:自|从)?\s*(?P<a>{DATE_RX})\s*(?:以来|之后|以后|起|开始|至今|到现在|到今天)",
+    rf"(?:\bbefore|\buntil|\btill|\bby)\s+(?:the\s+)?(?P<b>{DATE_RX})",
+    rf"(?P<b>{DATE_RX})\s*(?:之前|以前)",
+)
+_PERIOD_SINCE = (  # "since last month", "今年以来", "本季度至今": from the start of that period
+    r"(?:\bsince\s+(?:the\s+start\s+of\s+)?(?P<p1>{p})|(?P<p2>{p})\s*(?:以来|至今|到现在))"
+)
+_END_OF = (
+    r"\b(?:before|by|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<e1>{units})\b"
+    r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)"
+)
+# a rolling duration of days (after write_durations): "last 30天", "近14天", "过去90天内"
+ROLLING_RX = (
+    r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent|prior)\s+)*"
+    r"(?:近|最近|过去的?|前)?\s*(?P<n>\d+)天\s*(?:内|以来|里|中|之内|以内)?"
+)
+_ROLLING_CUE = r"\b(?:last|past|previous|recent|prior|within)\b|近|最近|过去|以来|之内|以内|内|里"
+
+# ---------------------------------------------------------------------------------- the corpus
+
+AS_OF = dt.date(2026, 11, 15)  # the corpus's as-of: a Sunday in the middle of Q4
+# a date said on its own -> the date it is on AS_OF (a day without a year: the latest one)
+DATE_EXAMPLES: tuple[tuple[str, dt.date], ...] = (
+    ("2024年3月5日", dt.date(2024, 3, 5)),
+    ("2024/3/5", dt.date(2024, 3, 5)),
+    ("2024-03-05", dt.date(2024, 3, 5)),
+    ("2024.3.5", dt.date(2024, 3, 5)),
+    ("2025年12月5日", dt.date(2025, 12, 5)),
+    ("2026/1/7", dt.date(2026, 1, 7)),
+    ("March 5 2024", dt.date(2024, 3, 5)),
+    ("March 5, 2024", dt.date(2024, 3, 5)),
+    ("5 March 2024", dt.date(2024, 3, 5)),
+    ("Sept 30, 2025", dt.date(2025, 9, 30)),
+    ("5 Mar", dt.date(2026, 3, 5)),
+    ("Oct 1", dt.date(2026, 10, 1)),
+    ("October 1st", dt.date(2026, 10, 1)),
+    ("Dec 1", dt.date(2025, 12, 1)),
+    ("十月一日", dt.date(2026, 10, 1)),
+    ("10月1号", dt.date(2026, 10, 1)),
+    ("3月15日", dt.date(2026, 3, 15)),
+    ("十二月二十日", dt.date(2025, 12, 20)),
+)
+# a window said of events -> its first and last day on AS_OF (None: open)
+WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] = (
+    ("this month", (dt.date(2026, 11, 1), dt.date(2026, 11, 30))),
+    ("本月", (dt.date(2026, 11, 1), dt.date(2026, 11, 30))),
+    ("last month", (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
+    ("上个月", (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
+    ("this quarter", (dt.date(2026, 10, 1), dt.date(2026, 12, 31))),
+    ("本季度", (dt.date(2026, 10, 1), dt.date(2026, 12, 31))),
+    ("last quarter", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("上季度", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("this year", (dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
+    ("今年", (dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
+    ("去年", (dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
+    ("last year", (dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
+    ("十月份", (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
+    ("10月", (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
+    ("in October", (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
+    ("Q3", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("第三季度", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("since October 1", (dt.date(2026, 10, 1), None)),
+    ("since Oct 1", (dt.date(2026, 10, 1), None)),
+    ("10月1日以来", (dt.date(2026, 10, 1), None)),
+    ("自2026年9月1日起", (dt.date(2026, 9, 1), None)),
+    ("from Sept 1 to Oct 31", (dt.date(2026, 9, 1), dt.date(2026, 10, 31))),
+    ("between Dec 1 and Jan 31", (dt.date(2025, 12, 1), dt.date(2026, 1, 31))),
+    ("between 2026-01-01 and 2026-03-31", (dt.date(2026, 1, 1), dt.date(2026, 3, 31))),
+    ("9月1日到10月31日之间", (dt.date(2026, 9, 1), dt.date(2026, 10, 31))),
+    ("今年以来", (dt.date(2026, 1, 1), None)),
+    ("last 30 days", (dt.date(2026, 10, 17), AS_OF)),
+    ("in the last 30 days", (dt.date(2026, 10, 17), AS_OF)),
+    ("past 3 months", (dt.date(2026, 8, 18), AS_OF)),
+    ("最近两周", (dt.date(2026, 11, 2), AS_OF)),
+    ("近半年", (dt.date(2026, 5, 20), AS_OF)),
+    ("过去一个月", (dt.date(2026, 10, 17), AS_OF)),
+    ("最近60天", (dt.date(2026, 9, 17), AS_OF)),
+    ("in the past two weeks", (dt.date(2026, 11, 2), AS_OF)),
+)
+# a bound said of a date field ("contracts ending …") -> first and last day on AS_OF
+DEADLINE_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] = (
+    ("before the end of the year", (AS_OF, dt.date(2026, 12, 31))),
+    ("年底前", (AS_OF, dt.date(2026, 12, 31))),
+    ("by end of quarter", (AS_OF, dt.date(2026, 12, 31))),
+    ("月底前", (AS_OF, dt.date(2026, 11, 30))),
+)
+
+# ---------------------------------------------------------------------------------- readers
+
+
+def _small_number(text: str) -> int | None:
+    """10 / 十 / 十二 / 二十一 as an int (a month or a day)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    value = zh_numeral(text)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def _safe(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _parts(text: str) -> tuple[int | None, int, int | None] | None:
+    """(year, month, day) of a date as written; day None when only a month is said."""
+    t = re.sub(r"\s+", " ", text.strip().lower().rstrip(".,"))
+    m = re.fullmatch(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})", t)
+    if m:
+        return int(m[1]), int(m[2]), int(m[3])
+    m = re.fullmatch(rf"(?:(\d{{4}})\s*年\s*)?({_MON})\s*月\s*(?:({_DAY})\s*[日号]?|份)?", t)
+    if m:
+        month = _small_number(m[2])
+        day = _small_number(m[3]) if m[3] else None
+        if month is None or (m[3] and day is None):
+            return None
+        return (int(m[1]) if m[1] else None), month, day
+    mon = re.search(MONTH_RX, t)
+    if mon is None or not re.fullmatch(DATE_RX, t):
+        return None
+    month = MONTHS[mon.group().rstrip(".")]
+    nums = [int(x) for x in re.findall(r"\d+", t)]
+    day = next((n for n in nums if n <= 31), None)
+    year = next((n for n in nums if n > 31), None)
+    return year, month, day
+
+
+def _latest(month: int, day: int, as_of: dt.date, future: bool = False) -> dt.date | None:
+    """The latest such day on or before as-of (future: the earliest on or after)."""
+    step = 1 if future else -1
+    for k in range(0, 8 * step, step):
+        d = _safe(as_of.year + k, month, day)
+        if d is not None and (d >= as_of if future else d <= as_of):
+            return d
+    return None
+
+
+def date_value(text: str) -> dt.date | RelativeDate | None:
+    """A date inside a question: a full date, a day of the latest such month and day (relative,
+    "MM-DD"), or a month (its first day)."""
+    parts = _parts(text)
+    if parts is None:
+        return None
+    year, month, day = parts
+    day = day or 1
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    if year is not None:
+        return _safe(year, month, day)
+    return RelativeDate(month_day=f"{month:02d}-{day:02d}")
+
+
+def read_date(
+    text: object, as_of: dt.date | None = None, *, future: bool = False
+) -> dt.date | None:
+    """A date said on its own ("2024年3月5日", "March 5 2024", "十月一日"); a day without its year
+    is the latest one on or before as-of (`future`: the next one), and needs as-of."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    if not isinstance(text, str) or not text.strip():
+        return None
+    parts = _parts(text)
+    if parts is None or parts[2] is None:
+        return None
+    year, month, day = parts
+    if year is not None:
+        return _safe(year, month, day)
+    if as_of is None or not 1 <= month <= 12:
+        return None
+    return _latest(month, day, as_of, future)
+
+
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of a month (a contract said to end "March 2027" ends on its last day)."""
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day of the month `months` later (clipped to that month's last day)."""
+    idx = day.year * 12 + day.month - 1 + months
+    y, m = divmod(idx, 12)
+    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _scale(n: str, days: int) -> str:
+    return str(int(round(float(n) * days)))
+
+
+def write_durations(text: str) -> str:
+    """Rewrite durations as whole days: "两周" -> "14天", "past 3 months" -> "past 90天",
+    "近半年" -> "近180天" (a calendar half, 上半年 / 下半年, stays)."""
+    t = re.sub(
+        rf"\b(?:a|an|{'|'.join(EN_SMALL)})\s+(?=(?:days?|weeks?|months?|quarters?|years?)\b)",
+        lambda m: f"{EN_SMALL.get(m.group().strip(), 1)} ",
+        text,
+    )
+    t = re.sub(
+        rf"({_ZH_NUM})\s*(?=(?:个多?)?(?:{_UNIT_WORDS['week']}|个月|天|个季度))",
+        lambda m: str(_small_number(m.group(1)) or m.group(1)),
+        t,
+    )
+    t = re.sub(
+        r"\b(?:the\s+)?past\s+(week|month|quarter|year)\b",
+        lambda m: f"past {DURATION_UNITS[m.group(1)]}天",
+        t,
+    )
+    t = re.sub(r"(?<![上下])半年", "180天", t)
+    t = re.sub(r"半个?月", "15天", t)
+    t = re.sub(r"\bhalf a year\b", "180 days", t)
+    for unit in ("day", "week", "month", "quarter", "year"):
+        num = r"(?<!\d)(\d{1,2})" if unit == "year" else r"(\d+(?:\.\d+)?)"
+        t = re.sub(
+            rf"{num}\s*(?:个)?\s*(?:{_UNIT_WORDS[unit]})",
+            lambda m, d=DURATION_UNITS[unit]: _scale(m.group(1), d) + "天",
+            t,
+        )
+    return re.sub(
+        r"(近|过去|最近|未来|前)\s*(\d+)\s*月(?!\d)",
+        lambda m: m.group(1) + str(int(m.group(2)) * 30) + "天",
+        t,
+    )
+
+
+def _period_rx(periods: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{PERIOD_WORDS[p]})" for p in periods)
+
+
+def _named_month(m: re.Match) -> int | None:
+    g = m.groupdict()
+    if g.get("mn"):
+        return MONTHS.get(g["mn"].rstrip("."))
+    if g.get("mz"):
+        return _small_number(g["mz"])
+    return None
+
+
+def calendar_unit(m: re.Match) -> str:
+    """The period unit of a CAL_RX match: "m10", "q4", "h1"."""
+    g = m.groupdict()
+    month = _named_month(m)
+    if month is not None:
+        return f"m{month}"
+    half = next((g[k] for k in ("h1", "h2", "h3") if g.get(k)), None)
+    if half is not None:
+        return "h1" if half in ("1", "first", "1st", "上") else "h2"
+    raw = next(g[k] for k in ("q1", "q2", "q3", "q4", "q5") if g.get(k))
+    return f"q{QUARTER_ORDINALS[raw]}"
+
+
+def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dict[str, Any]]]:
+    """Every window said in a text (already lower-cased, durations in days), as (start, end,
+    window arguments of a spec filter); overlapping finds keep the longest, earliest first.
+
+    Periods to come (next month, today) are left out: events are counted up to as-of."""
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    for pat in _RANGE_PATTERNS:
+        for m in re.finditer(pat, text):
+            g = m.groupdict()
+            a = date_value(g["a"]) if g.get("a") else None
+            b = date_value(g["b"]) if g.get("b") else None
+            if (g.get("a") and a is None) or (g.get("b") and b is None):
+                continue
+            if b is not None and g.get("b") and _parts(g["b"])[2] is None:  # type: ignore[index]
+                # "to October": to the end of that month
+                b = _month_last(b)
+            kw: dict[str, Any] = {}
+            if a is not None:
+                kw["since"] = a
+            if b is not None:
+                kw["until"] = b
+            found.append((m.start(), m.end(), kw))
+    past = tuple(p for p in PERIOD_WORDS if not p.startswith("next") and p != "today")
+    prx = _period_rx(past)
+    for m in re.finditer(_PERIOD_SINCE.format(p=prx), text):
+        word = m.group("p1") or m.group("p2")
+        period = next(p for p in past if re.fullmatch(PERIOD_WORDS[p], word))
+        found.append((m.start(), m.end(), {"since": RelativeDate(period=period)}))
+    for period in past:
+        for m in re.finditer(PERIOD_WORDS[period], text):
+            if period.startswith("last") and re.search(r"\bthe\s*$", text[: m.start()]):
+                continue  # "in the last week" is the last 7 days, not the calendar week
+            found.append((m.start(), m.end(), {"period": period}))
+    for m in re.finditer(CAL_RX, text):
+        unit = calendar_unit(m)
+        word = m.group("mn")
+        if word and (len(word) <= 4 or word == "march") and not re.search(
+            r"\b(?:in|during|of|for|since)\s*$", text[: m.start()]
+        ):
+            continue  # may / mar / march / jun … are a month only after a preposition
+        found.append((m.start(), m.end(), {"period": unit}))
+    if rolling:
+        for m in re.finditer(ROLLING_RX, text):
+            if re.search(_ROLLING_CUE, m.group()) or re.search(r"\bfor\s*$", text[: m.start()]):
+                found.append((m.start(), m.end(), {"window_days": int(m.group("n"))}))
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    for start, end, kw in sorted(found, key=lambda x: (-(x[1] - x[0]), x[0])):
+        if not any(start < e and s < end for s, e, _ in out):
+            out.append((start, end, kw))
+    return sorted(out, key=lambda x: x[0])
+
+
+def _month_last(value: dt.date | RelativeDate) -> dt.date | RelativeDate:
+    if isinstance(value, dt.date):
+        return month_end(value.year, value.month)
+    month = int(value.month_day[:2])  # type: ignore[index]
+    return RelativeDate(month_day=f"{month:02d}-{calendar.monthrange(2001, month)[1]:02d}")
+
+
+def find_deadline(text: str) -> tuple[int, int, RelativeDate] | None:
+    """"before the end of the year", "年底前", "by end of quarter": the end of that period."""
+    units = "|".join(("year", "quarter", "month", "week"))
+    zh = "|".join(
+        w for p in PERIOD_ENDS.values() for w in p.split("|") if not w.isascii()
+    )
+    m = re.search(_END_OF.format(units=units, zh=zh), text)
+    if m is None:
+        return None
+    word = m.group("e1") or m.group("e2")
+    period = next(p for p, words in PERIOD_ENDS.items() if re.fullmatch(words, word))
+    return m.start(), m.end(), RelativeDate(period=period, edge="end")
+
+
+def read_window(text: str) -> dict[str, Any] | None:
+    """The one window of a short text ("上个月", "since Oct 1", "最近两周"), or None."""
+    t = write_durations(write_out(text.strip().lower()))
+    wins = find_windows(t)
+    return wins[0][2] if len(wins) == 1 else None
+
+
+def window_bounds(kw: dict[str, Any], as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day of a window on as-of (None: open on that side)."""
+    if kw.get("window_days"):
+        return as_of - dt.timedelta(days=kw["window_days"] - 1), as_of
+    if kw.get("period"):
+        return period_bounds(kw["period"], as_of)
+
+    def resolve(v: Any) -> dt.date | None:
+        if v is None:
+            return None
+        return v.resolve(as_of) if isinstance(v, RelativeDate) else v
+
+    return resolve(kw.get("since")), resolve(kw.get("until"))
