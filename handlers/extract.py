@@ -9,13 +9,13 @@ No LLM is needed; when one is configured its output goes through `read_value` to
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from store import vocab
+from store.lang.dates import read_due_date
 from store.lang.numbers import Amount, find_amounts  # noqa: F401 (Amount re-exported)
 from store.lang.people import ATTITUDE_TEXT_WORDS, ROLE_VERBS, TITLE_ROLES
 
@@ -107,88 +107,6 @@ def parse_number(text: str) -> float | None:
 
 
 # --------------------------------------------------------------------------- dates
-
-_MONTHS = {
-    m.lower(): i for i in range(1, 13) for m in (calendar.month_name[i], calendar.month_abbr[i])
-}
-_MONTHS["sept"] = 9
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _safe_date(y: int, m: int, d: int) -> dt.date | None:
-    try:
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    idx = day.year * 12 + day.month - 1 + months
-    y, m = divmod(idx, 12)
-    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
-
-
-def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """A date as people say it; a month alone means its last day (contracts end at month end)."""
-    t = text.strip().lower()
-    if m := re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", t):
-        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", t):  # day/month/year? ambiguous: m/d/y
-        a, b, y = int(m[1]), int(m[2]), int(m[3])
-        return _safe_date(y, a, b) if a <= 12 else _safe_date(y, b, a)
-    if m := re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)", t):
-        return _month_end(int(m[1]), int(m[2]))
-    if (m := re.search(r"(\d{4})\s*[-/]\s*(\d{1,2})(?!\s*[-/\d])", t)) and 1 <= int(m[2]) <= 12:
-        return _month_end(int(m[1]), int(m[2]))
-    if m := re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t):
-        return _safe_date(int(m[3]), _MONTHS[m[1]], int(m[2]))
-    if m := re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t):
-        return _safe_date(int(m[3]), _MONTHS[m[2]], int(m[1]))
-    if m := re.search(rf"\b({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t):
-        return _month_end(int(m[2]), _MONTHS[m[1]])
-    # relative: next March / 明年3月 / 下个月 / in 3 months / 3个月后
-    if m := re.search(rf"\bnext\s+({_MONTH_RE})\b", t):
-        month = _MONTHS[m[1]]
-        year = today.year + (1 if month <= today.month else 0)
-        return _month_end(year, month)
-    if m := re.search(rf"\b(?:in|this)\s+({_MONTH_RE})\b", t):
-        month = _MONTHS[m[1]]
-        year = today.year + (1 if month < today.month else 0)
-        return _month_end(year, month)
-    if m := re.search(
-        r"(今年|明年|后年)\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:\s*(\d{1,2})\s*[日号])?", t
-    ):
-        year = today.year + {"今年": 0, "明年": 1, "后年": 2}[m[1]]
-        month = int(m[2]) if m[2].isdigit() else zh_number(m[2]) or 0
-        if not 1 <= month <= 12:
-            return None
-        return _safe_date(year, month, int(m[3])) if m[3] else _month_end(year, month)
-    if m := re.search(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", t):
-        d = _safe_date(today.year, int(m[1]), int(m[2]))
-        if d and d < today:
-            d = _safe_date(today.year + 1, int(m[1]), int(m[2]))
-        return d
-    if re.search(r"next month|下个月|下月", t):
-        nxt = _add_months(today, 1)
-        return _month_end(nxt.year, nxt.month)
-    if re.search(r"end of (?:the |this )?year|年底|年末", t):
-        return dt.date(today.year, 12, 31)
-    if re.search(r"end of next year|明年底|明年年底", t):
-        return dt.date(today.year + 1, 12, 31)
-    if re.search(r"next year|明年", t):
-        return _month_end(today.year + 1, today.month)
-    if m := re.search(r"in\s+(\d+)\s+months?|(\d+)\s*个月(?:后|以后|之后)", t):
-        return _add_months(today, int(m[1] or m[2]))
-    if m := re.search(r"in\s+(\d+)\s+weeks?|(\d+)\s*(?:周|个星期|星期)(?:后|以后|之后)", t):
-        return today + dt.timedelta(weeks=int(m[1] or m[2]))
-    if m := re.search(r"in\s+(\d+)\s+days?|(\d+)\s*天(?:后|以后|之后)", t):
-        return today + dt.timedelta(days=int(m[1] or m[2]))
-    return None
-
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -526,7 +444,7 @@ def read_value(
             )
         return value
     if type_ == "date":
-        d = parse_date(t, today)
+        d = read_due_date(t, today)
         if d is None:
             raise AnswerError(
                 "I need a date, e.g. 2027-03-31, March 2027 or 'next March'.",
@@ -711,7 +629,7 @@ def extract(
         elif focus in ("arr", "budget", "annual_revenue") and want(focus):
             out[focus] = amount
     if _RENEWAL_WORDS.search(text) or focus == "contract_end":
-        d = parse_date(text, today)
+        d = read_due_date(text, today)
         if d is not None and want("contract_end"):
             out["contract_end"] = d.isoformat()
     for person in find_people(text):

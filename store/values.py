@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from store.lang.dates import read_date
 from store.lang.numbers import SCALES, zh_numeral
 
 _BLANKS = frozenset({"", "-", "--", "—", "n/a", "na", "null", "none", "nan", "无", "空"})
@@ -166,7 +167,10 @@ def parse_datetime(text: Any) -> dt.datetime | None:
     num = parse_number(s) if re.fullmatch(r"\d+(\.\d+)?", s) else None
     if num is not None and _SERIAL_MIN <= num <= _SERIAL_MAX:
         return dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=num)
-    return None
+    # a date in words ("March 5, 2024", "5 Mar 2024"): the one date reader; a cell with no year
+    # is not read (an import has no as-of to guess it from)
+    day = read_date(s)
+    return dt.datetime(day.year, day.month, day.day) if day is not None else None
 
 
 def _to_utc(value: dt.datetime) -> dt.datetime:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from handlers import extract as ex
+from store.lang.dates import read_due_date
 
 TODAY = dt.date(2026, 11, 1)
 
@@ -89,7 +90,7 @@ def test_money_with_the_question_as_focus() -> None:
     ],
 )
 def test_dates(text: str, expected: dt.date) -> None:
-    assert ex.parse_date(text, TODAY) == expected
+    assert read_due_date(text, TODAY) == expected
 
 
 def test_renewal_date_only_with_renewal_words() -> None:

@@ -6,14 +6,15 @@ is the EB in an import, an edit, a question and a reply's label)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from handlers.extract import find_people, read_value
 from handlers.parser import parse
 from store import vocab
-from store.lang import numbers, people, yesno
-from store.values import parse_number
+from store.lang import dates, numbers, people, yesno
+from store.values import parse_date, parse_number
 
 
 @pytest.mark.parametrize(("text", "value"), numbers.EXAMPLES)
@@ -75,3 +76,71 @@ def test_a_door_s_own_words_answer_only_its_question() -> None:
     assert yesno.read_yes_no("keep", "keep") is True and yesno.read_yes_no("keep", "save") is None
     assert yesno.read_yes_no("保存", "save") is True and yesno.read_yes_no("保存", "file") is None
     assert yesno.read_yes_no("replace", "keep") is False
+
+
+# ---------------------------------------------------------------------------- dates and periods
+
+AS_OF = dates.AS_OF
+
+
+def _bounds(flt) -> tuple[dt.date | None, dt.date | None]:
+    kw = {k: getattr(flt, k) for k in ("window_days", "period", "since", "until")}
+    return dates.window_bounds({k: v for k, v in kw.items() if v is not None}, AS_OF)
+
+
+def _questions(text: str) -> list[str]:
+    """The text in an English question, and in a Chinese one unless it is written in words."""
+    out = [f"accounts that made a purchase since {text}"]
+    if not re.search("[a-z]", text, re.IGNORECASE):
+        out.append(f"{text}以来有购买的客户")
+    return out
+
+
+def _event_filter(question: str):
+    spec = parse(question).spec
+    assert spec is not None, question
+    (flt,) = spec.where.filters()
+    assert flt.field == "purchase_count", question
+    return flt
+
+
+@pytest.mark.parametrize(("text", "day"), dates.DATE_EXAMPLES)
+def test_every_reader_reads_the_date_corpus_alike(text: str, day: dt.date) -> None:
+    assert dates.read_date(text) == day
+    assert parse_date(text) == day  # import cells, hand edits, custom fields
+    assert read_value("date", text, today=AS_OF) == day.isoformat()  # interview answers
+    for question in _questions(text):
+        assert _bounds(_event_filter(question)) == (day, None), question
+
+
+@pytest.mark.parametrize(("text", "latest", "upcoming"), dates.YEARLESS_EXAMPLES)
+def test_a_day_without_its_year(text: str, latest: dt.date, upcoming: dt.date) -> None:
+    assert dates.read_date(text, AS_OF) == latest
+    assert dates.read_date(text, AS_OF, future=True) == upcoming
+    assert parse_date(text) is None  # an import cell without a year is not guessed
+    assert read_value("date", text, today=AS_OF) == upcoming.isoformat()  # a renewal date
+    for question in _questions(text):
+        assert _bounds(_event_filter(question)) == (latest, None), question
+
+
+@pytest.mark.parametrize(("text", "bounds"), dates.WINDOW_EXAMPLES)
+def test_every_reader_reads_the_window_corpus_alike(text: str, bounds: tuple) -> None:
+    kw = dates.read_window(text)
+    assert kw is not None and dates.window_bounds(kw, AS_OF) == bounds
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))
+    question = f"{text}有购买的客户" if zh else f"accounts that made a purchase {text}"
+    assert _bounds(_event_filter(question)) == bounds, question
+
+
+@pytest.mark.parametrize(("text", "bounds"), dates.DEADLINE_EXAMPLES)
+def test_every_reader_reads_a_deadline_alike(text: str, bounds: tuple) -> None:
+    found = dates.find_deadline(text)
+    assert found is not None and found[2].resolve(AS_OF) == bounds[1]
+    assert read_value("date", text, today=AS_OF) == bounds[1].isoformat()
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))
+    question = f"{text}到期的客户" if zh else f"accounts whose contract ends {text}"
+    spec = parse(question).spec
+    assert spec is not None, question
+    (flt,) = spec.where.filters()
+    assert flt.field == "contract_end" and flt.op == "between", question
+    assert [v.resolve(AS_OF) for v in flt.value] == list(bounds), question

@@ -162,7 +162,7 @@ _ROLLING_CUE = r"\b(?:last|past|previous|recent|prior|within)\b|近|最近|过�
 # ---------------------------------------------------------------------------------- the corpus
 
 AS_OF = dt.date(2026, 11, 15)  # the corpus's as-of: a Sunday in the middle of Q4
-# a date said on its own -> the date it is on AS_OF (a day without a year: the latest one)
+# a date said on its own -> that date
 DATE_EXAMPLES: tuple[tuple[str, dt.date], ...] = (
     ("2024年3月5日", dt.date(2024, 3, 5)),
     ("2024/3/5", dt.date(2024, 3, 5)),
@@ -174,14 +174,18 @@ DATE_EXAMPLES: tuple[tuple[str, dt.date], ...] = (
     ("March 5, 2024", dt.date(2024, 3, 5)),
     ("5 March 2024", dt.date(2024, 3, 5)),
     ("Sept 30, 2025", dt.date(2025, 9, 30)),
-    ("5 Mar", dt.date(2026, 3, 5)),
-    ("Oct 1", dt.date(2026, 10, 1)),
-    ("October 1st", dt.date(2026, 10, 1)),
-    ("Dec 1", dt.date(2025, 12, 1)),
-    ("十月一日", dt.date(2026, 10, 1)),
-    ("10月1号", dt.date(2026, 10, 1)),
-    ("3月15日", dt.date(2026, 3, 15)),
-    ("十二月二十日", dt.date(2025, 12, 20)),
+)
+# a day said without its year -> the latest one on or before AS_OF (what "since Oct 1" means) and
+# the next one on or after it (what "renews Oct 1" means)
+YEARLESS_EXAMPLES: tuple[tuple[str, dt.date, dt.date], ...] = (
+    ("5 Mar", dt.date(2026, 3, 5), dt.date(2027, 3, 5)),
+    ("Oct 1", dt.date(2026, 10, 1), dt.date(2027, 10, 1)),
+    ("October 1st", dt.date(2026, 10, 1), dt.date(2027, 10, 1)),
+    ("Dec 1", dt.date(2025, 12, 1), dt.date(2026, 12, 1)),
+    ("十月一日", dt.date(2026, 10, 1), dt.date(2027, 10, 1)),
+    ("10月1号", dt.date(2026, 10, 1), dt.date(2027, 10, 1)),
+    ("3月15日", dt.date(2026, 3, 15), dt.date(2027, 3, 15)),
+    ("十二月二十日", dt.date(2025, 12, 20), dt.date(2026, 12, 20)),
 )
 # a window said of events -> its first and last day on AS_OF (None: open)
 WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] = (
@@ -430,8 +434,10 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
     for m in re.finditer(CAL_RX, text):
         unit = calendar_unit(m)
         word = m.group("mn")
-        if word and (len(word) <= 4 or word == "march") and not re.search(
-            r"\b(?:in|during|of|for|since)\s*$", text[: m.start()]
+        if (
+            word
+            and (len(word) <= 4 or word == "march")
+            and not re.search(r"\b(?:in|during|of|for|since)\s*$", text[: m.start()])
         ):
             continue  # may / mar / march / jun … are a month only after a preposition
         found.append((m.start(), m.end(), {"period": unit}))
@@ -454,11 +460,9 @@ def _month_last(value: dt.date | RelativeDate) -> dt.date | RelativeDate:
 
 
 def find_deadline(text: str) -> tuple[int, int, RelativeDate] | None:
-    """"before the end of the year", "年底前", "by end of quarter": the end of that period."""
+    """ "before the end of the year", "年底前", "by end of quarter": the end of that period."""
     units = "|".join(("year", "quarter", "month", "week"))
-    zh = "|".join(
-        w for p in PERIOD_ENDS.values() for w in p.split("|") if not w.isascii()
-    )
+    zh = "|".join(w for p in PERIOD_ENDS.values() for w in p.split("|") if not w.isascii())
     m = re.search(_END_OF.format(units=units, zh=zh), text)
     if m is None:
         return None
@@ -487,3 +491,63 @@ def window_bounds(kw: dict[str, Any], as_of: dt.date) -> tuple[dt.date | None, d
         return v.resolve(as_of) if isinstance(v, RelativeDate) else v
 
     return resolve(kw.get("since")), resolve(kw.get("until"))
+
+
+def read_due_date(text: str, as_of: dt.date) -> dt.date | None:
+    """A date said of something to come (a contract end, a renewal) in an answer or a note: a
+    day without its year is the next one; a month alone is its last day ("March 2027",
+    "明年3月", "next March"); "年底" / "end of the year" is December 31; "in 3 months" /
+    "3个月后" counts from as-of."""
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    m = re.search(
+        r"(今年|明年|后年)\s*(\d{1,2}|" + _ZH_NUM + r")\s*月(?:\s*(\d{1,2})\s*[日号])?", t
+    )
+    if m:
+        year = as_of.year + {"今年": 0, "明年": 1, "后年": 2}[m[1]]
+        month = _small_number(m[2]) or 0
+        if not 1 <= month <= 12:
+            return None
+        return _safe(year, month, int(m[3])) if m[3] else month_end(year, month)
+    m = re.search(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)", t)
+    if m:  # M/D/YYYY as US spreadsheets write it; D/M when the first part cannot be a month
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        return _safe(y, a, b) if a <= 12 else _safe(y, b, a)
+    m = re.search(r"(?<!\d)(\d{4})\s*[-/]\s*(\d{1,2})(?!\s*[-/.\d])", t)
+    if m and 1 <= int(m[2]) <= 12:
+        return month_end(int(m[1]), int(m[2]))
+    for m in re.finditer(DATE_RX, t):
+        parts = _parts(m.group())
+        if parts is None or not 1 <= parts[1] <= 12:
+            continue
+        year, month, day = parts
+        if year is not None:
+            return _safe(year, month, day) if day else month_end(year, month)
+        if day is not None:
+            return _latest(month, day, as_of, future=True)
+    m = re.search(rf"\b(next|in|this)\s+({MONTH_RX})(?![a-z])", t)
+    if m:
+        month = MONTHS[m[2].rstrip(".")]
+        later = month <= as_of.month if m[1] == "next" else month < as_of.month
+        return month_end(as_of.year + (1 if later else 0), month)
+    if re.search(r"next month|下个月|下月", t):
+        nxt = add_months(as_of, 1)
+        return month_end(nxt.year, nxt.month)
+    if re.search(r"end of next year|明年底|明年年底|明年年末", t):
+        return dt.date(as_of.year + 1, 12, 31)
+    deadline = find_deadline(t)
+    if deadline is not None:
+        return deadline[2].resolve(as_of)
+    if re.search(r"end of (?:the |this )?year|年底|年末", t):
+        return dt.date(as_of.year, 12, 31)
+    if re.search(r"next year|明年", t):
+        return month_end(as_of.year + 1, as_of.month)
+    m = re.search(r"in\s+(\d+)\s+months?|(\d+)\s*个月(?:后|以后|之后)", t)
+    if m:
+        return add_months(as_of, int(m[1] or m[2]))
+    m = re.search(r"in\s+(\d+)\s+weeks?|(\d+)\s*(?:周|个星期|星期)(?:后|以后|之后)", t)
+    if m:
+        return as_of + dt.timedelta(weeks=int(m[1] or m[2]))
+    m = re.search(r"in\s+(\d+)\s+days?|(\d+)\s*天(?:后|以后|之后)", t)
+    if m:
+        return as_of + dt.timedelta(days=int(m[1] or m[2]))
+    return None
