@@ -182,7 +182,7 @@ _CLAUSE_SPLIT = re.compile(
 )
 _EVENT_WORD = re.compile(
     r"\blog(?:ged|ins?|ging)?\b|\bsign(?:ed)?[\s-]?ins?\b|purchas|\bbought\b|\borders?\b|\bbuy"
-    r"|tickets?|complain|\bfeatures?\b|\bused?\b|\busing\b|\bactive\b|\bapi\b"
+    r"|\bspen[dt]|tickets?|complain|\bfeatures?\b|\bused?\b|\busing\b|\bactive\b|\bapi\b"
     r"|登录|登陆|购买|采购|下单|买|工单|投诉|使用|用过|用了|功能|活跃|消费|订单|上线"
 )
 _DATE_FIELD_WORD = re.compile(
@@ -1302,25 +1302,38 @@ class _Parser:
                 return kw
         return None
 
-    def _window_kw(self, mn: Mention) -> dict[str, Any]:
+    def _window_kw(self, mn: Mention, never: bool = False) -> dict[str, Any]:
         """A measure filter's window: the nearest 'last N days' of its clause, else a calendar
-        or absolute window of its clause, else the last 30 days."""
+        or absolute window of its clause, else all time up to as-of when `never` was said
+        ("从来没买过", "never used SSO"), else the last 30 days."""
         days = self._rolling_window(mn)
         if days is not None:
             return {"window_days": days}
         kw = self._window_at(mn.start, mn.end)
         if kw is not None:
             return dict(kw)
+        if never:
+            return dict(dates.ALL_TIME)
         return {"window_days": self._window_for(mn)}
+
+    def _said_never(self, start: int, end: int) -> bool:
+        """Whether "never" / "ever" / 从来 / 从未 is said about the words at [start, end)."""
+        before = self.t[max(0, start - 16) : start]
+        after = self.t[end : end + 12]
+        return bool(
+            re.search(r"\bnever\b|\bnot\s+ever\b|从来|从未|从没|至今|压根|始终|还没|尚未", before)
+            or re.search(r"\bnever\b|从未|从没", self.t[start:end])
+            or re.match(r"\s*(?:\bever\b|\bat\s+all\b|\byet\b)", after)
+        )
 
     def features(self) -> None:
         """Events about one feature the book records: "used the API in the last 30 days",
         "近30天用过报表功能", "accounts that never used SSO", "more than 10 API uses"."""
-        names = [f for f in self.ctx.features if f and len(f) >= 2]
-        if not names:
+        words = vocab.feature_words([f for f in self.ctx.features if f and len(f) >= 2])
+        if not words:
             return
         r = self.rest
-        frx = _phrase_rx(tuple(n.lower() for n in names))
+        frx = _phrase_rx(tuple(words))
         use = (
             rf"\b(?:used|use|uses|using|tried|adopted|touched)\s+(?:the\s+|our\s+|any\s+)?"
             rf"(?P<f1>{frx})(?:\s+(?:feature|module|function(?:ality)?))?"
@@ -1330,7 +1343,7 @@ class _Parser:
         )
         for m in r.finditer(use):
             feat = next(m.group(g) for g in ("f1", "f2", "f3", "f4") if m.group(g))
-            feature = next((n for n in names if n.lower() == feat), feat)
+            feature = words.get(feat, feat)
             before = r.s[max(0, m.start() - 16) : m.start()]
             neg = re.search(
                 r"(?:\bnot|\bnever|\bno|\bzero|没有|没|未|从未|从没|不曾)\s*(?:\w+\s+)?(?:ever\s+)?$",
@@ -1341,7 +1354,7 @@ class _Parser:
             cmp_ = re.match(r"\s*(?:次数)?\s*(>=|<=|>|<|=)\s*(\d+)(?:次)?", after) or re.search(
                 r"(>=|<=|>|<|=)\s*(\d+)\s*(?:次)?\s*$", before
             )
-            kw = self._window_kw(mn)
+            kw = self._window_kw(mn, never=bool(neg) and self._said_never(m.start(), m.end()))
             if cmp_ is not None:
                 op, value = OPS[cmp_.group(1)], int(cmp_.group(2))
                 if cmp_.re.pattern.startswith("\\s*"):
@@ -1681,11 +1694,6 @@ class _Parser:
                 continue  # a negated login is inactivity, read elsewhere
             hit = self._duration_near(m.start(), m.end())
             window = self._window_at(m.start(), m.end()) if hit is None else None
-            if window is not None and window.get("period") in ("this_week", "this_month"):
-                window = None  # "logged in this week": recency, read below
-                for s_, e, kw in self.windows:
-                    if kw.get("period") in ("this_week", "this_month"):
-                        r.s = r.s[:s_] + self.t[s_:e] + r.s[e:]  # give the words back
             if window is not None and not re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()):
                 self.add(Filter(field="logins", op="ge", value=1, **window))
                 if "logins" not in self.show:
@@ -1779,7 +1787,8 @@ class _Parser:
                 )
                 mn = Mention(m.start(), m.end(), key)
                 op, value = ("eq", 0) if neg else ("ge", 1)
-                self.add(Filter(field=key, op=op, value=value, **self._window_kw(mn)))
+                never = bool(neg) and self._said_never(m.start(), m.end())
+                self.add(Filter(field=key, op=op, value=value, **self._window_kw(mn, never)))
                 if key not in self.show:
                     self.show.append(key)
                 r.take(*m.span())

@@ -626,3 +626,31 @@ def shown(field: str, value: object, language: str) -> str:
         return next((w for w in SHOWN[field][canon] if not w.isascii()), text)
     canon = canonical(field, text)
     return (label(field, canon, "zh") if canon else None) or text
+
+
+# product features as events record them (canonical, lower case) and as people say them; the
+# parser matches a feature only when the book's events record it
+_FEATURES = """
+api: API | 接口 | 开放接口 | api接口 | open api
+sso: SSO | 单点登录 | single sign-on | single sign on
+reports: 报表 | 报告 | report | reporting | 报表功能
+dashboards: 仪表盘 | 看板 | 仪表板 | 数据看板 | dashboard
+export: 导出 | 数据导出 | exports | exporting | export功能
+integrations: 集成 | 对接 | integration
+workflows: 工作流 | 流程 | workflow | 自动化流程
+mobile: 移动端 | 手机端 | 移动应用 | mobile app | 手机app | app
+"""
+FEATURES, _ = _table(_FEATURES)
+
+
+def feature_words(stored: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Every way to say a feature the events record -> the feature as recorded ("报表" -> reports)."""
+    out: dict[str, str] = {}
+    for name in stored:
+        out.setdefault(name.lower(), name)
+        canon = name.lower().rstrip("s") if name.lower() not in FEATURES else name.lower()
+        for key_, variants in FEATURES.items():
+            if key_ == canon or key_.rstrip("s") == canon:
+                for v in (key_, *variants):
+                    out.setdefault(v.lower(), name)
+    return out

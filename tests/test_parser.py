@@ -1010,10 +1010,7 @@ def test_negating_a_plain_tag(text: str) -> None:
     [
         ("最近7天有登录的客户", 7),
         ("近两周有登录", 14),
-        ("这周登录过的客户", 7),
-        ("logged in this week", 7),
         ("active in the last 10 days", 10),
-        ("本月有登录的客户", 30),
         ("accounts that logged in during the past 2 weeks", 14),
     ],
 )
@@ -1021,6 +1018,24 @@ def test_recent_logins_are_a_recency_window(text: str, days: int) -> None:
     spec = _r5(text)
     assert [(f.field, f.op, f.value) for f in spec.where.filters()] == [
         ("days_since_login", "lt", days)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("这周登录过的客户", "this_week"),
+        ("logged in this week", "this_week"),
+        ("本月有登录的客户", "this_month"),
+        ("accounts that logged in this month", "this_month"),
+        ("上个月有登录的客户", "last_month"),
+    ],
+)
+def test_logins_in_a_calendar_period_count_that_period(text: str, period: str) -> None:
+    """"本月有登录" is a login since the 1st of the month, not in the last 30 days."""
+    spec = _r5(text)
+    assert [(f.field, f.op, f.value, f.period) for f in spec.where.filters()] == [
+        ("logins", "ge", 1, period)
     ]
 
 

@@ -551,3 +551,7 @@ def read_due_date(text: str, as_of: dt.date) -> dt.date | None:
     if m:
         return as_of + dt.timedelta(days=int(m[1] or m[2]))
     return None
+
+
+# "never bought", "从来没用过": every event up to as-of
+ALL_TIME: dict[str, Any] = {"until": RelativeDate(days=0)}
