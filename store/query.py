@@ -199,6 +199,13 @@ def _parse_date(value: Any, as_of: dt.date) -> dt.date:
     raise SpecError(f"{value!r} is not a date")
 
 
+def _month_day(value: Any) -> str | None:
+    """The "MM-DD" of a date said without its year, else None."""
+    if isinstance(value, dict):
+        value = RelativeDate.model_validate(value)
+    return value.month_day if isinstance(value, RelativeDate) else None
+
+
 def _window_bounds(as_of: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
     """The datetime range of the window (as-of − N days, as-of]: N whole days ending on as-of."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
@@ -238,6 +245,11 @@ class Compiler:
             first = _parse_date(since, self.as_of) if since is not None else dt.date(1970, 1, 1)
             if until is not None:
                 last = _parse_date(until, self.as_of)
+            if first > last and _month_day(since) and _month_day(until):
+                # "between Dec 1 and Jan 31" said in December: the December before that January
+                first = dt.date(
+                    first.year - 1, first.month, min(first.day, 28 if first.month == 2 else 31)
+                )
         last = min(last, self.as_of)
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
         return dt.datetime.combine(first, dt.time()), end

@@ -300,3 +300,48 @@ def test_a_total_over_the_answer_is_a_sum(text: str) -> None:
 def test_in_the_last_week_is_the_last_seven_days() -> None:
     (f,) = spec_of("who opened a ticket in the last week").where.filters()
     assert (f.field, f.window_days, f.period) == ("tickets", 7, None)
+
+
+# ------------------------------------------------- event conditions over any window (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "accounts that spent more than 10k since October 1",
+            ("purchase_amount", "gt", 10000, {"since": RelativeDate(month_day="10-01")}, None),
+        ),
+        ("十月份用过API的客户有几个", ("feature_uses", "ge", 1, {"period": "m10"}, "api")),
+        ("accounts that used the API in October", ("feature_uses", "ge", 1, {"period": "m10"}, "api")),
+        ("最近两周用过报表功能的客户", ("feature_uses", "ge", 1, {"window_days": 14}, "reports")),
+        ("最近60天使用报表功能超过3次的客户", ("feature_uses", "gt", 3, {"window_days": 60}, "reports")),
+        ("本季度没用过单点登录的客户", ("feature_uses", "eq", 0, {"period": "this_quarter"}, "sso")),
+        ("本月有登录的客户", ("logins", "ge", 1, {"period": "this_month"}, None)),
+        ("从来没买过东西的客户", ("purchase_count", "eq", 0, {"until": RelativeDate()}, None)),
+        ("accounts that never purchased", ("purchase_count", "eq", 0, {"until": RelativeDate()}, None)),
+        ("今年以来没有购买记录的客户", ("purchase_count", "eq", 0, {"since": RelativeDate(period="this_year")}, None)),
+    ],
+)  # fmt: skip
+def test_event_conditions_by_type_feature_and_window(text: str, want: tuple) -> None:
+    (f,) = spec_of(text).where.filters()
+    window = {
+        k: getattr(f, k) for k in ("window_days", "period", "since", "until") if getattr(f, k)
+    }
+    assert (f.field, f.op, f.value, window, f.feature) == want
+
+
+def test_event_conditions_answer_over_any_window(book: Services) -> None:
+    assert names(ask(book, "从来没买过东西的客户")) == {"Echo"}  # Delta bought 300 days ago
+    assert names(ask(book, "accounts that never purchased")) == {"Echo"}
+    assert names(ask(book, "十月份用过API的客户")) == {"Alpha"}  # Charlie's was in September
+    assert names(ask(book, "最近60天使用API功能至少1次的客户")) == {"Alpha", "Charlie"}
+    assert names(ask(book, "上个月有登录的客户")) == {"Echo"}  # Oct 31; the others Sep 22
+    assert names(ask(book, "本月有登录的客户")) == set()  # as-of is Nov 1: nobody yet
+
+
+def test_a_range_across_new_year_said_in_december(book: Services) -> None:
+    """ "between Dec 1 and Jan 31" asked on Dec 15 is last December to this January."""
+    text = "accounts with purchases between Dec 1 and Jan 31"
+    (reply,) = handle(book, IncomingMessage(user="local", text=text, as_of=dt.date(2026, 12, 15)))
+    assert names(reply) == {"Delta"}  # Jan 5 2026
