@@ -1876,22 +1876,11 @@ class _Parser:
             self._consume(r"\bto\b(?=\s*$)")
         if self._take_dates(field_):
             return
-        until = r.search(
-            r"\b(?:before|by|until)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"
-            r"(?P<p>year|month|quarter|week)\b|(?P<z>年底|年末|月底|月末|季度末|季末|周末)(?:之?前)?"
-            r"|(?P<z2>今年|本月|本季度|本周)(?:之)?内"
-        )
-        if until:
-            word = until.group("p") or until.group("z") or until.group("z2")
-            unit = next(
-                u
-                for k, u in (("年", "year"), ("季", "quarter"), ("月", "month"), ("周", "week"))
-                + tuple((x, x) for x in ("year", "quarter", "month", "week"))
-                if k in word
-            )
-            end = RelativeDate(period=f"this_{unit}", edge="end")
-            self.add(Filter(field=field_, op="between", value=[_rel(0), end]))
-            r.take(*until.span())
+        deadline = dates.find_deadline(r.s)  # "before the end of the year", "年底前"
+        if deadline is not None:
+            start, end, last = deadline
+            self.add(Filter(field=field_, op="between", value=[_rel(0), last]))
+            r.take(start, end)
             return
         if self._period_for(field_):
             return

@@ -150,7 +150,8 @@ _PERIOD_SINCE = (  # "since last month", "今年以来", "本季度至今": from
 )
 _END_OF = (
     r"\b(?:before|by|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<e1>{units})\b"
-    r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)"
+    r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)?"
+    r"|(?P<e3>今年|本年度|本季度|本季|本月|这个月|本周|这周)\s*(?:之)?内"
 )
 # a rolling duration of days (after write_durations): "last 30天", "近14天", "过去90天内"
 ROLLING_RX = (
@@ -230,6 +231,8 @@ DEADLINE_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...]
     ("年底前", (AS_OF, dt.date(2026, 12, 31))),
     ("by end of quarter", (AS_OF, dt.date(2026, 12, 31))),
     ("月底前", (AS_OF, dt.date(2026, 11, 30))),
+    ("本季度内", (AS_OF, dt.date(2026, 12, 31))),
+    ("by the end of the month", (AS_OF, dt.date(2026, 11, 30))),
 )
 
 # ---------------------------------------------------------------------------------- readers
@@ -466,6 +469,9 @@ def find_deadline(text: str) -> tuple[int, int, RelativeDate] | None:
     m = re.search(_END_OF.format(units=units, zh=zh), text)
     if m is None:
         return None
+    if m.group("e3"):
+        period = next(p for p, words in PERIOD_WORDS.items() if re.fullmatch(words, m.group("e3")))
+        return m.start(), m.end(), RelativeDate(period=period, edge="end")
     word = m.group("e1") or m.group("e2")
     period = next(p for p, words in PERIOD_ENDS.items() if re.fullmatch(words, word))
     return m.start(), m.end(), RelativeDate(period=period, edge="end")
