@@ -1951,49 +1951,10 @@ class _Parser:
         m = self._calendar_match()
         if m is None:
             return None
-        unit = dates.calendar_unit(m)
-        n = int(unit[1:])
-        spans = [m.span()]
-        before = r.s[max(0, m.start() - 16) : m.start()]
-        after = r.s[m.end() : m.end() + 20]
-        year: int | None = None
-        prefix = ""
-        b = re.search(dates.CAL_YEAR_BEFORE, before)
-        a = re.match(dates.CAL_YEAR_AFTER, after)
-        for hit, off in ((b, m.start() - len(before)), (a, m.end())):
-            if hit is None:
-                continue
-            hg = hit.groupdict()
-            if hg.get("y"):
-                year = int(hg["y"])
-            elif hg.get("rel"):
-                rel = hg["rel"]
-                if re.search(r"next|coming|明年|下一年", rel):
-                    prefix = "next_year_"
-                elif re.search(r"last|previous|去年|上一年", rel):
-                    prefix = "last_year_"
-            elif hg.get("nl") and unit[0] in "qm":
-                prefix = (
-                    "next_"
-                    if re.search(r"next|coming|upcoming|following|下", hg["nl"])
-                    else "last_"
-                )
-            else:
-                continue
-            spans.append((off + hit.start(), off + hit.end()))
-        if year is not None:
-            if unit.startswith("m"):
-                import calendar
-
-                last = calendar.monthrange(year, n)[1]
-                return [f"{year}-{n:02d}-01", f"{year}-{n:02d}-{last:02d}"], spans
-            if unit.startswith("h"):
-                lo, hi = ((1, 1), (6, 30)) if n == 1 else ((7, 1), (12, 31))
-            else:
-                last_day = {3: 31, 6: 30, 9: 30, 12: 31}[3 * n]
-                lo, hi = (3 * n - 2, 1), (3 * n, last_day)
-            return [f"{year}-{lo[0]:02d}-{lo[1]:02d}", f"{year}-{hi[0]:02d}-{hi[1]:02d}"], spans
-        return prefix + unit, spans
+        value, spans = dates.calendar_period(r.s, m)
+        if isinstance(value, tuple):
+            return [d.isoformat() for d in value], spans
+        return value, spans
 
     def _period_for(self, field_: str, cue_start: int | None = None) -> bool:
         cal = self._calendar_period()

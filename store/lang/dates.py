@@ -207,6 +207,14 @@ WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] =
     ("in October", (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
     ("Q3", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
     ("第三季度", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("今年第三季度", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("Q3 2025", (dt.date(2025, 7, 1), dt.date(2025, 9, 30))),
+    ("2025年下半年", (dt.date(2025, 7, 1), dt.date(2025, 12, 31))),
+    ("去年十月", (dt.date(2025, 10, 1), dt.date(2025, 10, 31))),
+    ("in October 2025", (dt.date(2025, 10, 1), dt.date(2025, 10, 31))),
+    ("last week", (dt.date(2026, 11, 2), dt.date(2026, 11, 8))),
+    ("上周", (dt.date(2026, 11, 2), dt.date(2026, 11, 8))),
+    ("1月到3月", (dt.date(2026, 1, 1), dt.date(2026, 3, 31))),
     ("since October 1", (dt.date(2026, 10, 1), None)),
     ("since Oct 1", (dt.date(2026, 10, 1), None)),
     ("10月1日以来", (dt.date(2026, 10, 1), None)),
@@ -401,6 +409,51 @@ def calendar_unit(m: re.Match) -> str:
     return f"q{QUARTER_ORDINALS[raw]}"
 
 
+def calendar_period(
+    text: str, m: re.Match
+) -> tuple[str | tuple[dt.date, dt.date], list[tuple[int, int]]]:
+    """The period a CAL_RX match names, and the spans that said it: "m10" (the as-of year's
+    October), "next_q1" / "last_m3" (the nearest one after / before the current quarter or
+    month), "last_year_h2" (去年下半年); with a year said ("Q3 2025", "2025年下半年") its first
+    and last day."""
+    unit = calendar_unit(m)
+    n = int(unit[1:])
+    spans = [m.span()]
+    before = text[max(0, m.start() - 16) : m.start()]
+    after = text[m.end() : m.end() + 20]
+    year: int | None = None
+    prefix = ""
+    b = re.search(CAL_YEAR_BEFORE, before)
+    a = re.match(CAL_YEAR_AFTER, after)
+    for hit, off in ((b, m.start() - len(before)), (a, m.end())):
+        if hit is None:
+            continue
+        hg = hit.groupdict()
+        if hg.get("y"):
+            year = int(hg["y"])
+        elif hg.get("rel"):
+            if re.search(r"next|coming|明年|下一年", hg["rel"]):
+                prefix = "next_year_"
+            elif re.search(r"last|previous|去年|上一年", hg["rel"]):
+                prefix = "last_year_"
+        elif hg.get("nl") and unit[0] in "qm":
+            next_ = re.search(r"next|coming|upcoming|following|下", hg["nl"])
+            prefix = "next_" if next_ else "last_"
+        else:
+            continue
+        spans.append((off + hit.start(), off + hit.end()))
+    if year is None:
+        return prefix + unit, spans
+    if unit[0] == "m":
+        first_month, months = n, 1
+    elif unit[0] == "h":
+        first_month, months = 6 * n - 5, 6
+    else:
+        first_month, months = 3 * n - 2, 3
+    last_month = first_month + months - 1
+    return (dt.date(year, first_month, 1), month_end(year, last_month)), spans
+
+
 def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dict[str, Any]]]:
     """Every window said in a text (already lower-cased, durations in days), as (start, end,
     window arguments of a spec filter); overlapping finds keep the longest, earliest first.
@@ -435,7 +488,6 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
                 continue  # "in the last week" is the last 7 days, not the calendar week
             found.append((m.start(), m.end(), {"period": period}))
     for m in re.finditer(CAL_RX, text):
-        unit = calendar_unit(m)
         word = m.group("mn")
         if (
             word
@@ -443,7 +495,12 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
             and not re.search(r"\b(?:in|during|of|for|since)\s*$", text[: m.start()])
         ):
             continue  # may / mar / march / jun … are a month only after a preposition
-        found.append((m.start(), m.end(), {"period": unit}))
+        value, spans = calendar_period(text, m)
+        start, end = min(sp[0] for sp in spans), max(sp[1] for sp in spans)
+        if isinstance(value, tuple):
+            found.append((start, end, {"since": value[0], "until": value[1]}))
+        else:
+            found.append((start, end, {"period": value}))
     if rolling:
         for m in re.finditer(ROLLING_RX, text):
             if re.search(_ROLLING_CUE, m.group()) or re.search(r"\bfor\s*$", text[: m.start()]):
