@@ -28,7 +28,7 @@ from typing import Any
 from handlers import lexicon as lx
 from handlers.textnorm import normalise
 from store import vocab
-from store.identity import normalise_name
+from store.identity import company_form, normalise_name
 from store.lang import dates, people
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
@@ -479,6 +479,7 @@ class _Parser:
         self.found_something = False
         self.account_noun = False
         self.unseen_account: str | None = None  # a name asked that only a lookalike matched
+        self.nested = False  # parsing the stem of a name (no further name checks)
         self.field_rx = self._build_field_rx()
         self.singular = bool(
             re.search(
@@ -611,9 +612,12 @@ class _Parser:
         related = self.parent_company()
         self.account_ref = ""
         self.unknown_account = ""
+        self.unknown_company = ""
         profile = None if related else self.profile()
         if profile is not None:
             return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
+        if self.unknown_company:  # "介绍一下星河湾科技": one company, not the technology industry
+            return Parsed(None, False, "", self.t, unknown_account=self.unknown_company)
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
         self.note_search()
         self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
@@ -691,6 +695,8 @@ class _Parser:
                     return self.raw_ref(x)
                 if names and x and not self._generic_phrase(x) and not self.unknown_account:
                     self.unknown_account = self.raw_ref(x)
+                if self._unknown_company(x):
+                    return None
         # an account name anywhere, with nothing else recognisable around it
         hit = self.account_in_text()
         if hit is None and self.unseen_account:
@@ -700,6 +706,11 @@ class _Parser:
             soft_hit = any(re.match(pat, t) for pat in soft)
             if soft_hit or not outside or self._profileish(outside):
                 return self.raw_ref(self.unseen_account)
+        if hit is None:
+            for pat in soft:
+                m = re.match(pat, t)
+                if m and self._unknown_company(m.group("x").strip()):
+                    return None
         if hit:
             name, span = hit
             outside = (t[: span[0]] + " " + t[span[1] :]).strip()
@@ -841,6 +852,26 @@ class _Parser:
         self.found_something = True
         return True
 
+    def _unknown_company(self, x: str) -> bool:
+        """Whether x, asked about as one account, is written like a company name ("华夏星辰科技",
+        "Zenith Technologies") that no visible account has, its own part ("华夏星辰") being
+        nothing the parser reads as a filter ("上海科技" stays Shanghai + technology). Keeps the
+        name as written for "no account called X"."""
+        x = self.raw_ref(re.sub(r"(?:'s|的)$", "", x.strip()).strip())
+        if self.nested or not x or self._generic_phrase(x) or self.match_account(x):
+            return False
+        form = company_form(x)
+        if form is None or "的" in form[0]:
+            return False
+        sub = _Parser(form[0], self.lang, self.ctx)
+        sub.nested = True
+        stem = sub.run()
+        if stem.matched and stem.spec is not None and (stem.spec.account or not stem.unparsed):
+            return False
+        k = self.raw.lower().find(x.lower())
+        self.unknown_company = self.raw[k : k + len(x)] if k >= 0 else x
+        return True
+
     def _generic_phrase(self, x: str) -> bool:
         return bool(
             re.search(
@@ -870,6 +901,8 @@ class _Parser:
         return not words.strip()
 
     def raw_ref(self, x: str) -> str:
+        """The name as asked: no leading "the" / 客户, no trailing "的客户" (云帆的客户资料)."""
+        x = re.sub(r"\s*的\s*(?:客户|公司)?$", "", x.strip())
         return re.sub(r"^(?:the|客户|公司)\s*", "", x).strip()
 
     def match_account(self, x: str) -> str | None:

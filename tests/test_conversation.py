@@ -28,6 +28,7 @@ BOOK = [
     ("天合金融科技有限公司", "金融科技", "上海", 200_000, "bob"),
     ("明道金融科技有限公司", "金融科技", "北京", 20_000, "carol"),
     ("Nimbus Retail", "Retail", "Shanghai", 40_000, "carol"),
+    ("天合物流有限公司", "物流", "广州", 30_000, "carol"),
 ]
 
 
@@ -161,6 +162,16 @@ def test_a_shared_name_gets_a_numbered_choice_and_a_number_picks(book: Services)
     assert third.data["accounts"][0]["name"] == names(zh)[2]
 
 
+def test_a_partial_name_with_a_trailing_de_kehu_gets_a_choice(book: Services) -> None:
+    zh = say(book, "天合的客户资料")  # 天合金融科技 and 天合物流: never one picked silently
+    assert zh.data["choice"] is True and "你指的是哪个" in zh.text
+    assert set(names(zh)) == {"天合金融科技有限公司", "天合物流有限公司"}
+    picked = say(book, "2")
+    assert picked.data["accounts"][0]["name"] == names(zh)[1]
+    en = say(book, "show me the profile of acme's account")
+    assert en.data["choice"] is True and len(names(en)) == 3
+
+
 def test_choices_only_offer_accounts_the_asker_can_see(book: Services) -> None:
     choice = say(book, "tell me about Acme", user="carol")
     # carol owns one Acme only: no choice, that one
@@ -213,6 +224,27 @@ def test_unknown_names_are_said_to_be_unknown(book: Services) -> None:
     assert zh.data["accounts"] == [] and "没有你能看到的名为“飞鱼科技”的客户" in zh.text
     hidden = say(book, "who is the decision maker at Harbor Pay", user="carol")
     assert hidden.data["accounts"] == [] and "Wang Wei" not in hidden.text
+
+
+def test_a_company_name_nobody_has_is_not_read_as_its_trade(book: Services) -> None:
+    # "科技" / "Technologies" at the end of a name asked about is part of the name, not a filter
+    for text, name in [
+        ("介绍一下星河湾科技", "星河湾科技"),
+        ("帮我看看华夏星辰科技的情况", "华夏星辰科技"),
+        ("飞鱼信息有限公司怎么样", "飞鱼信息有限公司"),
+    ]:
+        zh = say(book, text)
+        assert zh.data["accounts"] == [] and f"没有你能看到的名为“{name}”的客户" in zh.text
+    for text, name in [
+        ("show Zenith Technologies", "Zenith Technologies"),
+        ("how is Quantum Leap Software doing", "Quantum Leap Software"),
+        ("tell me about Orbit Logistics Ltd", "Orbit Logistics Ltd"),
+    ]:
+        en = say(book, text)
+        assert en.data["accounts"] == [] and f"No account called '{name}'" in en.text
+    # a name whose own part is a filter stays a filter: Shanghai + fintech
+    still = say(book, "看看上海金融科技的情况")
+    assert set(names(still)) == {"Harbor Pay", "River Pay", "天合金融科技有限公司"}
 
 
 def test_pronouns_counts_lists_and_sums_refer_to_the_previous_answer(book: Services) -> None:
