@@ -1896,6 +1896,12 @@ class _Parser:
         if soon is not None:
             self._limit_near(soon.start(), soon.end(), default=True)
         r.take(*m.span())
+        # "到期的合同", "renewing contracts": the contract is what ends, not another word
+        after = re.match(
+            r"\s*(?:的)?\s*合同(?!额|金额|价值|到期|结束)|\s*contracts?\b", r.s[m.end() :]
+        )
+        if after:
+            r.take(m.end(), m.end() + after.end())
         expired = re.search(r"expired|过期|ended", word) and not re.search(
             r"未来|next|coming", self.t
         )
@@ -2434,6 +2440,10 @@ class _Parser:
             hm = re.search(r"\bhow\s+much\s+(?:in\s+|of\s+)?(?:the\s+)?$", before)
             if money and hm and not func:
                 func, span = "sum", (mn.start - len(before) + hm.start(), mn.start)
+            # "一共多少年合同额", "总共有多少ARR": the amount asked for is a sum, not a count
+            hb = re.search(r"(?:一共|总共|合计|共计|加起来|总)?\s*(?:有|是|为)?\s*多少\s*$", before)
+            if money and hb and not func:
+                func, span = "sum", (mn.start - len(before) + hb.start(), mn.start)
             hz = re.match(
                 r"\s*(?:的)?\s*(?:一共|总共|共|合起来)?\s*(?:有|是|为)?\s*多少(?:钱)?",
                 r.s[mn.end :],
@@ -2958,12 +2968,16 @@ class _Parser:
                 c = m.group("c") or m.group("c2")
                 start = m.start("c") if m.group("c") else m.start("c2")
                 before = r.s[max(0, start - 12) : start]
-                if c == "us" and re.search(
-                    r"\b(?:show|give|tell|send|let|help|get|find|bring|email|ping|for|to|with|of|"
-                    r"lets|let's|told|gave|showed|sent|helped|owned|by|among)\s*$",
-                    before,
+                if (
+                    c == "us"
+                    and not re.search(r"(?<![A-Za-z])US(?![A-Za-z])", self.raw)
+                    and re.search(
+                        r"\b(?:show|give|tell|send|let|help|get|find|bring|email|ping|for|to|with|"
+                        r"lets|let's|told|gave|showed|sent|helped|owned|by|among)\s*$",
+                        before,
+                    )
                 ):
-                    continue  # "show us accounts": us is the asker
+                    continue  # "show us accounts": us is the asker (written "US" it is the country)
                 canon = vocab.canonical("country", c)
                 if canon:
                     spans.append((start, start + len(c), "country", countries.get(canon, canon)))

@@ -14,6 +14,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.parser import ParseContext, parse
 from handlers.router import handle
 from handlers.services import Services
+from store import vocab
 from store.identity import normalise_name
 from store.models import Account, Contact, Event, NpsResponse
 from store.spec import Condition, Filter, RelativeDate
@@ -290,11 +291,42 @@ def test_a_ranking_by_a_score_is_not_a_breakdown() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["total ARR of accounts renewing this month", "本月续约客户的年合同额总和"]
+    "text",
+    [
+        "total ARR of accounts renewing this month",
+        "本月续约客户的年合同额总和",
+        "未来90天到期的合同一共多少年合同额",
+        "total ARR of contracts renewing in the next 90 days",
+    ],
 )
 def test_a_total_over_the_answer_is_a_sum(text: str) -> None:
-    agg = spec_of(text).aggregate
+    spec = spec_of(text)
+    agg = spec.aggregate
     assert agg is not None and (agg.func, agg.field) == ("sum", "arr")
+    assert parse(text, None, CTX).unparsed == ""  # "合同" / "contracts" is what ends, not ignored
+    if "90" in text:
+        (f,) = spec.where.filters()
+        assert f.field == "contract_end" and f.value[1].days == 90
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "average number of employees of US accounts",
+        "美国客户的平均员工数",
+        "average ARR of US accounts",
+    ],
+)
+def test_an_average_over_the_answer_keeps_its_filter(text: str) -> None:
+    spec = spec_of(text)
+    assert spec.aggregate is not None and spec.aggregate.func == "avg"
+    (f,) = spec.where.filters()
+    assert f.field == "country" and vocab.canonical("country", str(f.value)) == "us"
+
+
+def test_us_the_asker_is_not_the_country() -> None:
+    fields = [f.field for f in spec_of("show us accounts in Shanghai").where.filters()]
+    assert fields == ["city"]  # lower-case "us" after "show" is the asker
 
 
 def test_in_the_last_week_is_the_last_seven_days() -> None:
