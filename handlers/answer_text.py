@@ -180,6 +180,9 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
     if flt.field == "contact_title" and flt.op == "contains" and isinstance(flt.value, list):
         shown = str(flt.value[0]).upper() if str(flt.value[0]).isascii() else str(flt.value[0])
         return f"{name}包含 {shown}" if zh else f"{name} contains {shown}"
+    if flt.field == "nps_comment" and flt.op == "contains" and isinstance(flt.value, list):
+        shown = "、".join(map(str, flt.value)) if zh else ", ".join(map(str, flt.value))
+        return f"{name}包含以下任一词：{shown}" if zh else f"{name} mentions any of: {shown}"
     if flt.field == "days_since_login" and flt.op == "empty":
         return "从未登录" if zh else "there has never been a login"
     if flt.op == "between" and isinstance(flt.value, list):
@@ -286,6 +289,11 @@ def accounts_phrase(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = 
             return f"{spec.team}团队中{where}的客户" if where else f"{spec.team}团队的客户"
         head = f"accounts of {spec.team}'s team"
         return f"{head} where {where}" if where else head
+    if spec.within is not None:  # "of the top 10 by ARR: those with no TB"
+        among = understood(spec.within, lang, fields)
+        if zh:
+            return f"（{among}）中{where}的客户" if where else f"（{among}）中的客户"
+        return f"accounts where {where} among ({among})" if where else f"accounts among ({among})"
     if zh:
         return f"{where}的客户" if where else "全部客户"
     return f"accounts where {where}" if where else "all accounts"
@@ -353,7 +361,7 @@ def understood(
         return f"{head}的{agg}" if zh else f"{agg} of {head}"
     parts = [head]
     st = sort_text(spec, lang, fields)
-    if st:
+    if st and not (spec.within is not None and spec.sort == spec.within.sort):
         parts.append(st)
     if spec.limit:
         parts.append(f"前{spec.limit}个" if zh else f"top {spec.limit}")

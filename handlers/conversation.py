@@ -113,6 +113,21 @@ def _items(cond: Condition) -> list[Filter | Condition]:
 
 def refine(prev: Spec, new: Spec, *, sort_given: bool, instead: bool, listing: bool) -> Spec:
     """The previous spec narrowed (or, `instead`, re-pointed) by a follow-up's spec."""
+    if prev.limit and not instead and not prev.group_by and prev.aggregate is None:
+        # a top-N answer: "which of those …" / "sort them by …" is about the N shown
+        shown = prev.model_copy(update={"show": []})
+        return Spec(
+            where=new.where,
+            mine=new.mine,
+            owner=new.owner,
+            team=new.team,
+            sort=new.sort if sort_given or new.group_by else prev.sort,
+            limit=new.limit,
+            group_by=new.group_by,
+            aggregate=new.aggregate,
+            show=list(dict.fromkeys([*prev.show, *new.show])),
+            within=shown,
+        )
     base = _items(prev.where)
     if instead:
         fields = {f.field for f in new.where.filters()}
@@ -138,6 +153,7 @@ def refine(prev: Spec, new: Spec, *, sort_given: bool, instead: bool, listing: b
         group_by=group_by,
         aggregate=aggregate,
         show=list(dict.fromkeys([*prev.show, *new.show])),
+        within=prev.within,
     )
 
 

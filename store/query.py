@@ -750,6 +750,15 @@ def base_select(comp: Compiler, spec: Spec, scope: Scope) -> Select:
         clauses.append(comp._person_filter(Filter(field="owner", op="eq", value=spec.owner)))
     if spec.team:
         clauses.append(comp.team_clause(spec.team))
+    if spec.within is not None:  # the accounts that answer showed, in its order and limit
+        inner = spec.within
+        order: list[ColumnElement[Any]] = []
+        for s in inner.sort:
+            order.extend(comp.sort_key(s.field, s.desc, s.window_days))
+        shown = base_select(comp, inner, scope).order_by(*order, Account.name.asc(), Account.id)
+        if inner.limit:
+            shown = shown.offset(inner.offset).limit(inner.limit)
+        clauses.append(Account.id.in_(select(shown.subquery().c.id)))
     return stmt.where(*clauses)
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 Op = Literal[
     "eq",
@@ -272,6 +273,10 @@ class Spec(BaseModel):
     group_by: str | None = None
     aggregate: Aggregate | None = None
     show: list[str] = Field(default_factory=list)  # figures the answer should display
+    # the accounts another spec answered (its filters, sort and limit): a follow-up on a top-N
+    # ("top 10 by ARR" -> "which of those have no TB") narrows the N shown, not the whole book.
+    # Set by the conversation, not by a model (kept out of the JSON schema the LLM fills).
+    within: SkipJsonSchema[Spec | None] = None
 
     @property
     def intent(self) -> str:
@@ -292,8 +297,11 @@ class Spec(BaseModel):
             out.add(self.group_by)
         if self.aggregate and self.aggregate.field:
             out.add(self.aggregate.field)
+        if self.within is not None:
+            out |= self.within.fields_used()
         return out | set(self.show)
 
 
 Condition.model_rebuild()
 Filter.model_rebuild()
+Spec.model_rebuild()

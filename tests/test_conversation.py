@@ -107,6 +107,22 @@ def test_zh_qizhong_narrows_and_regroups(book: Services) -> None:
     assert these.data["value"] == 2
 
 
+def test_of_those_after_a_top_n_narrows_the_n_shown(book: Services) -> None:
+    top = say(book, "top 3 accounts by ARR")
+    assert names(top) == ["Harbor Pay", "天合金融科技有限公司", "Acme Pay"]
+    no_tb = say(book, "which of those have no TB")  # not a new top 3 of the accounts with no TB
+    assert set(names(no_tb)) == {"天合金融科技有限公司", "Acme Pay"}
+    assert "top 3" in no_tb.text
+    resorted = say(book, "sort them by ARR, lowest first")
+    assert names(resorted) == ["Acme Pay", "天合金融科技有限公司"]
+    assert say(book, "how many of them").data["value"] == 2
+    say(book, "年合同额最高的3个客户")
+    zh = say(book, "其中哪些没有技术负责人")
+    assert set(names(zh)) == {"天合金融科技有限公司", "Acme Pay"} and "前3个" in zh.text
+    beijing = say(book, "其中在北京的")
+    assert names(beijing) == ["Acme Pay"]
+
+
 def test_sort_them_and_break_them_down_keep_the_filters(book: Services) -> None:
     say(book, "fintech accounts")
     by_arr = say(book, "sort them by ARR, lowest first")
