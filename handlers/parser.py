@@ -1162,6 +1162,8 @@ class _Parser:
         ]
         for pat, kind in pats:
             for m in r.finditer(pat):
+                if self._in_book_value(m.start(), m.end()):
+                    continue  # "竞争对手是销售易": 销售 inside a value the book holds
                 name = m.group("who").strip()
                 user = self.find_user(name)
                 if user is None and (
@@ -1207,6 +1209,20 @@ class _Parser:
                         self.spec_kw["owner"] = user.handle
                         self.found_something = True
                     r.take(m.start(), m.end("who"))
+
+    def _in_book_value(self, start: int, end: int) -> bool:
+        """Whether t[start:end] overlaps a value a custom text field of the book holds."""
+        for vals in self.ctx.custom_values.values():
+            for v in vals:
+                vl = str(v).lower().strip()
+                if len(vl) < 2:
+                    continue
+                k = self.t.find(vl)
+                while k >= 0:
+                    if k < end and start < k + len(vl):
+                        return True
+                    k = self.t.find(vl, k + 1)
+        return False
 
     _PERSON_NEG = (
         r"(?:\bnot\b|\bnever\b|\bexcept(?:\s+for)?\b|\bexcluding\b|\bother\s+than\b"
@@ -1422,10 +1438,10 @@ class _Parser:
         )
         for pat in pats:
             for m in r.finditer(pat):
-                word = m.group("x").strip().strip("'\"")
+                word = re.sub(r"^(?:an?|the|any|some)\s+", "", m.group("x").strip().strip("'\""))
                 if not word:
                     continue
-                self.add(Filter(field="nps_comment", op="contains", value=word))
+                self.add(Filter(field="nps_comment", op="contains", value=self._said_words(word)))
                 r.take(*m.span())
                 self._consume(r"\b(?:whose|where|with|that\s+have|having)\b(?=\s*$)")
 
@@ -1487,6 +1503,21 @@ class _Parser:
                 if "open_alerts" not in self.show:
                     self.show.append("open_alerts")
                 r.take(*m.span())
+
+    def _said_words(self, word: str) -> str | list[str]:
+        """What to look for in a comment: the word, and when it names a text field of the book
+        ("a competitor", "竞争对手") also the values that field holds (Salesforce, 销售易…), so
+        "mentioned a competitor" finds comments naming one; the answer lists every word."""
+        singular = re.sub(r"(?<=[a-z]{3})s$", "", word)
+        for c in self.ctx.custom:
+            if c.type not in ("text", "choice"):
+                continue
+            rx = self.field_rx.get(c.key)
+            if rx and (re.fullmatch(rx, word) or re.fullmatch(rx, singular)):
+                known = [*c.choices, *self.ctx.custom_values.get(c.key, [])]
+                words = list(dict.fromkeys([singular, *(str(v) for v in known if v)]))
+                return words if len(words) > 1 else word
+        return word
 
     def _take_dates(self, default_field: str) -> bool:
         """Attach absolute dates to a date field (used by renewals/new accounts)."""
@@ -2407,6 +2438,12 @@ class _Parser:
                 and re.search(r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?)\s+by\s*$", before)
             ):
                 continue
+            if b and re.search(
+                r"\b(?:oldest|newest|earliest|latest)(?:\s+\d+)?\s+(?:[a-z]+\s+){0,2}by\s*"
+                r"(?:the\s+|their\s+)?$",
+                r.s[max(0, mn.start - 48) : mn.start],
+            ):
+                continue  # "5 oldest companies by founding year": a sort on it, not a breakdown
             self.group_by = key
             mn.used = True
             self.found_something = True
@@ -2541,6 +2578,8 @@ class _Parser:
             (r"\boldest\b", "contract_start", False),
             (r"\b(?:renewing|expiring)\s+soonest\b|最早到期|最快到期", "contract_end", False),
         ]
+        if self._earliest_latest():
+            return
         for pat, key, desc in special:
             m = r.search(pat)
             if m:
@@ -2578,6 +2617,46 @@ class _Parser:
             self.found_something = True
             self._consume(r"\bby\b(?=\s*$)|\bwith\s+the\b|\bin\s+terms\s+of\b")
             return
+
+    def _earliest_latest(self) -> bool:
+        """ "成立最早的5家公司", "最早成立的", "5 oldest companies by founding year", "founded
+        most recently": earliest / latest of a date or year field beside the word is a sort on
+        that field (ascending for earliest), with the number asked for as its limit."""
+        r = self.rest
+        rows = (
+            (r"\b(?:earliest|oldest|first)\b|最早|最老", False),
+            (r"\b(?:latest|newest|most\s+recently)\b|最晚|最新", True),
+        )
+        for rx, desc in rows:
+            for m in r.finditer(rx):
+                for mn in self.mentions:
+                    timed = self.field_type(mn.key) in ("date", "datetime") or self._year_field(
+                        mn.key
+                    )
+                    if mn.used or not timed:
+                        continue
+                    gap_before = r.s[mn.end : m.start()] if mn.end <= m.start() else None
+                    gap_after = r.s[m.end() : mn.start] if mn.start >= m.end() else None
+                    near = (
+                        gap_before is not None and re.fullmatch(r"\s*(?:得|的)?\s*", gap_before)
+                    ) or (
+                        gap_after is not None
+                        and re.fullmatch(
+                            r"\s*(?:(?:[a-z]+\s+){0,2}by\s+(?:the\s+|their\s+)?)?", gap_after
+                        )
+                        and m.group() != "first"
+                    )
+                    if not near:
+                        continue
+                    mn.used = True
+                    self.sort.append(Sort(field=mn.key, desc=desc))
+                    self._limit_near(min(m.start(), mn.start), max(m.end(), mn.end), default=True)
+                    r.take(*m.span())
+                    r.take(mn.start, mn.end)
+                    self.found_something = True
+                    self._consume(r"\b(?:were|was)\b(?=\s+$)")
+                    return True
+        return False
 
     def _superlative_field(self, m: re.Match) -> Mention | None:
         cands = [mn for mn in self.mentions if not mn.used and self.numeric_or_date(mn.key)]
@@ -2930,6 +3009,11 @@ class _Parser:
                 if c.key == f:
                     for ch in c.choices:
                         table[str(ch).lower()] = str(ch)
+                    # a text field's values as the book holds them ("竞争对手是销售易")
+                    for v in self.ctx.custom_values.get(f, []):
+                        vl = str(v).lower().strip()
+                        if len(vl) >= 2 and not (vl.isascii() and len(vl) < 3):
+                            table.setdefault(vl, str(v).strip())
             if table:
                 for m in r.finditer(_phrase_rx(tuple(sorted(table)))):
                     val = table.get(m.group())
@@ -3104,6 +3188,8 @@ class _Parser:
         for mn in self.mentions:
             if mn.used or mn.key in self.show:
                 continue
+            if not self.rest.s[mn.start : mn.end].strip():
+                continue  # a field word inside a value already read ("销售" in 销售易)
             if self.numeric_or_date(mn.key):
                 # a figure named without a condition is shown ("ARR of fintech accounts")
                 self.show.append(mn.key)

@@ -57,6 +57,7 @@ _COMPARATORS: list[tuple[str, str]] = [
     (r"not less than", ">="),
     (r"no fewer than", ">="),
     (r"a minimum of", ">="),
+    (r"reach(?:es|ed|ing)?(?=\s+(?:an?\s+)?[$¥￥]?\d)", ">="),
     (r"minimum of", ">="),
     (r"at most", "<="),
     (r"no more than", "<="),
@@ -95,6 +96,8 @@ _COMPARATORS: list[tuple[str, str]] = [
     ("不小于", ">="),
     ("至少", ">="),
     ("起码", ">="),
+    ("达到了", ">="),  # 年合同额达到1千万: reaching it counts
+    ("达到", ">="),
     ("不超过", "<="),
     ("不多于", "<="),
     ("不高于", "<="),

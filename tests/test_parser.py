@@ -439,6 +439,25 @@ def test_founding_year(text: str, op: str, value) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(
+    ("text", "desc", "limit"),
+    [
+        ("成立最早的5家公司", False, 5),
+        ("最早成立的3个客户", False, 3),
+        ("最新成立的5家客户", True, 5),
+        ("5 oldest companies by founding year", False, 5),
+        ("which 3 accounts were founded first", False, 3),
+        ("the 5 newest accounts by founding year", True, 5),
+    ],
+)
+def test_earliest_and_latest_founded_are_a_sort_on_the_year(
+    text: str, desc: bool, limit: int
+) -> None:
+    spec = org(text)
+    assert [(s.field, s.desc) for s in spec.sort] == [("founded", desc)]
+    assert spec.limit == limit and spec.group_by is None and not spec.where.filters()
+
+
+@pytest.mark.parametrize(
     ("text", "op", "days"),
     [
         ("accounts founded more than 30 years ago", "lt", -10950),
@@ -1068,6 +1087,58 @@ def test_a_letter_grade_goes_to_the_field_holding_letters(text: str, letter: str
         assert (key, letter) in got, (ctx, got)
     got = [(f.field, f.value) for f in _r5("C类客户", GRADES_VALUES).where.filters()]
     assert got == [("lvl", "C")]
+
+
+RIVALS = ParseContext(
+    custom=[CustomRef("competitor", "Competitor", "竞争对手", "text")],
+    custom_values={"competitor": ["销售易", "Salesforce", "纷享销客"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("竞争对手是销售易的客户", "eq", "销售易"),
+        ("竞争对手不是纷享销客的客户", "ne", "纷享销客"),
+        ("accounts whose competitor is Salesforce", "eq", "Salesforce"),
+        ("accounts whose competitor is not salesforce", "ne", "Salesforce"),
+    ],
+)
+def test_a_custom_text_field_matches_the_values_the_book_holds(
+    text: str, op: str, value: str
+) -> None:
+    p = parse(text, context=RIVALS)
+    assert p.matched and p.unparsed == "", (text, p.unparsed)
+    assert [(f.field, f.op, f.value) for f in p.spec.where.filters()] == [("competitor", op, value)]
+    assert "owner" not in p.spec.show  # "销售" inside 销售易 is no salesperson
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("which customers mentioned a competitor in their NPS comment", "competitor"),
+        ("NPS评论里提到竞争对手的客户", "竞争对手"),
+    ],
+)
+def test_a_comment_naming_a_field_searches_its_known_values(text: str, first: str) -> None:
+    (f,) = parse(text, context=RIVALS).spec.where.filters()
+    assert (f.field, f.op) == ("nps_comment", "contains")
+    assert f.value == [first, "销售易", "Salesforce", "纷享销客"]
+    (plain,) = parse("accounts whose comments mention a discount", context=RIVALS).where.filters()
+    assert plain.value == "discount"  # no article, no field: the word itself
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("年合同额达到1千万的客户", 10_000_000),
+        ("年合同额达到了50万的客户", 500_000),
+        ("accounts whose ARR reaches 10m", 10_000_000),
+        ("accounts reaching 1000000 in ARR", 1_000_000),
+    ],
+)
+def test_reaching_an_amount_is_at_least(text: str, value: int) -> None:
+    assert [(f.field, f.op, f.value) for f in _r5(text).where.filters()] == [("arr", "ge", value)]
 
 
 def test_a_custom_field_labelled_like_a_builtin_wins() -> None:
