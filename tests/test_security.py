@@ -21,9 +21,16 @@ def test_a_hidden_account_is_never_named_to_someone_who_cannot_see_it(demo_servi
             select(Account).where(Account.owner == "bob").order_by(Account.id)
         ).first()
         name = hidden.name
-    for text in (f"tell me about {name}", f"{name}的客户画像", f"profile {hidden.external_id}"):
+    out = say(demo_services, "li", f"profile {hidden.external_id}")
+    assert name not in out
+    # asked by the name itself, the reply is the one a name nobody has gets: it may repeat what
+    # was typed, never say more (no list of lookalikes, no hint that the account exists)
+    nobody = "无此名称贸易有限公司"
+    for text in (f"tell me about {name}", f"{name}的客户画像"):
         out = say(demo_services, "li", text)
-        assert name not in out, text
+        unknown = say(demo_services, "li", text.replace(name, nobody))
+        assert out.replace(name, "X") == unknown.replace(nobody, "X"), text
+        assert out.count(name) <= 1 and "bob" not in out, text
 
 
 def test_like_wildcards_in_names_match_nothing(demo_services):
