@@ -812,7 +812,9 @@ def _follow_up(
         instead=instead,
         listing=bool(_LIST_WORDS.search(rest.lower() if instead else low) or new.limit),
     )
-    return ask.answer(services, s, msg, merged, source="parser")
+    reply = ask.answer(services, s, msg, merged, source="parser")
+    ask.say_ignored(reply, parsed.unparsed, msg)  # "which of those are purple": said, not dropped
+    return reply
 
 
 def _ambiguous_profile(

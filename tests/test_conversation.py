@@ -97,6 +97,15 @@ def test_of_those_narrows_the_whole_previous_answer(book: Services) -> None:
     assert many.data["value"] == 2
 
 
+def test_a_follow_up_says_the_words_it_did_not_use(book: Services) -> None:
+    say(book, "fintech accounts")
+    en = say(book, "which of those are in Shanghai and purple")
+    assert len(names(en)) == 3 and "but not 'purple'" in en.text
+    say(book, "金融科技的客户")
+    zh = say(book, "其中在上海的紫色客户")
+    assert len(names(zh)) == 3 and "但没有理解「紫色」" in zh.text
+
+
 def test_zh_qizhong_narrows_and_regroups(book: Services) -> None:
     first = say(book, "金融科技的客户")
     assert len(names(first)) == 6
