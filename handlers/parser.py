@@ -709,7 +709,7 @@ class _Parser:
         if hit is None:
             for pat in soft:
                 m = re.match(pat, t)
-                if m and self._unknown_company(m.group("x").strip()):
+                if m and self._unknown_company(m.group("x").strip(), framed=False):
                     return None
         if hit:
             name, span = hit
@@ -852,7 +852,7 @@ class _Parser:
         self.found_something = True
         return True
 
-    def _unknown_company(self, x: str) -> bool:
+    def _unknown_company(self, x: str, framed: bool = True) -> bool:
         """Whether x, asked about as one account, is written like a company name ("华夏星辰科技",
         "Zenith Technologies") that no visible account has, its own part ("华夏星辰") being
         nothing the parser reads as a filter ("上海科技" stays Shanghai + technology). Keeps the
@@ -863,6 +863,9 @@ class _Parser:
         form = company_form(x)
         if form is None or "的" in form[0]:
             return False
+        k = self.raw.lower().find(form[0])
+        if not framed and form[0].isascii() and not (k >= 0 and self.raw[k].isupper()):
+            return False  # unframed, a name is written as one: "Zenith Tech", not "big tech"
         sub = _Parser(form[0], self.lang, self.ctx)
         sub.nested = True
         stem = sub.run()
@@ -2488,7 +2491,9 @@ class _Parser:
             if money and hz and not func:
                 func, span = "sum", (mn.end, mn.end + hz.end())
             b2 = re.search(
-                r"(?:\b(?:average|avg|mean|typical)(?:\s+of)?(?:\s+the)?|平均的?)\s*$", before
+                r"(?:\b(?:average|avg|mean|typical)(?:\s+of)?(?:\s+the)?|平均的?"
+                r"|平均(?:每家|每个客户)?\s*(?:有|是|为)?\s*多少)\s*$",
+                before,
             )
             if b2:
                 func, span = "avg", (mn.start - len(before) + b2.start(), mn.start)
@@ -2509,6 +2514,15 @@ class _Parser:
                 r.take(*span)
                 r.take(mn.start, mn.end)
                 return
+        # "到期的合同总共值多少钱", "how much money is that worth": the contracts' value, ARR
+        worth = r.search(
+            r"(?:总共|一共|合计|加起来)?\s*(?:值|是|有)?\s*多少钱|\bhow\s+much\s+(?:money|are\s+"
+            r"(?:they|those|these)\s+worth|is\s+(?:that|it)\s+worth)\b"
+        )
+        if worth and not any(mn.used and self.numeric(mn.key) for mn in self.mentions):
+            self.aggregate = Aggregate(func="sum", field="arr")
+            self.found_something = True
+            r.take(*worth.span())
 
     # -- top-N and superlatives
     def _limit_near(self, start: int, end: int, default: bool) -> None:

@@ -297,6 +297,8 @@ def test_a_ranking_by_a_score_is_not_a_breakdown() -> None:
         "本月续约客户的年合同额总和",
         "未来90天到期的合同一共多少年合同额",
         "total ARR of contracts renewing in the next 90 days",
+        "90天内到期的合同总共值多少钱",
+        "how much money is up for renewal next month",
     ],
 )
 def test_a_total_over_the_answer_is_a_sum(text: str) -> None:
@@ -314,6 +316,7 @@ def test_a_total_over_the_answer_is_a_sum(text: str) -> None:
     [
         "average number of employees of US accounts",
         "美国客户的平均员工数",
+        "美国客户平均有多少员工",
         "average ARR of US accounts",
     ],
 )
