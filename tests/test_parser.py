@@ -1133,6 +1133,7 @@ def test_a_comment_naming_a_field_searches_its_known_values(text: str, first: st
     [
         ("年合同额达到1千万的客户", 10_000_000),
         ("年合同额达到了50万的客户", 500_000),
+        ("年合同额达到或超过100万的客户", 1_000_000),
         ("accounts whose ARR reaches 10m", 10_000_000),
         ("accounts reaching 1000000 in ARR", 1_000_000),
     ],
