@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
+from store.lang import events
 from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Spec
 from store.vocab import shown
 
@@ -87,10 +88,17 @@ _MONTH_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 def measure_label(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
     """An event measure with its window and feature: 'API feature uses since Oct 1',
     '上个月购买次数', 'purchases between Dec 1 and Jan 31'."""
-    if flt.field not in EVENT_MEASURES or not (flt.period or flt.since or flt.until or flt.feature):
-        return label(flt.field, lang, fields, flt.window_days)
     zh = lang == "zh"
-    en, z = MEASURE_LABELS.get(flt.field, (flt.field, flt.field))
+    if flt.field == "events":  # a count of one event type: named by its type word
+        en, z = events.type_label(flt.event_type, "en"), events.type_label(flt.event_type, "zh")
+        if not (flt.window_days or flt.period or flt.since or flt.until):
+            return f"{z}（累计）" if zh else f"{en} (all time)"
+    elif flt.field not in EVENT_MEASURES or not (
+        flt.period or flt.since or flt.until or flt.feature
+    ):
+        return label(flt.field, lang, fields, flt.window_days)
+    else:
+        en, z = MEASURE_LABELS.get(flt.field, (flt.field, flt.field))
     if flt.feature:
         en, z = f"{flt.feature} {en}", f"{flt.feature}{z}"
     if flt.period:
@@ -104,6 +112,8 @@ def measure_label(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = N
         return f"{a}以来{z}" if zh else f"{en} since {a}"
     if flt.until is not None:
         b = value_text(flt.until, lang)
+        if isinstance(flt.until, RelativeDate) and flt.until == RelativeDate(days=0):
+            return f"{z}（累计）" if zh else f"{en} (all time)"  # every event up to as-of
         return f"{b}之前{z}" if zh else f"{en} until {b}"
     w = flt.window_days or 30
     return f"近{w}天{z}" if zh else f"{en} in the last {w} days"
@@ -240,6 +250,10 @@ def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) 
     zh = lang == "zh"
     s = spec.sort[0]
     name = label(s.field, lang, fields, s.window_days)
+    if s.field == "events":  # ranked by one event type
+        name = measure_label(
+            Filter(field="events", event_type=s.event_type, window_days=s.window_days), lang
+        )
     if s.field == "days_since_login" and s.desc:
         return "最久未登录的在前" if zh else "most inactive first"
     if s.field == "contract_end" and not s.desc:

@@ -31,6 +31,7 @@ from store.models import (
     Contact,
     CustomField,
     CustomValue,
+    Event,
     User,
 )
 from store.query import (
@@ -43,7 +44,7 @@ from store.query import (
     run,
     scope_for,
 )
-from store.spec import Spec
+from store.spec import Filter, Spec
 from store.vocab import shown
 
 log = logging.getLogger(__name__)
@@ -177,8 +178,6 @@ def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
         vals = custom_values.setdefault(key, []) if key else None
         if vals is not None and len(vals) < 100 and val and len(str(val)) <= 20:
             vals.append(str(val))
-    from store.models import Event
-
     features = sorted(
         {
             str(f)
@@ -188,8 +187,12 @@ def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
             if f and len(str(f)) <= 40
         }
     )
+    event_types = sorted(
+        {str(t) for t in session.scalars(select(Event.type).distinct().limit(200)) if t}
+    )
     return ParseContext(
         features=features,
+        event_types=event_types,
         custom_values=custom_values,
         values=values,
         tags=tags,
@@ -211,6 +214,10 @@ def llm_context(session: Session, as_of: dt.date, language: str) -> dict[str, An
         values[key] = sorted(
             str(v) for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v
         )[:60]
+    # the event types the book stores: an `events` filter's event_type is one of them
+    values["event_type"] = sorted(
+        {str(t) for t in session.scalars(select(Event.type).distinct().limit(200)) if t}
+    )
     return {
         "today": as_of.isoformat(),
         "language": language,
@@ -580,6 +587,9 @@ def _row(r: Any, lang: str, spec: Spec | None = None) -> AccountRow:
     fields = {("负责人" if zh else "owner"): r.owner or "—"}
     for key, v in r.values.items():
         flt = next((f for f in spec.where.filters() if f.field == key), None) if spec else None
+        srt = next((x for x in spec.sort if x.field == key), None) if spec else None
+        if flt is None and srt is not None and key == "events":  # ranked by one event type
+            flt = Filter(field=key, event_type=srt.event_type, window_days=srt.window_days)
         if flt is not None and key in EVENT_MEASURES:
             lbl = at.measure_label(flt, lang)
         else:

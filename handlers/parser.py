@@ -29,7 +29,7 @@ from handlers import lexicon as lx
 from handlers.textnorm import normalise
 from store import vocab
 from store.identity import company_form, normalise_name
-from store.lang import dates, people
+from store.lang import dates, events, people
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
 # ----------------------------------------------------------------------------- context
@@ -68,6 +68,7 @@ class ParseContext:
     me: str | None = None  # the asker's handle ("not mine")
     custom_values: dict[str, list[str]] = field(default_factory=dict)  # custom key -> values
     features: list[str] = field(default_factory=list)  # feature names the events carry
+    event_types: list[str] = field(default_factory=list)  # event types the book stores
 
 
 EMPTY_CONTEXT = ParseContext()
@@ -623,6 +624,7 @@ class _Parser:
         self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
         self.perspective()
         self.event_windows()
+        self.event_types()
         self.features()
         self.dates_absolute()
         self.trends()
@@ -1322,7 +1324,7 @@ class _Parser:
         if (lo, hi) == self._clause(cue_start):
             return False
         rest = self.t[lo : m.start()] + " " + self.t[m.end() : hi]
-        return bool(_EVENT_WORD.search(rest))
+        return bool(_EVENT_WORD.search(rest) or self._type_word_in(rest))
 
     def event_windows(self) -> None:
         """Calendar and absolute windows said about events ("上个月有购买", "purchases this
@@ -1336,7 +1338,9 @@ class _Parser:
                 continue
             lo, hi = self._clause(start)
             clause = self.t[lo:start] + " " + self.t[end:hi]
-            if not _EVENT_WORD.search(clause) or _DATE_FIELD_WORD.search(clause):
+            if not (_EVENT_WORD.search(clause) or self._type_word_in(clause)) or (
+                _DATE_FIELD_WORD.search(clause)
+            ):
                 continue
             if re.search(
                 r"(?:比|较|相比|对比|环比|同比|\bthan|\bvs\.?|\bversus|\bcompared\s+(?:to|with))\s*$",
@@ -1377,6 +1381,180 @@ class _Parser:
             or re.search(r"\bnever\b|从未|从没", self.t[start:end])
             or re.match(r"\s*(?:\bever\b|\bat\s+all\b|\byet\b)", after)
         )
+
+    # -- events of a type beyond the built-in four: "accounts we met with last month",
+    # "had email contact since Aug 15", "还没开过会的客户", "拜访次数超过3次的客户"
+    def _type_word_in(self, text: str) -> bool:
+        """Whether a text names an event type the book stores (beyond the built-in four)."""
+        return any(
+            t is not None and t not in events.BUILTIN_TYPES
+            for _s, _e, _w, t in events.find_event_types(text, self.ctx.event_types)
+        )
+
+    def _held_types(self) -> list[str]:
+        return sorted({*events.BUILTIN_TYPES, *(t.lower() for t in self.ctx.event_types if t)})
+
+    def _event_frame(self, start: int, end: int, word: str) -> bool:
+        """Whether a type word is said as an event (had / no / with / a window / a count /
+        a verb with its subject), not as a field or a value ("the EB's email", "培训行业")."""
+        t = self.t
+        before, after = t[max(0, start - 24) : start], t[end : end + 16]
+        if re.search(
+            r"(?:'s|的|关键人|决策人|联系人|contact|key\s+person)\s*$", before
+        ) or re.match(
+            r"\s*(?:address|addresses|domain|number|号码|地址|行业|机构|公司|是多少)", after
+        ):
+            return False
+        if re.match(r"\s*(?:notes?|minutes|纪要)", after):
+            return False
+        if re.search(
+            r"\b(?:accounts?|customers?|compan(?:y|ies)|clients?|firms?|one)\s+$", before
+        ) and (word in ("called", "call")):
+            return False  # "the account called Acme"
+        verb = re.search(r"(?:ed|met|rang)$|^(?:开|打|发|做|见|拜访过|培训过|通过)", word)
+        subject = re.search(
+            r"\b(?:we|i|you|they|he|she|team|sales|rep|csm|has|have|had|been|not|never)"
+            r"(?:\s+(?:not|never|already|ever|recently|last))?\s*$",
+            before,
+        )
+        if verb and (subject or not word.isascii()):
+            return True
+        if re.search(
+            r"(?:\b(?:had|has|have|having|with|without|no|any|zero|a|an|one|some|held|hold|booked"
+            r"|scheduled|sent|received|made|did|logged|recent|last|fewer|more|most|least|fewest)"
+            r"|>=|<=|>|<|=|\d|有|有过|没有|没|未|无|从未|从没|还没|尚未|不曾|开|打|发|做|做过|进行|进行过"
+            r"|安排|安排过|过)\s*$",
+            before,
+        ):
+            return True
+        if re.match(
+            r"\s*(?:contacts?|exchanges?|correspondence|interactions?|activit(?:y|ies)|records?"
+            r"|history|count|times|sessions?|记录|往来|沟通|次数|次|过|了|>=|<=|>|<|=|最多|最少)",
+            after,
+        ):
+            return True
+        if not word.isascii() and word not in events.LOOSE_WORDS:
+            return True  # 会议 / 拜访 / 面谈 name the event itself
+        lo, hi = self._clause(start)
+        clause = t[lo:start] + " " + t[end:hi]
+        said = bool(re.search(r"\d+天", clause)) or any(
+            self._clause(s_) == (lo, hi) for s_, _e, _kw in getattr(self, "windows", ())
+        )
+        if said:
+            return True
+        return word not in events.LOOSE_WORDS and not self._field_word_at(start, end)
+
+    def _field_word_at(self, start: int, end: int) -> bool:
+        """Whether a field phrase of the catalogue covers the word (contact_email's "email")."""
+        for rx in self.field_rx.values():
+            for m in _compiled(rx).finditer(self.t):
+                if m.start() <= start and m.end() >= end:
+                    return True
+        return False
+
+    def event_types(self) -> None:
+        """Events of a type the book stores beyond the built-in four: a count over any window
+        ("accounts with a meeting in the last 14 days", "上个月开过会的客户", "拜访次数超过3次的
+        客户", "no meetings this quarter"); no window said counts every such event up to as-of
+        ("还没开过会的客户": none ever). A word for a type the book does not hold is kept, so
+        the answer says it did not understand it (finish)."""
+        r = self.rest
+        self.unheld_types: list[tuple[int, int, str]] = []
+        for start, end, word, etype in events.find_event_types(r.s, self.ctx.event_types):
+            if etype in events.BUILTIN_TYPES or not r.s[start:end].strip():
+                continue
+            if not self._event_frame(start, end, word):
+                continue
+            if etype is None:
+                self.unheld_types.append((start, end, word))
+                continue
+            before = r.s[max(0, start - 24) : start]
+            after = r.s[end : end + 24]
+            cmp_after = re.match(
+                r"\s*(?:的)?(?:次数|数量|count|number)?\s*(?:is\s+|为\s*)?(>=|<=|>|<|=)\s*(\d+)"
+                r"\s*(?:次|个|场|封|通|回|times\b)?",
+                after,
+            )
+            cmp_before = re.search(
+                r"(>=|<=|>|<|=)\s*(\d+)\s*(?:次|个|场|封|通|回)?\s*(?:的)?\s*(?:[a-z\-]+\s+)?$"
+                r"|(?<![\d.])(\d+)\s*(?:次|个|场|封|通|回)?\s*(以上|以下)\s*(?:的)?\s*(?:[a-z\-]+\s+)?$"
+                r"|\b(zero|0)\s+$",
+                before,
+            )
+            neg = re.search(
+                r"(?:\bno|\bnot|\bnever|\bwithout|\bzero|没有|没|未|无|从未|从没|还没|尚未|不曾)"
+                r"\s*(?:(?:any|ever|yet|been|had|have|has|held|a|an|single|one)\s+){0,2}"
+                r"(?:过|任何|再|有|开|打|发|做|做过|进行过?)?\s*$",
+                before,
+            )
+            sup = re.search(r"\b(?:the\s+)?(most|fewest|least)\s+$", before) or re.match(
+                r"\s*(?:次数)?(?:的)?\s*(最多|最少)", after
+            )
+            mn = Mention(start, end, "events")
+            if sup is not None:  # "the most meetings", "拜访最多的客户": a ranking
+                desc = sup.group(1) in ("most", "最多")
+                days = self._rolling_window(mn)
+                self.sort.append(
+                    Sort(field="events", desc=desc, event_type=etype, window_days=days)
+                )
+                self.found_something = True
+                self._limit_near(start, end, True)
+                off = end if sup.re is not None and sup.string == after else start - len(before)
+                r.take(off + sup.start(), off + sup.end())
+                r.take(start, end)
+                if "events" not in self.show:
+                    self.show.append("events")
+                continue
+            if cmp_after is not None:
+                op, value = OPS[cmp_after.group(1)], int(cmp_after.group(2))
+                r.take(end, end + cmp_after.end())
+            elif cmp_before is not None and cmp_before.group(1):
+                op, value = OPS[cmp_before.group(1)], int(cmp_before.group(2))
+                r.take(start - len(before) + cmp_before.start(), start)
+            elif cmp_before is not None and cmp_before.group(3):
+                op = "ge" if cmp_before.group(4) == "以上" else "le"
+                value = int(cmp_before.group(3))
+                r.take(start - len(before) + cmp_before.start(), start)
+            elif cmp_before is not None or neg is not None:
+                op, value = "eq", 0
+                m_ = cmp_before or neg
+                assert m_ is not None
+                r.take(start - len(before) + m_.start(), start)
+            else:
+                op, value = "ge", 1
+            kw = self._type_window(mn)
+            self.add(Filter(field="events", op=op, value=value, event_type=etype, **kw))
+            if "events" not in self.show:
+                self.show.append("events")
+            r.take(start, end)
+            self._consume_near(
+                start,
+                end,
+                r"\s*(?:contacts?|exchanges?|correspondence|interactions?|activit(?:y|ies)"
+                r"|records?|history|with)\b|\s*(?:记录|往来|沟通|过|了)+",
+                r"(?:\b(?:had|has|have|having|with|any|a|an|some|held|booked|scheduled|sent"
+                r"|received|made|did)|有过|有|开过|开|打过|打|发过|发|做过|做|进行过|进行)\s*$",
+            )
+
+    def _type_window(self, mn: Mention) -> dict[str, Any]:
+        """A typed event count's window: its clause's 'last N days', else its calendar or
+        absolute window, else every event up to as-of."""
+        days = self._rolling_window(mn)
+        if days is not None:
+            return {"window_days": days}
+        kw = self._window_at(mn.start, mn.end)
+        return dict(kw) if kw is not None else {}
+
+    def _consume_near(self, start: int, end: int, after_rx: str, before_rx: str) -> None:
+        """Take the filler words right around a span ("email *contact*", "*有*会议*记录*")."""
+        r = self.rest
+        m = re.match(after_rx, r.s[end : end + 20])
+        if m and m.group().strip():
+            r.take(end, end + m.end())
+        lo = max(0, start - 16)
+        m = re.search(before_rx, r.s[lo:start])
+        if m:
+            r.take(lo + m.start(), lo + m.end())
 
     def features(self) -> None:
         """Events about one feature the book records: "used the API in the last 30 days",
@@ -3216,6 +3394,18 @@ class _Parser:
     # -- assemble
     def finish(self) -> Parsed:
         left = self.leftover_clean()
+        for start, end, word in getattr(self, "unheld_types", ()):
+            if self.rest.s[start:end].strip():  # no other reader took the word
+                return Parsed(
+                    None,
+                    False,
+                    left,
+                    self.t,
+                    f"I did not understand '{word}': this book records no such events "
+                    f"(event types on file: {', '.join(self._held_types())})",
+                    f"没有理解“{word}”：本客户库没有这类事件记录"
+                    f"（已有的事件类型：{'、'.join(self._held_types())}）",
+                )
         if not self.found_something:
             if self.account_noun and not left:
                 pass  # "all accounts"

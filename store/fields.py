@@ -437,6 +437,8 @@ EVENT_MEASURES: dict[str, tuple[str, str]] = {
     "purchase_count": ("purchase", "count"),
     "purchase_amount": ("purchase", "sum"),
     "active_users": ("*", "distinct_actor"),
+    # events of the filter's own `event_type` (meeting, email, call, … any stored type word)
+    "events": ("?", "count"),
 }
 
 BUILTIN: dict[str, FieldDef] = {

@@ -39,6 +39,7 @@ from store import audit
 from store.customfields import FieldError, add_field, coerce, get_field, set_value, slug
 from store.fields import BUILTIN
 from store.identity import normalise_domain, normalise_name
+from store.lang import events as lang_events
 from store.lang.people import read_attitude, read_influence, read_role
 from store.models import (
     Account,
@@ -1587,24 +1588,6 @@ def _import_contacts(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:
 
 # --------------------------------------------------------------------------- events & NPS
 
-_EVENT_TYPES = {
-    "登录": "login",
-    "登陆": "login",
-    "log in": "login",
-    "sign in": "login",
-    "signin": "login",
-    "功能使用": "feature_use",
-    "使用功能": "feature_use",
-    "feature use": "feature_use",
-    "工单": "ticket",
-    "支持工单": "ticket",
-    "support ticket": "ticket",
-    "购买": "purchase",
-    "采购": "purchase",
-    "付款": "purchase",
-    "订单": "purchase",
-}
-
 
 def _sqlite_ts(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -1676,11 +1659,8 @@ def _text_or_none(limit: int) -> Callable[[str], str | None]:
 
 
 def _event_type(v: str) -> str | None:
-    t = clean_text(v).lower()
-    if not t:
-        return None
-    t = _EVENT_TYPES.get(t, t)
-    return re.sub(r"[\s\-]+", "_", t)
+    t = clean_text(v)
+    return lang_events.cell_type(t) if t else None
 
 
 def _import_events(run: _Run, chunks: Iterator[pd.DataFrame]) -> None:

@@ -255,13 +255,22 @@ class Compiler:
         return dt.datetime.combine(first, dt.time()), end
 
     def measure_for(self, flt: Filter | Sort) -> ColumnElement[Any]:
-        """An event measure as a filter or sort asks for it: its window and feature."""
+        """An event measure as a filter or sort asks for it: its window, feature and type."""
+        bounds = self.window_of(flt)
+        if flt.field == "events" and bounds is None and flt.window_days is None:
+            bounds = self.all_time()  # "no meetings" / "开过会": every such event up to as-of
         return self.measure_expr(
             flt.field,
             flt.window_days or 30,
-            bounds=self.window_of(flt),
+            bounds=bounds,
             feature=getattr(flt, "feature", None),
+            event_type=flt.event_type,
         )
+
+    def all_time(self) -> tuple[dt.datetime, dt.datetime]:
+        """Every day up to as-of, as a window."""
+        end = dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time())
+        return dt.datetime(1970, 1, 1), end
 
     def measure_expr(
         self,
@@ -270,8 +279,11 @@ class Compiler:
         *,
         bounds: tuple[dt.datetime, dt.datetime] | None = None,
         feature: str | None = None,
+        event_type: str | None = None,
     ) -> ColumnElement[Any]:
-        """An event measure over any window: figures column when stored, else an indexed lookup."""
+        """An event measure over any window: figures column when stored, else an indexed lookup.
+
+        `events` counts the events of `event_type` (of any type when None)."""
         if (
             bounds is None
             and feature is None
@@ -280,6 +292,8 @@ class Compiler:
         ):
             return func.coalesce(getattr(AccountFigures, f"{name}_{days}d"), 0)
         etype, how = EVENT_MEASURES[name]
+        if etype == "?":
+            etype = event_type.strip().lower() if event_type else "*"
         start, end = bounds or _window_bounds(self.as_of, days)
         conds = [Event.account_id == Account.id, Event.ts >= start, Event.ts < end]
         if etype != "*":
@@ -785,6 +799,9 @@ def _show_expr(comp: Compiler, spec: Spec, key: str) -> ColumnElement[Any]:
         flt = next((f for f in spec.where.filters() if f.field == key), None)
         if flt is not None:
             return comp.measure_for(flt)
+        srt = next((s for s in spec.sort if s.field == key), None)
+        if srt is not None and key == "events":
+            return comp.measure_for(srt)
     window = next((f.window_days for f in spec.where.filters() if f.field == key), None)
     window = window or next((s.window_days for s in spec.sort if s.field == key), None)
     return comp.expr(key, window)
@@ -834,6 +851,10 @@ def run(
     stmt = filtered.with_only_columns(*cols, *show_cols)
     order: list[ColumnElement[Any]] = []
     for s in spec.sort:
+        if s.field == "events":  # of one type: its own type and window
+            col = comp.measure_for(s)
+            order.extend([col.desc() if s.desc else col.asc()])
+            continue
         order.extend(comp.sort_key(s.field, s.desc, s.window_days))
     order.append(Account.name.asc())
     order.append(Account.id.asc())
@@ -1031,6 +1052,7 @@ def measure_by_week(
         else_=literal(weeks - 1),
     )
     etype, how = EVENT_MEASURES[measure]
+    etype = "*" if etype == "?" else etype
     agg: Any
     if how == "count":
         agg = func.count()

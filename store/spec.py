@@ -176,6 +176,10 @@ class Filter(BaseModel):
     `window_days` days, a calendar `period` ("last_month", "this_quarter"), or the days from
     `since` to `until` (inclusive; either may be open) — never past as-of. `feature` keeps only
     the events about one feature ("used the API", "tickets about SSO").
+
+    `events` counts the events of one `event_type` — any type word the book stores ("meeting",
+    "email", "call", …); with no window said it counts every such event up to as-of ("no
+    meetings" = none ever).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -188,9 +192,12 @@ class Filter(BaseModel):
     since: dt.date | RelativeDate | None = None
     until: dt.date | RelativeDate | None = None
     feature: str | None = None
+    event_type: str | None = Field(default=None, min_length=1, max_length=40)
 
     @model_validator(mode="after")
     def _check_value(self) -> Filter:
+        if self.event_type is not None:
+            self.event_type = self.event_type.strip().lower()
         if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
             raise ValueError(f"'between' on {self.field} needs a list of two values")
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
@@ -246,6 +253,7 @@ class Sort(BaseModel):
     field: str
     desc: bool = True
     window_days: int | None = Field(default=None, ge=1, le=3650)  # for event measures
+    event_type: str | None = Field(default=None, min_length=1, max_length=40)  # for `events`
 
 
 class Aggregate(BaseModel):

@@ -11,9 +11,9 @@ import re
 import pytest
 
 from handlers.extract import find_people, read_value
-from handlers.parser import parse
+from handlers.parser import ParseContext, parse
 from store import vocab
-from store.lang import dates, numbers, people, yesno
+from store.lang import dates, events, numbers, people, yesno
 from store.values import parse_date, parse_number
 
 
@@ -144,3 +144,31 @@ def test_every_reader_reads_a_deadline_alike(text: str, bounds: tuple) -> None:
     (flt,) = spec.where.filters()
     assert flt.field == "contract_end" and flt.op == "between", question
     assert [v.resolve(AS_OF) for v in flt.value] == list(bounds), question
+
+
+@pytest.mark.parametrize(("text", "held", "types"), events.EXAMPLES)
+def test_every_reader_reads_the_event_type_corpus_alike(
+    text: str, held: tuple[str, ...], types: list[str | None]
+) -> None:
+    found = [t for _s, _e, _w, t in events.find_event_types(text, held)]
+    assert found == types, text
+    p = parse(text, context=ParseContext(event_types=["login", "purchase", *held]))
+    if None in types:  # a word for events the book does not hold: said, never dropped
+        assert not p.matched and p.spec is None, text
+        assert "did not understand" in p.problem and "没有理解" in p.problem_zh, text
+        return
+    assert p.spec is not None, text
+    asked = [f.event_type for f in p.spec.where.filters() if f.field == "events"]
+    asked += [s.event_type for s in p.spec.sort if s.field == "events"]
+    assert asked == types, text
+    for t in types:  # an events file's type cell says the type as the question does
+        assert t is not None and events.cell_type(t.replace("_", " ")) == t
+
+
+def test_event_type_cells_and_labels() -> None:
+    assert events.cell_type("会议") == "meeting"
+    assert events.cell_type("Phone call") == "call"
+    assert events.cell_type("登录") == "login"
+    assert events.cell_type("Demo Request") == "demo_request"  # a book's own word, kept
+    assert events.type_label("meeting", "zh") == "会议次数"
+    assert events.type_label("webinar", "en") == "webinar events"

@@ -1,0 +1,131 @@
+"""Events of any type a book stores (a CRM's meetings, emails, calls, visits): counted over any
+window — rolling, calendar, absolute, or all time when none is said — asked in both languages,
+compiled by the one query layer on SQLite and PostgreSQL, inside the asker's scope; a word for
+events the book does not hold is said not understood, never dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers import ask
+from handlers.messages import IncomingMessage, Reply
+from handlers.services import Services
+from store import query
+from store.models import Account, Event
+from store.query import Scope
+from store.spec import Filter, Sort, Spec
+from store.users import upsert_user
+from tests.conftest import AS_OF  # 2026-11-01: last month is October, last quarter Q3
+
+EVENTS = {
+    "Acme": [("meeting", "2026-10-20"), ("email", "2026-10-25"), ("email", "2026-08-20")],
+    "Birch": [("meeting", "2026-09-10"), *(("visit", f"2026-0{m}-05") for m in (3, 5, 6, 9))],
+    "Cedar": [("email", "2026-08-01"), ("visit", "2026-10-02")],
+    "Dune": [("login", "2026-10-30")],
+}
+OWNERS = {"Acme": "bob", "Birch": "eve", "Cedar": "bob", "Dune": "eve"}
+
+
+def _book(services: Services) -> None:
+    with services.session_factory.begin() as s:
+        upsert_user(s, handle="bob", role="sales")
+        upsert_user(s, handle="eve", role="sales")
+        for name, rows in EVENTS.items():
+            acc = Account(name=name, name_norm=name.lower(), owner=OWNERS[name], arr=1000)
+            s.add(acc)
+            s.flush()
+            for i, (etype, day) in enumerate(rows):
+                ts = dt.datetime.fromisoformat(day) + dt.timedelta(hours=10)
+                s.add(Event(account_id=acc.id, ts=ts, type=etype, event_key=f"{name}-{i}"))
+
+
+def _ask(services: Services, text: str, user: str = "local") -> Reply:
+    replies = ask.try_handle(services, IncomingMessage(user=user, text=text, as_of=AS_OF))
+    assert replies and len(replies) == 1, text
+    return replies[0]
+
+
+def _names(services: Services, text: str, user: str = "local") -> set[str]:
+    reply = _ask(services, text, user)
+    assert reply.data.get("understood") is not None, (text, reply.text)
+    return {a["name"] for a in reply.data["accounts"]}
+
+
+def test_meetings_over_every_kind_of_window_in_both_languages(services: Services) -> None:
+    _book(services)
+    for text in (
+        "accounts with a meeting in the last 14 days",
+        "accounts we met with last month",
+        "上个月开过会的客户",
+        "最近30天开过会的客户",
+    ):
+        assert _names(services, text) == {"Acme"}, text
+    assert _names(services, "上季度有会议记录的客户") == {"Birch"}
+    assert _names(services, "accounts with a meeting last quarter") == {"Birch"}
+    # none said with no window: none ever
+    for text in ("还没开过会的客户", "accounts we have never met with", "accounts with no meetings"):
+        assert _names(services, text) == {"Cedar", "Dune"}, text
+    assert _names(services, "no meetings this quarter") == {"Birch", "Cedar", "Dune"}
+    assert _names(services, "本季度没有开过会的客户") == {"Birch", "Cedar", "Dune"}
+
+
+def test_email_since_a_day_keeps_the_condition_and_the_scope(services: Services) -> None:
+    _book(services)
+    assert _names(services, "which of my accounts had email contact since Aug 15", "bob") == {
+        "Acme"
+    }
+    assert _names(services, "8月15号以来有邮件往来的客户", "bob") == {"Acme"}
+    assert _names(services, "accounts with email contact", "bob") == {"Acme", "Cedar"}
+    assert _names(services, "accounts with email contact", "eve") == set()
+    assert _names(services, "还没开过会的客户", "eve") == {"Dune"}
+
+
+def test_counts_and_rankings_of_a_type(services: Services) -> None:
+    _book(services)
+    assert _names(services, "拜访次数超过3次的客户") == {"Birch"}
+    assert _names(services, "accounts with more than 3 visits") == {"Birch"}
+    assert _names(services, "accounts with at least 1 visit this quarter") == {"Cedar"}
+    reply = _ask(services, "which 2 accounts had the most visits")
+    assert [a["name"] for a in reply.data["accounts"]] == ["Birch", "Cedar"]
+
+
+def test_the_answer_shows_the_count_of_the_asked_type_in_the_askers_language(
+    services: Services,
+) -> None:
+    _book(services)
+    en = _ask(services, "accounts we met with last month")
+    zh = _ask(services, "上个月开过会的客户")
+    (row_en,) = en.rows
+    (row_zh,) = zh.rows
+    assert any("meetings" in k and v == "1" for k, v in row_en.fields.items()), row_en.fields
+    assert any("会议次数" in k and v == "1" for k, v in row_zh.fields.items()), row_zh.fields
+    assert "meeting" in en.text.lower() and "会议" in zh.text
+
+
+def test_a_type_the_book_does_not_hold_is_not_understood(services: Services) -> None:
+    _book(services)
+    for text in ("accounts we called last week", "最近30天打过电话的客户"):
+        reply = _ask(services, text)
+        assert reply.data.get("understood") is None, (text, reply.text)
+        assert "电话" in reply.text or "called" in reply.text, reply.text
+
+
+def test_the_spec_counts_a_type_on_both_backends(services: Services) -> None:
+    _book(services)
+    scope = Scope.everything()
+
+    def names(spec: Spec) -> list[str]:
+        with services.session_factory.begin() as s:
+            return [r.name for r in query.run(s, spec, scope, AS_OF).rows]
+
+    email = {"field": "events", "event_type": "email", "op": "ge", "value": 1}
+    assert names(Spec(where={"all": [email]})) == ["Acme", "Cedar"]  # all time
+    assert names(Spec(where={"all": [{**email, "since": "2026-08-15"}]})) == ["Acme"]
+    assert names(Spec(where={"all": [{**email, "period": "last_month"}]})) == ["Acme"]
+    assert names(Spec(where={"all": [{**email, "window_days": 100}]})) == ["Acme", "Cedar"]
+    assert names(Spec(where={"all": [Filter(field="events", event_type="EMAIL", value=0)]})) == [
+        "Birch",
+        "Dune",
+    ]
+    ranked = Spec(sort=[Sort(field="events", event_type="visit")], limit=1)
+    assert names(ranked) == ["Birch"]
