@@ -63,7 +63,11 @@ def test_meetings_over_every_kind_of_window_in_both_languages(services: Services
     assert _names(services, "上季度有会议记录的客户") == {"Birch"}
     assert _names(services, "accounts with a meeting last quarter") == {"Birch"}
     # none said with no window: none ever
-    for text in ("还没开过会的客户", "accounts we have never met with", "accounts with no meetings"):
+    for text in (
+        "还没开过会的客户",
+        "accounts we have never met with",
+        "accounts with no meetings",
+    ):
         assert _names(services, text) == {"Cedar", "Dune"}, text
     assert _names(services, "no meetings this quarter") == {"Birch", "Cedar", "Dune"}
     assert _names(services, "本季度没有开过会的客户") == {"Birch", "Cedar", "Dune"}
