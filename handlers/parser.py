@@ -1121,6 +1121,11 @@ class _Parser:
         r = self.rest
         for m in r.finditer(
             r"\bmy\b|\bmine\b|我的|我负责的?|我名下的?|我跟进的?|我管理的?|我手上的?"
+            r"|我服务的?|我维护的?|我对接的?|我手里的?|归我(?:管|负责)?的?"
+            # "the accounts I serve / look after / am responsible for"
+            r"|\b(?:that\s+|which\s+|whom\s+)?i(?:'m|\s+am)?\s+(?:own|serve|manage|handle|cover"
+            r"|look\s+after|take\s+care\s+of|support|work\s+with|work\s+on|run|responsible\s+for"
+            r"|in\s+charge\s+of|assigned\s+to)\b"
         ):
             negm = self._person_neg(m)
             if negm is not None:
@@ -1999,8 +2004,16 @@ class _Parser:
                 "purchase_count",
             ),
             (
-                r"\b(?:no|zero|without(?:\s+any)?)\s+(?:support\s+)?tickets?\b",
+                r"\b(?:no|zero|without(?:\s+any)?)\s+(?:support\s+)?tickets?\b"
+                r"|\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?(?:support\s+|help\s+)?"
+                r"(?:tickets|cases|complaints)\b",
                 "tickets",
+            ),
+            (
+                r"\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?"
+                r"(?:logins|log-ins|sign-ins|signins)\b"
+                r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:logins?|log-ins?|sign-ins?|signins?)\b",
+                "logins",
             ),
             (
                 r"(?:有|有过)(?:购买|采购|下单|订单|消费|成交|买)(?:记录)?"

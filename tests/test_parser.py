@@ -106,6 +106,40 @@ def test_owners_mine_and_csm() -> None:
     assert (f.field, f.value) == ("csm", "zhao")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "list the accounts i serve",
+        "accounts I'm responsible for",
+        "clients i look after",
+        "how many accounts do i own",
+        "我服务的客户",
+        "我对接的客户有几个",
+        "归我负责的客户",
+    ],
+)
+def test_accounts_i_serve_are_mine(text: str) -> None:
+    p = parse(text, context=CTX)
+    assert p.matched and p.spec.mine, text
+    assert not p.spec.where.filters()
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "op", "value", "window", "period"),
+    [
+        ("accounts with logins in the last 7 days", "logins", "ge", 1, 7, None),
+        ("accounts with no logins this month", "logins", "eq", 0, None, "this_month"),
+        ("accounts with support tickets this quarter", "tickets", "ge", 1, None, "this_quarter"),
+        ("accounts with tickets in the last 90 days", "tickets", "ge", 1, 90, None),
+    ],
+)
+def test_with_events_is_a_condition_not_a_column(  # noqa: PLR0913
+    text: str, field: str, op: str, value: int, window: int | None, period: str | None
+) -> None:
+    (f,) = flt(text)
+    assert (f.field, f.op, f.value, f.window_days, f.period) == (field, op, value, window, period)
+
+
 def test_tags_nps_health() -> None:
     assert [(f.field, f.value) for f in flt("流失风险客户")] == [("tag", "churn_risk")]
     assert [(f.field, f.value) for f in flt("show churn-risk accounts")] == [("tag", "churn_risk")]
