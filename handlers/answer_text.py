@@ -228,6 +228,10 @@ def condition_text(cond: Condition, lang: str, fields: dict[str, FieldDef] | Non
         out.append(f"({joined})" if parts_all or len(parts_any) > 1 and cond.all else joined)
     s = (" 且 " if zh else " and ").join(out)
     if cond.on == "contact":
+        if not s:  # any key person at all
+            if cond.negate:
+                return "没有录入关键人" if zh else "no key person on file"
+            return "录有关键人" if zh else "a key person on file"
         if cond.negate:
             return f"没有满足「{s}」的关键人" if zh else f"no key person with {s}"
         return f"同一位关键人满足「{s}」" if zh else f"one key person with {s}"

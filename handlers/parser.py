@@ -27,9 +27,10 @@ from typing import Any
 
 from handlers import lexicon as lx
 from handlers.textnorm import normalise
+from handlers.understand import patterns
 from store import vocab
 from store.identity import company_form, normalise_name
-from store.lang import dates, events, people
+from store.lang import dates, events
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
 # ----------------------------------------------------------------------------- context
@@ -92,6 +93,9 @@ class Parsed:
     def where(self) -> Condition:
         return self.spec.where if self.spec else Condition()
 
+
+# the topics read by the pattern table (handlers/understand) rather than by the steps below
+TOPICS = ("key person", "question words")
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -622,6 +626,7 @@ class _Parser:
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
         self.note_search()
         self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
+        self.understand(TOPICS)
         self.perspective()
         self.event_windows()
         self.event_types()
@@ -648,6 +653,13 @@ class _Parser:
         self.counting()
         self.leftover_mentions()
         return self.finish()
+
+    def understand(self, topics: tuple[str, ...]) -> None:
+        """The topics moved to the pattern table: their rows add spec items and take the words."""
+        for hit in patterns.find(self.rest.s, self.t, topics):
+            for item in hit.items:
+                self.add(item)
+            self.rest.take(hit.start, hit.end)
 
     # -- named account: "tell me about X", "X的客户画像"
     def profile(self) -> str | None:
@@ -2458,70 +2470,6 @@ class _Parser:
         for m in r.finditer(_phrase_rx(segs)):
             self.add(Filter(field="rfm_segment", op="eq", value=m.group().title()))
             r.take(*m.span())
-        # a key person's attitude said with an attitude word: "关键人态度为反对", "态度中立",
-        # "attitude is neutral", "反对态度的关键人", "a neutral key person"
-        words = {w: att for att, ws in people.ATTITUDE_WORDS.items() for w in ws}
-        wrx = _phrase_rx(tuple(words))
-        person = (
-            r"(?:关键人|联系人|决策人|决策者|对接人|拍板人|\bkey\s+(?:person|people|contacts?)\b"
-            r"|\bcontacts?\b|\bstakeholders?\b|\bdecision[\s-]+makers?\b|\bchampions?\b)"
-        )
-        for pat in (
-            people.ATTITUDE_CUE + r"\s*(?P<w>" + wrx + r")(?:者|的人|派|态度)?",
-            r"(?:持|是)?(?P<w>" + wrx + r")\s*(?:的)?\s*(?:态度|立场|意见)",
-            r"(?:持)?(?P<w>" + wrx + r")(?:者)?\s*(?:的)?\s*(?=" + person + r")",
-            r"(?<=" + "是" + r")(?P<w>反对|支持|中立)(?:者|的)?(?=\s*$|\s*的|\s*且|\s*和)",
-            person + r"(?P<pre>\s*(?:'s\s+attitude\s+)?(?:is|are|=|为|是)\s*(?:a\s+|an\s+)?)"
-            r"(?P<w>" + wrx + r")(?:者)?",
-        ):
-            for m in r.finditer(pat):
-                att = words.get(m.group("w"))
-                if att is None:
-                    continue
-                if not re.search(
-                    r"态度|立场|意见|attitude|关键人|联系人|key|contact|stakeholder"
-                    r"|decision|champion|决策|对接人|拍板人",
-                    self.t,
-                ):
-                    continue
-                self.add(Filter(field="contact_attitude", op="eq", value=att))
-                start = m.start("pre") if "pre" in m.groupdict() and m.group("pre") else m.start()
-                r.take(start, m.end())
-        # key people
-        for role, phrases in people.ROLE_WORDS.items():
-            for m in r.finditer(_phrase_rx(phrases)):
-                before = r.s[max(0, m.start() - 16) : m.start()]
-                negm = re.search(
-                    r"(?:\bno\b|\bwithout\b|\bmissing\b|\blacking\b|没有|缺少|缺|无)\s*(?:an?\s+|the\s+|any\s+)?$",
-                    before,
-                )
-                flt = Filter(field="contact_role", op="eq", value=role)
-                self.add(Condition(all=[flt], negate=True) if negm else flt)
-                r.take(*m.span())
-                if negm:
-                    r.take(m.start() - len(before) + negm.start(), m.start())
-        for att, phrases in people.ATTITUDE_PERSON_WORDS.items():
-            for m in r.finditer(_phrase_rx(phrases)):
-                self.add(Filter(field="contact_attitude", op="eq", value=att))
-                r.take(*m.span())
-        # a key person by title: "a CFO who is a blocker", "财务总监是反对者", "accounts with a CTO"
-        if re.search(
-            r"\b(?:contacts?|key\s+(?:person|people)|titled?|who|whose|with|has|have|is|are|as)\b"
-            r"|关键人|联系人|职位|是|有|的",
-            self.t,
-        ):
-            for phrases in people.TITLE_WORDS.values():
-                for m in r.finditer(_phrase_rx(phrases)):
-                    before = r.s[max(0, m.start() - 16) : m.start()]
-                    negm = re.search(
-                        r"(?:\bno\b|\bwithout\b|\bmissing\b|没有|缺少|无)\s*(?:an?\s+|the\s+)?$",
-                        before,
-                    )
-                    flt = Filter(field="contact_title", op="contains", value=list(phrases))
-                    self.add(Condition(all=[flt], on="contact", negate=True) if negm else flt)
-                    r.take(*m.span())
-                    if negm:
-                        r.take(m.start() - len(before) + negm.start(), m.start())
 
     # -- missing values: "without an industry", "行业为空", "没有填写电话"
     def missing(self) -> None:
@@ -3445,7 +3393,7 @@ class _Parser:
             )
             sort = [Sort(field="days_since_login" if dsl else "arr", desc=True)]
         show = [k for k in self.show if k not in ("count",)]
-        where = Condition(all=self._one_person(self.filters))
+        where = Condition(all=self.filters)
         try:
             spec = Spec(
                 where=where,
@@ -3461,25 +3409,6 @@ class _Parser:
         if self.group_by and self.limit:
             spec = spec.model_copy(update={"limit": self.limit})
         return Parsed(spec, True, left, self.t, sort_given=sort_given)
-
-    @staticmethod
-    def _one_person(items: list[Filter | Condition]) -> list[Filter | Condition]:
-        """A role, an attitude and a title said together describe ONE key person: "an EB who
-        is a blocker", "决策人是反对者", "a CFO who supports us" -> one related-row condition
-        (two people with one trait each would not do). Two roles stay two people."""
-        person = [
-            x
-            for x in items
-            if isinstance(x, Filter)
-            and x.field.startswith("contact_")
-            and x.op in ("eq", "in", "contains")
-        ]
-        fields = [x.field for x in person]
-        if len(person) < 2 or len(set(fields)) != len(fields):
-            return items
-        first = items.index(person[0])
-        rest = [x for x in items if not any(x is p for p in person)]
-        return [*rest[:first], Condition(all=person, on="contact"), *rest[first:]]
 
     def leftover_clean(self) -> str:
         s = self.rest.leftover()

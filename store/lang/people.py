@@ -98,16 +98,54 @@ ATTITUDE_WORDS: dict[str, tuple[str, ...]] = {
         "消极",
         "negative",
         "opposed",
+        "opposed to us",
         "against",
+        "against us",
         "hostile",
         "blocking",
     ),
-    "supporter": ("支持", "正面", "积极", "positive", "supportive", "favourable", "favorable"),
+    "supporter": (
+        "支持",
+        "正面",
+        "积极",
+        "positive",
+        "supportive",
+        "supportive of us",
+        "supports us",
+        "favourable",
+        "favorable",
+    ),
     "neutral": ("中立", "中性", "neutral", "观望", "undecided"),
 }
-ATTITUDE_CUE = (
-    r"(?:(?:关键人|联系人|决策人|决策者|对接人)?(?:的)?\s*态度\s*(?:为|是|=|:)?"
-    r"|\b(?:key\s+(?:person|people|contact)s?'?\s+)?attitudes?\s+(?:is\s+|are\s+|=\s*|of\s+)?)"
+# words that say an attitude is meant: "关键人态度为反对", "attitude is neutral", "反对的立场"
+ATTITUDE_CUES: tuple[str, ...] = (
+    "attitude",
+    "attitudes",
+    "stance",
+    "position",
+    "sentiment",
+    "态度",
+    "立场",
+    "意见",
+)
+# a key person (关键人) of an account, whatever their role
+KEY_PERSON_NOUNS: tuple[str, ...] = (
+    "key person",
+    "key people",
+    "key persons",
+    "key contact",
+    "key contacts",
+    "contact",
+    "contacts",
+    "contact person",
+    "contact people",
+    "stakeholder",
+    "stakeholders",
+    "关键人",
+    "关键联系人",
+    "联系人",
+    "对接人",
+    "干系人",
 )
 
 

@@ -1,0 +1,100 @@
+"""The tagger: typed spans of a question, read from the language tables (never copies of them).
+
+A tag is a kind (ROLE, ATT, NEG, …), a span of the question and a value. Where phrases of two
+kinds overlap the longest wins ("持反对态度" is one attitude, not a cue and a weak word; "有没有"
+is a question, not a negation). Text already taken by an earlier step of the parser is blank in
+the text handed in, so it is never tagged twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from store.lang import grammar, people
+
+# kind -> what it is. The pattern table (patterns.py) is written over these names.
+KINDS: dict[str, str] = {
+    "ROLE": "a key person's buying role (EB, TB, UB)",
+    "TITLE": "a key person's job title (CFO, 财务总监)",
+    "ATT": "an attitude said as a person (blocker, 反对者, 持反对态度)",
+    "ATTW": "an attitude word that needs a person or a cue (against, 反对, neutral)",
+    "CUE": "a word saying an attitude is meant (attitude, 态度)",
+    "KP": "a key person of any role (key people, contacts, 关键人)",
+    "NEG": "a negation (no, without, dont, 没有, 不是)",
+    "HAVE": "presence (have, on file, 有, 录入)",
+    "QANY": "'is there any' (有没有), a question, not a negation",
+    "CONJ": "a word or mark that ends a clause (and, but, 且, ，)",
+}
+
+
+@dataclass(frozen=True)
+class Tag:
+    kind: str
+    start: int
+    end: int
+    value: Any
+    text: str
+
+
+def _table(phrases_by_value: Mapping[Any, Iterable[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for value, phrases in phrases_by_value.items():
+        for p in phrases:
+            out.setdefault(p.lower(), value)
+    return out
+
+
+def _words(words: Iterable[str]) -> dict[str, Any]:
+    return {w.lower(): w.lower() for w in words}
+
+
+@lru_cache(maxsize=1)
+def tables() -> dict[str, dict[str, Any]]:
+    """kind -> phrase -> value, built from the language tables."""
+    return {
+        "ROLE": _table(people.ROLE_WORDS),
+        "TITLE": {p.lower(): tuple(ps) for ps in people.TITLE_WORDS.values() for p in ps},
+        "ATT": _table(people.ATTITUDE_PERSON_WORDS),
+        "ATTW": _table(people.ATTITUDE_WORDS),
+        "CUE": _words(people.ATTITUDE_CUES),
+        "KP": _words(people.KEY_PERSON_NOUNS),
+        "NEG": _words(grammar.NEGATION),
+        "HAVE": _words(grammar.PRESENCE),
+        "QANY": _words(grammar.QUESTION_ANY),
+        "CONJ": _words(grammar.CONJUNCTIONS),
+    }
+
+
+def _edge(p: str) -> str:
+    e = re.escape(p).replace(r"\ ", r"\s+")
+    if p[0].isascii() and p[0].isalnum():
+        e = r"(?<![a-z0-9_])" + e
+    if p[-1].isascii() and p[-1].isalnum():
+        e = e + r"(?![a-z0-9_'])"
+    return e
+
+
+@lru_cache(maxsize=64)
+def _kind_rx(kind: str) -> re.Pattern:
+    phrases = sorted(tables()[kind], key=len, reverse=True)
+    return re.compile("|".join(_edge(p) for p in phrases))
+
+
+def tag(text: str, kinds: Iterable[str] = tuple(KINDS)) -> list[Tag]:
+    """Every tag of the given kinds in (lower-cased) text, longest first where they overlap."""
+    found: list[Tag] = []
+    for kind in kinds:
+        table = tables()[kind]
+        for m in _kind_rx(kind).finditer(text):
+            key = re.sub(r"\s+", " ", m.group())
+            found.append(Tag(kind, m.start(), m.end(), table[key], m.group()))
+    found.sort(key=lambda t: (-(t.end - t.start), t.start))
+    chosen: list[Tag] = []
+    for t in found:
+        if not any(t.start < c.end and c.start < t.end for c in chosen):
+            chosen.append(t)
+    return sorted(chosen, key=lambda t: t.start)

@@ -1,0 +1,108 @@
+"""Function words: negation, presence, "is there any", and the conjunctions that end a clause.
+
+Data only, in both languages (sloppy typing included: "dont", "doesnt"). The question parser's
+tagger (handlers/understand/tags.py) reads these tables; a negation binds to what follows it
+inside its own clause.
+"""
+
+from __future__ import annotations
+
+# a negation of presence or of a value: "no EB", "without a TB", "dont have", "没有决策人", "不是"
+NEGATION: tuple[str, ...] = (
+    "no",
+    "not",
+    "never",
+    "without",
+    "zero",
+    "none",
+    "missing",
+    "lacking",
+    "lack",
+    "lacks",
+    "don't",
+    "dont",
+    "do not",
+    "doesn't",
+    "doesnt",
+    "does not",
+    "didn't",
+    "didnt",
+    "haven't",
+    "havent",
+    "hasn't",
+    "hasnt",
+    "have not",
+    "has not",
+    "isn't",
+    "isnt",
+    "aren't",
+    "arent",
+    "没有",
+    "没",
+    "无",
+    "缺少",
+    "缺失",
+    "缺",
+    "未",
+    "尚未",
+    "不带",
+    "不是",
+    "并非",
+    "不",
+)
+# presence: "have an EB", "key people on file", "录入了决策人"
+PRESENCE: tuple[str, ...] = (
+    "have",
+    "has",
+    "having",
+    "got",
+    "with",
+    "on file",
+    "on record",
+    "recorded",
+    "listed",
+    "entered",
+    "among",
+    "有",
+    "录入",
+    "录入了",
+    "录了",
+    "登记",
+    "登记了",
+    "填写",
+    "填了",
+    "记录",
+)
+# "is there any …" — a question, not a negation (有没有 holds 没有)
+QUESTION_ANY: tuple[str, ...] = (
+    "有没有",
+    "有无",
+    "是否有",
+    "是不是有",
+    "are there any",
+    "is there any",
+    "are there",
+    "is there",
+)
+# words and marks that end a clause: a window or a negation binds inside its own clause
+CONJUNCTIONS: tuple[str, ...] = (
+    "and",
+    "but",
+    "or",
+    "while",
+    "whereas",
+    "plus",
+    "并且",
+    "而且",
+    "但是",
+    "但",
+    "且",
+    "或者",
+    "以及",
+    "同时",
+    "另外",
+    ";",
+    "；",
+    ",",
+    "，",
+)

@@ -1,0 +1,186 @@
+"""The pattern table's examples are its tests: every row's examples, in both languages, are parsed
+and must fire their row and yield the spec items the example says (handlers/understand). The key
+person conditions they produce are then compiled and run on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from handlers.messages import IncomingMessage, Reply
+from handlers.parser import parse
+from handlers.router import handle
+from handlers.services import Services
+from handlers.understand import clauses, patterns
+from handlers.understand.tags import tag
+from store.identity import normalise_name
+from store.lang import people as lang_people
+from store.models import Account, Contact
+from store.spec import Condition, Filter
+from tests.conftest import AS_OF
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+EXAMPLES = [
+    pytest.param(row, q, want, id=f"{row.name} | {q}")
+    for row in patterns.ROWS
+    for q, want in row.examples
+]
+
+
+def expected(notation: str) -> list[Condition]:
+    """'+role=EB attitude=blocker' / '-role=TB' / '-' / '' -> the key-person conditions meant."""
+    if not notation:
+        return []
+    negate = notation[0] == "-"
+    filters = []
+    for part in notation[1:].split():
+        key, op, value = re.fullmatch(r"(\w+)(!=|=)(\S+)", part).groups()
+        if key == "title":
+            filters.append(
+                Filter(field="contact_title", op="contains", value=list(lang_people.TITLE_WORDS[value]))
+            )
+        else:
+            filters.append(
+                Filter(field=f"contact_{key}", op="ne" if op == "!=" else "eq", value=value)
+            )
+    return [Condition(all=filters, on="contact", negate=negate)]
+
+
+def key_person_items(cond: Condition) -> list[Condition]:
+    out = []
+    for x in (*cond.all, *cond.any):
+        if isinstance(x, Condition):
+            out.extend([x] if x.on == "contact" else key_person_items(x))
+    return out
+
+
+def canonical(conds: list[Condition]) -> list[tuple]:
+    return sorted(
+        (c.negate, sorted((f.field, f.op, str(f.value)) for f in c.all)) for c in conds
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("row", patterns.ROWS, ids=lambda r: r.name)
+def test_every_row_has_examples_in_both_languages(row: patterns.Row) -> None:
+    langs = {"zh" if _CJK.search(q) else "en" for q, _ in row.examples}
+    assert langs == {"en", "zh"}, row.name
+
+
+@pytest.mark.parametrize(("row", "question", "want"), EXAMPLES)
+def test_each_example_fires_its_row_and_yields_its_spec(
+    row: patterns.Row, question: str, want: str
+) -> None:
+    parsed = parse(question)
+    assert parsed.matched and parsed.spec is not None, (question, parsed.unparsed)
+    assert row.name in {h.row.name for h in patterns.find(parsed.text)}, question
+    got = key_person_items(parsed.spec.where)
+    want_items = expected(want) if row.topic == "key person" else got
+    assert canonical(got) == canonical(want_items), question
+    # every content word of a key-person example was used (nothing reported as ignored)
+    assert parsed.unparsed == "", (question, parsed.unparsed)
+
+
+def test_a_negation_binds_inside_its_own_clause() -> None:
+    got = key_person_items(parse("accounts with no EB and a CFO who is a supporter").spec.where)
+    assert canonical(got) == canonical(
+        expected("-role=EB") + expected("+title=CFO attitude=supporter")
+    )
+    zh = key_person_items(parse("没有技术负责人，但决策人是支持者的客户").spec.where)
+    assert canonical(zh) == canonical(
+        expected("-role=TB") + expected("+role=EB attitude=supporter")
+    )
+
+
+def test_two_roles_are_two_people() -> None:
+    got = key_person_items(parse("accounts with an EB and a blocker").spec.where)
+    assert canonical(got) == canonical(expected("+role=EB") + expected("+attitude=blocker"))
+
+
+def test_a_negation_elsewhere_does_not_reach_the_key_person() -> None:
+    spec = parse("accounts not in Shanghai with an EB").spec
+    assert canonical(key_person_items(spec.where)) == canonical(expected("+role=EB"))
+    assert any(f.field == "city" and f.op == "ne" for f in spec.where.filters())
+
+
+@pytest.mark.parametrize(
+    "text", ["有支持工单的客户", "accounts opposed to renewal", "positive NPS"]
+)
+def test_an_attitude_word_without_a_person_is_no_key_person(text: str) -> None:
+    p = parse(text)
+    assert not (p.spec and key_person_items(p.spec.where))
+
+
+def test_is_there_any_is_no_negation() -> None:
+    assert [t.kind for t in tag("有没有决策人反对的")] == ["QANY", "ROLE", "ATTW"]
+
+
+def test_clauses_cut_at_conjunctions() -> None:
+    text = "accounts with an eb who is a blocker and no tb"
+    cut = clauses.split(text, tag(text))
+    assert [[t.kind for t in c.tags] for c in cut] == [["HAVE", "ROLE", "ATT"], ["NEG", "ROLE"]]
+
+
+def test_a_pattern_naming_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown tag kind"):
+        patterns._compile("ROLE WHOM")
+
+
+# ----------------------------------------------------------------------------- on the database
+
+
+@pytest.fixture
+def people(services: Services) -> Services:
+    """Five accounts whose key people make every key-person answer known by construction."""
+    with services.session_factory.begin() as s:
+        rows = {
+            "Alpha": [("EB", "blocker", "CFO")],  # one person: EB and blocker
+            "Bravo": [("EB", "supporter", "CEO"), ("TB", "blocker", "CTO")],
+            "Charlie": [("EB", "blocker", "财务总监"), ("TB", "neutral", "IT经理")],
+            "Delta": [("TB", "supporter", "CTO")],
+            "Echo": [],  # no key people on file
+        }
+        for name, persons in rows.items():
+            a = Account(name=name, name_norm=normalise_name(name), arr=10_000)
+            s.add(a)
+            s.flush()
+            for role, att, title in persons:
+                s.add(
+                    Contact(
+                        account_id=a.id, name=f"{name}-{role}", role=role, attitude=att,
+                        title=title,
+                    )
+                )  # fmt: skip
+    return services
+
+
+def ask(svc: Services, text: str) -> Reply:
+    (reply,) = handle(svc, IncomingMessage(user="local", text=text, as_of=AS_OF))
+    return reply
+
+
+def names(reply: Reply) -> set[str]:
+    return {a["name"] for a in reply.data["accounts"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("accounts that dont have an EB", {"Delta", "Echo"}),
+        ("没有录入决策人的客户", {"Delta", "Echo"}),
+        ("accounts with no key people on file", {"Echo"}),
+        ("没有关键人的客户", {"Echo"}),
+        ("which customers have a CFO among their contacts", {"Alpha", "Charlie"}),
+        ("有财务总监联系人的客户", {"Alpha", "Charlie"}),
+        ("where is the decision maker against us?", {"Alpha", "Charlie"}),
+        ("决策人态度是反对的客户", {"Alpha", "Charlie"}),
+        ("有没有决策人反对的客户", {"Alpha", "Charlie"}),
+        ("accounts whose EB is not a blocker", {"Bravo"}),
+        ("决策人不是支持者的客户", {"Alpha", "Charlie"}),
+        ("accounts with no opposed decision maker", {"Bravo", "Delta", "Echo"}),
+        ("accounts with no EB and a TB who is a supporter", {"Delta"}),
+    ],
+)
+def test_key_person_answers(people: Services, text: str, want: set[str]) -> None:
+    reply = ask(people, text)
+    assert names(reply) == want, (text, reply.text)
