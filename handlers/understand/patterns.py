@@ -9,7 +9,8 @@ an example, not a method.
 Matching: the question is tagged, cut into clauses (clauses.py), and in each clause the rows are
 matched over the sequence of tags. Two tags are neighbours only when the text between them is
 filler (stop words: "who is a", "的", "是"); a row never reaches across other words or a clause
-end. Where matches overlap, the one using more tags wins, then the earlier row.
+end. Where matches overlap, the one using more content tags (not HAVE/NEG/QANY) wins, then the one
+using more tags, then the earlier row.
 
 Example notation (the spec items a row adds): "+role=EB attitude=blocker" is one key person with
 both; "-role=TB" is no key person with them; "-" is no key person at all; "attitude!=blocker" is a
@@ -162,6 +163,7 @@ ROWS: tuple[Row, ...] = (
             ("决策人持反对态度的客户", "+role=EB attitude=blocker"),
             ("我的客户里有没有决策人反对的", "+role=EB attitude=blocker"),
             ("决策者是支持者的客户", "+role=EB attitude=supporter"),
+            ("技术负责人是反对者的客户一共有几家", "+role=TB attitude=blocker"),
             ("财务总监是反对者的客户", "+title=CFO attitude=blocker"),
             ("决策人不是支持者的客户", "+role=EB attitude!=supporter"),
         ),
@@ -182,7 +184,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "key person: attitude is <attitude>",
         "key person",
-        "PRE WHO? CUE NEG? ATTX KP?",
+        "PRE WHO? CUE NEG? ATTX CUE? KP?",
         key_person,
         (
             ("accounts whose key contact attitude is negative", "+attitude=blocker"),
@@ -192,6 +194,8 @@ ROWS: tuple[Row, ...] = (
             ("决策人态度是反对的客户", "+role=EB attitude=blocker"),
             ("态度中立的关键人所在客户", "+attitude=neutral"),
             ("联系人态度为中立", "+attitude=neutral"),
+            ("财务总监持中立态度的客户", "+title=CFO attitude=neutral"),
+            ("key people whose stance is neutral", "+attitude=neutral"),
         ),
     ),
     Row(
@@ -247,7 +251,10 @@ def _filler_rx() -> tuple[re.Pattern, frozenset[str]]:
 
 
 def _filler(gap: str) -> bool:
-    """Only stop words, marks and spaces between two tags: they are neighbours."""
+    """Only stop words, marks and spaces between two tags: they are neighbours. An account noun
+    is no filler: it ends the phrase ("决策人是支持者的客户有多少": the 有 is not the person's)."""
+    if re.search(lx.ACCOUNT_NOUNS_EN + "|" + lx.ACCOUNT_NOUNS_ZH, gap):
+        return False
     zh_rx, en = _filler_rx()
     rest = zh_rx.sub(" ", gap)
     words = [w for w in re.split(r"[\s'’\-/.,，、:：?？!！]+", rest) if w]
@@ -261,6 +268,10 @@ def _token_string(tags: Sequence[Tag], original: str) -> str:
             out.append("| ")
         out.append(f"{t.kind}#{i} ")
     return "".join(out)
+
+
+# tags that only join a phrase; a match is ranked by its other tags first
+_LIGHT = frozenset({"HAVE", "QANY", "NEG"})
 
 
 def find(text: str, original: str | None = None, topics: Sequence[str] | None = None) -> list[Hit]:
@@ -284,10 +295,12 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
                 if m is None or not m.group():
                     continue
                 idx = tuple(int(i) for i in re.findall(r"#(\d+)", m.group()))
-                cands.append((-len(idx), order, idx[0], tuple(tags[i] for i in idx)))
-        cands.sort(key=lambda c: (c[0], c[1], c[2]))
+                matched = tuple(tags[i] for i in idx)
+                words = sum(t.kind not in _LIGHT for t in matched)
+                cands.append((-words, -len(idx), order, idx[0], matched))
+        cands.sort(key=lambda c: c[:4])
         used: set[int] = set()
-        for _, order, _, matched in cands:
+        for _, _, order, _, matched in cands:
             ids = {id(t) for t in matched}
             if ids & used:
                 continue

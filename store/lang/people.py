@@ -127,6 +127,7 @@ ATTITUDE_CUES: tuple[str, ...] = (
     "态度",
     "立场",
     "意见",
+    "持",  # 持中立态度: holds a neutral attitude
 )
 # a key person (关键人) of an account, whatever their role
 KEY_PERSON_NOUNS: tuple[str, ...] = (
