@@ -187,7 +187,11 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
             return f"没有{names}标签" if flt.op in ("ne", "not_in") else f"带有{names}标签"
         names = " or ".join(str(t) for t in tags)
         return f"not tagged {names}" if flt.op in ("ne", "not_in") else f"tagged {names}"
-    if flt.field == "contact_title" and flt.op == "contains" and isinstance(flt.value, list):
+    if (
+        flt.field == "contact_title"
+        and flt.op in ("contains", "has_word")
+        and isinstance(flt.value, list)
+    ):
         shown = str(flt.value[0]).upper() if str(flt.value[0]).isascii() else str(flt.value[0])
         return f"{name}包含 {shown}" if zh else f"{name} contains {shown}"
     if flt.field == "nps_comment" and flt.op == "contains" and isinstance(flt.value, list):

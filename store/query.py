@@ -59,6 +59,30 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# marks that separate words in a stored text ("CTO, Asia", "VP/Finance", "Head-of-IT")
+_WORD_SEPARATORS = (",", "/", "-", "(", ")", ".", "&", ";", ":", "|")
+
+
+def text_matches(col: ColumnElement[Any], op: str, values: list[Any]) -> ColumnElement[bool]:
+    """`contains` (a substring) or `has_word` (a whole word or phrase; a Chinese phrase anywhere),
+    any case, any of the values."""
+    low = func.lower(col)
+    if op == "contains":
+        return or_(*[low.like(f"%{like_escape(str(v).lower())}%", escape="\\") for v in values])
+    spaced = low
+    for mark in _WORD_SEPARATORS:
+        spaced = func.replace(spaced, mark, " ")
+    spaced = literal(" ").concat(spaced).concat(" ")
+    parts = []
+    for v in values:
+        w = " ".join(str(v).lower().split())
+        if not w.isascii():
+            parts.append(low.like(f"%{like_escape(w)}%", escape="\\"))
+        else:
+            parts.append(spaced.like(f"% {like_escape(w)} %", escape="\\"))
+    return or_(*parts)
+
+
 class SpecError(ValueError):
     """A spec names a field or value the store cannot answer; the message says which."""
 
@@ -439,6 +463,7 @@ class Compiler:
                 "gt": col > v,
                 "ge": col >= v,
                 "contains": col == v,
+                "has_word": col == v,
             }[op]
         if null_is_infinite and op in ("gt", "ge"):
             return or_(out, col.is_(None))
@@ -450,8 +475,8 @@ class Compiler:
         self, f: FieldDef, col: ColumnElement[Any], op: str, vals: list[Any]
     ) -> ColumnElement[bool]:
         low = func.lower(col)
-        if op == "contains":
-            return or_(*[low.like(f"%{like_escape(str(v).lower())}%", escape="\\") for v in vals])
+        if op in ("contains", "has_word"):
+            return text_matches(col, op, vals)
         expanded: set[str] = set()
         for v in vals:
             expanded |= vocab.variants(f.key, str(v))
@@ -512,15 +537,9 @@ class Compiler:
             any_tag = exists().where(AccountTag.account_id == Account.id)
             return not_(any_tag) if flt.op == "empty" else any_tag
         tags = [str(v) for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
-        if flt.op == "contains":
+        if flt.op in ("contains", "has_word"):
             return exists().where(
-                AccountTag.account_id == Account.id,
-                or_(
-                    *[
-                        func.lower(AccountTag.tag).like(f"%{like_escape(t.lower())}%", escape="\\")
-                        for t in tags
-                    ]
-                ),
+                AccountTag.account_id == Account.id, text_matches(AccountTag.tag, flt.op, tags)
             )
         if flt.op in ("ne", "not_in"):
             return not_(has(tags))
@@ -566,8 +585,8 @@ class Compiler:
             return col.is_(None) if flt.op == "empty" else col.is_not(None)
         vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
         low = func.lower(col)
-        if flt.op == "contains":
-            return or_(*[low.like(f"%{like_escape(v)}%", escape="\\") for v in vals])
+        if flt.op in ("contains", "has_word"):
+            return text_matches(col, flt.op, vals)
         if flt.op in ("ne", "not_in"):
             return or_(col.is_(None), low.not_in(vals))
         return low.in_(vals)
@@ -614,8 +633,8 @@ class Compiler:
             return not_(e) if flt.op == "empty" else e
         vals = [str(v).lower() for v in (flt.value if isinstance(flt.value, list) else [flt.value])]
         low = func.lower(col)
-        if flt.op == "contains":
-            match = or_(*[low.like(f"%{like_escape(v)}%", escape="\\") for v in vals])
+        if flt.op in ("contains", "has_word"):
+            match = text_matches(col, flt.op, vals)
         else:
             match = low.in_(vals)
         e = exists().where(Contact.account_id == Account.id, match)

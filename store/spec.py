@@ -24,6 +24,7 @@ Op = Literal[
     "in",
     "not_in",
     "contains",
+    "has_word",
     "empty",
     "not_empty",
     "in_period",
@@ -66,6 +67,7 @@ OP_TEXT_EN = {
     "in": "in",
     "not_in": "not in",
     "contains": "contains",
+    "has_word": "has the word",
     "empty": "is empty",
     "not_empty": "is not empty",
     "in_period": "in",
@@ -81,6 +83,7 @@ OP_TEXT_ZH = {
     "in": "属于",
     "not_in": "不属于",
     "contains": "包含",
+    "has_word": "含有词语",
     "empty": "为空",
     "not_empty": "不为空",
     "in_period": "在",
@@ -180,6 +183,9 @@ class Filter(BaseModel):
     `events` counts the events of one `event_type` — any type word the book stores ("meeting",
     "email", "call", …); with no window said it counts every such event up to as-of ("no
     meetings" = none ever).
+
+    `contains` matches a substring; `has_word` a whole word or phrase ("cto" in "CTO, Asia" but
+    not in "Director"), any case; a Chinese phrase anywhere (Chinese has no spaces between words).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -218,7 +224,8 @@ class Condition(BaseModel):
     """A boolean tree: all of / any of filters and nested conditions, optionally negated.
 
     `on="contact"`: the filters inside (all `contact_*`) hold together for ONE key person of the
-    account ("an EB who is a blocker"); negated, no key person matches ("no TB").
+    account ("an EB who is a blocker"); negated, no key person matches ("no TB"). With no filters
+    it asks for any key person at all ("accounts with no key people on file": negated, empty).
     """
 
     model_config = ConfigDict(extra="forbid")

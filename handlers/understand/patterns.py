@@ -89,7 +89,7 @@ def key_person(tags: Sequence[Tag]) -> list[Item]:
         if any(f.field == field for f in people[-1]):
             people.append([])
         if field == "contact_title":
-            people[-1].append(Filter(field=field, op="contains", value=list(t.value)))
+            people[-1].append(Filter(field=field, op="has_word", value=list(t.value)))
         else:
             op = "ne" if pending_neg and field == "contact_attitude" else "eq"
             people[-1].append(Filter(field=field, op=op, value=t.value))
@@ -128,7 +128,7 @@ ROWS: tuple[Row, ...] = (
             ("没有录入决策人的客户有几个", "-role=EB"),
             ("缺少技术负责人的客户", "-role=TB"),
             ("which customers have a CFO among their contacts", "+title=CFO"),
-            ("有财务总监联系人的客户", "+title=CFO"),
+            ("有财务总监联系人的客户", "+title=finance director"),
             ("持反对态度的关键人", "+attitude=blocker"),
             ("accounts with no CTO on file", "-title=CTO"),
             ("没有首席技术官的客户", "-title=CTO"),
@@ -144,6 +144,7 @@ ROWS: tuple[Row, ...] = (
             ("customers that don't have any contacts", "-"),
             ("没有关键人的客户", "-"),
             ("没有录入联系人的客户有哪些", "-"),
+            ("有关键人的客户", "+"),
         ),
     ),
     Row(
@@ -164,7 +165,7 @@ ROWS: tuple[Row, ...] = (
             ("我的客户里有没有决策人反对的", "+role=EB attitude=blocker"),
             ("决策者是支持者的客户", "+role=EB attitude=supporter"),
             ("技术负责人是反对者的客户一共有几家", "+role=TB attitude=blocker"),
-            ("财务总监是反对者的客户", "+title=CFO attitude=blocker"),
+            ("财务总监是反对者的客户", "+title=finance director attitude=blocker"),
             ("决策人不是支持者的客户", "+role=EB attitude!=supporter"),
         ),
     ),
@@ -194,7 +195,7 @@ ROWS: tuple[Row, ...] = (
             ("决策人态度是反对的客户", "+role=EB attitude=blocker"),
             ("态度中立的关键人所在客户", "+attitude=neutral"),
             ("联系人态度为中立", "+attitude=neutral"),
-            ("财务总监持中立态度的客户", "+title=CFO attitude=neutral"),
+            ("首席财务官持中立态度的客户", "+title=CFO attitude=neutral"),
             ("key people whose stance is neutral", "+attitude=neutral"),
         ),
     ),
@@ -261,6 +262,22 @@ def _filler(gap: str) -> bool:
     return all(w in en for w in words)
 
 
+def _goes_on(original: str, end: int) -> bool:
+    """A content word right after a noun: it is a modifier ("contact phone", "联系人电话")."""
+    after = original[end:].lstrip()
+    if not after:
+        return False
+    if re.match(r"[\u3400-\u9fff]", after):
+        zh_rx, _ = _filler_rx()
+        return not (zh_rx.match(after) or re.match(lx.ACCOUNT_NOUNS_ZH, after))
+    m = re.match(r"[a-z0-9]+", after)
+    if m is None:
+        return False
+    word = m.group()
+    _, en = _filler_rx()
+    return word not in en and not re.fullmatch(lx.ACCOUNT_NOUNS_EN, word)
+
+
 def _token_string(tags: Sequence[Tag], original: str) -> str:
     out = []
     for i, t in enumerate(tags):
@@ -296,6 +313,8 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
                     continue
                 idx = tuple(int(i) for i in re.findall(r"#(\d+)", m.group()))
                 matched = tuple(tags[i] for i in idx)
+                if matched[-1].kind == "KP" and _goes_on(original, matched[-1].end):
+                    continue
                 words = sum(t.kind not in _LIGHT for t in matched)
                 cands.append((-words, -len(idx), order, idx[0], matched))
         cands.sort(key=lambda c: c[:4])

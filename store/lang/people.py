@@ -47,16 +47,27 @@ ROLE_CELL_WORDS: dict[str, tuple[str, ...]] = {
     "UB": ("user", "用户", "使用人", "最终用户", "end user", "日常使用者"),
 }
 
-# job titles of key people: the title a question names -> every spelling a book may store
+# job titles of key people: each group is one title in its spellings and languages (a CFO is a
+# Chief Financial Officer and a 首席财务官, not a finance director / 财务总监, which is its own title)
 TITLE_WORDS: dict[str, tuple[str, ...]] = {
-    "CFO": ("cfo", "chief financial officer", "finance director", "财务总监", "首席财务官", "财务负责人", "财务vp"),
-    "CEO": ("ceo", "chief executive officer", "chief executive", "首席执行官", "总经理", "总裁"),
-    "CTO": ("cto", "chief technology officer", "技术总监", "首席技术官"),
-    "CIO": ("cio", "chief information officer", "信息总监", "首席信息官", "it总监"),
-    "COO": ("coo", "chief operating officer", "运营总监", "首席运营官"),
-    "CMO": ("cmo", "chief marketing officer", "市场总监", "首席营销官"),
+    "CFO": ("cfo", "chief financial officer", "首席财务官"),
+    "finance director": ("finance director", "director of finance", "财务总监"),
+    "head of finance": ("head of finance", "财务负责人"),
+    "VP finance": ("vp finance", "vp of finance", "finance vp", "财务vp", "财务副总裁"),
+    "CEO": ("ceo", "chief executive officer", "chief executive", "首席执行官"),
+    "general manager": ("general manager", "总经理"),
+    "president": ("president", "总裁"),
+    "CTO": ("cto", "chief technology officer", "首席技术官"),
+    "technical director": ("technical director", "technology director", "技术总监"),
+    "CIO": ("cio", "chief information officer", "首席信息官"),
+    "IT director": ("it director", "it总监", "信息总监"),
+    "COO": ("coo", "chief operating officer", "首席运营官"),
+    "operations director": ("operations director", "运营总监"),
+    "CMO": ("cmo", "chief marketing officer", "首席营销官", "首席市场官"),
+    "marketing director": ("marketing director", "市场总监"),
     "VP": ("vp", "vice president", "副总裁"),
-    "procurement": ("procurement manager", "head of procurement", "purchasing manager", "采购经理", "采购负责人", "采购总监"),
+    "procurement manager": ("procurement manager", "purchasing manager", "采购经理"),
+    "head of procurement": ("head of procurement", "procurement director", "采购总监", "采购负责人"),
 }  # fmt: skip
 # how much a key person weighs in the decision (a contact's influence cell)
 INFLUENCE_WORDS: dict[str, tuple[str, ...]] = {
