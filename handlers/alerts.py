@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from handlers.actions import ActionId
 from handlers.answer_text import condition_text, reason_text
-from handlers.lexicon import ZH_DIGIT
 from handlers.messages import AlertRef, Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import alerts as alert_store
+from store.lang.numbers import zh_int
 from store.models import Account, Alert, ChatState, Rule
 from store.query import find_user
 from store.rules import rule_def
@@ -104,16 +104,8 @@ _VERB_ACTION = {
 
 
 def _number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + ZH_DIGIT.get(text[1:], 0)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return ZH_DIGIT.get(tens, 1) * 10 + (ZH_DIGIT.get(ones, 0) if ones else 0)
-    return ZH_DIGIT.get(text, 1)
+    """'3' / '两' / '十五' -> a whole number; anything else 1."""
+    return int(text) if text.isdigit() else zh_int(text) or 1
 
 
 def snooze_length(n: str | None, unit: str | None) -> dt.timedelta:

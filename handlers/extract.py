@@ -16,7 +16,15 @@ from typing import Any
 
 from store import vocab
 from store.lang.dates import read_due_date
-from store.lang.numbers import Amount, find_amounts  # noqa: F401 (Amount re-exported)
+from store.lang.numbers import (  # noqa: F401 (Amount re-exported)
+    NUM_RX,
+    ZH_NUM_RX,
+    Amount,
+    find_amounts,
+    first_number,
+    read_number,
+    zh_int,
+)
 from store.lang.people import ATTITUDE_TEXT_WORDS, ROLE_VERBS, TITLE_ROLES
 
 
@@ -33,78 +41,6 @@ class AnswerError(ValueError):
 
 
 # --------------------------------------------------------------------------- numbers
-
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-_ZH_NUM = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
-
-
-def zh_number(text: str) -> int | None:
-    """'三百' -> 300, '一万二千' -> 12000, '十五' -> 15; None if not a Chinese numeral."""
-    if not text or not _ZH_NUM.fullmatch(text):
-        return None
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            digit = _ZH_DIGITS[ch]
-        elif ch in _ZH_UNITS:
-            section += (digit if digit is not None else 1) * _ZH_UNITS[ch]
-            digit = None
-        elif ch == "万":
-            section += digit or 0
-            total += (section or 1) * 10000
-            section, digit = 0, None
-    return total + section + (digit or 0)
-
-
-_SCALE = {
-    "k": 1e3,
-    "K": 1e3,
-    "千": 1e3,
-    "thousand": 1e3,
-    "w": 1e4,
-    "W": 1e4,
-    "万": 1e4,
-    "m": 1e6,
-    "M": 1e6,
-    "mn": 1e6,
-    "million": 1e6,
-    "百万": 1e6,
-    "亿": 1e8,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-}
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|\d*\.\d+"
-
-
-def _num(s: str) -> float | None:
-    s = s.replace(",", "")
-    try:
-        return float(s)
-    except ValueError:
-        z = zh_number(s)
-        return float(z) if z is not None else None
-
-
-def parse_number(text: str) -> float | None:
-    """The first number in the text, scales included ('about 1.2k' -> 1200, '三百' -> 300)."""
-    amounts = find_amounts(text)
-    return amounts[0].value if amounts else None
-
 
 # --------------------------------------------------------------------------- dates
 
@@ -353,12 +289,11 @@ def match_choice(text: str, choices: list[dict[str, Any]]) -> str | None:
 
 _EMPLOYEE_WORDS = r"(?:people|employees|staff|headcount|persons|人|名员工|个员工|员工|名|号人)"
 _EMPLOYEES_AFTER = re.compile(
-    rf"(?P<num>{_NUM}|[零〇一二两三四五六七八九十百千万]+)\s*(?P<scale>k|K|千|万)?\s*(?:多|来|余)?\s*"
-    + _EMPLOYEE_WORDS,
+    rf"(?P<num>{NUM_RX}|{ZH_NUM_RX})\s*(?P<scale>k|K|千|万)?\s*(?:多|来|余)?\s*" + _EMPLOYEE_WORDS,
 )
 _EMPLOYEES_BEFORE = re.compile(
     rf"(?:employees|staff|headcount|员工|人数|规模)\s*(?:of|is|are|:|：|有|大约|约|大概|差不多|about)?\s*"
-    rf"(?:about|around|roughly|大约|约|大概)?\s*(?P<num>{_NUM}|[零〇一二两三四五六七八九十百千万]+)"
+    rf"(?:about|around|roughly|大约|约|大概)?\s*(?P<num>{NUM_RX}|{ZH_NUM_RX})"
     r"\s*(?P<scale>k|K|千|万)?"
 )
 _UNKNOWN = re.compile(
@@ -377,12 +312,9 @@ def find_employees(text: str) -> int | None:
     for rx in (_EMPLOYEES_AFTER, _EMPLOYEES_BEFORE):
         m = rx.search(text)
         if m:
-            n = _num(m.group("num"))
+            n = read_number(m.group("num") + (m.group("scale") or ""))
             if n is None:
                 continue
-            scale = m.group("scale")
-            if scale:
-                n *= _SCALE[scale]
             if 1 <= n <= 10_000_000:
                 return int(round(n))
     return None
@@ -415,7 +347,7 @@ def read_value(
     if type_ in ("integer", "number"):
         value = find_employees(t) if field == "employees" else None
         if value is None:
-            value = parse_number(t)
+            value = first_number(t)
         rng_en, rng_zh = _number_hint(min_value, max_value)
         if value is None:
             raise AnswerError(

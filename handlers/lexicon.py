@@ -404,19 +404,6 @@ VALUE_WORDS_WITH_CUES = (
     "新能源汽车",
 )
 
-ZH_DIGIT = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-
 # Text fields whose values a question names directly ("Shanghai fintech accounts"); the book's own
 # values for these are given to the parser, and `parent` besides (names of companies).
 VALUE_FIELDS = (

@@ -31,6 +31,7 @@ from handlers.understand import patterns
 from store import vocab
 from store.identity import company_form, normalise_name
 from store.lang import dates, events
+from store.lang.numbers import zh_int
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
 # ----------------------------------------------------------------------------- context
@@ -1827,7 +1828,7 @@ class _Parser:
                 frac = float(g.get("pct") or g.get("pct2")) / 100
             elif g.get("cheng"):
                 c = g["cheng"]
-                frac = (int(c) if c.isdigit() else lx.ZH_DIGIT[c]) / 10
+                frac = (int(c) if c.isdigit() else zh_int(c) or 0) / 10
             elif re.search(r"halved|cut\s+in\s+half|减半|腰斩", verb):
                 frac = 0.5
             elif re.search(r"doubled|翻倍|翻番", verb):

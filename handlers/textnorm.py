@@ -11,39 +11,15 @@ import re
 import unicodedata
 
 from store.lang.dates import write_durations
-from store.lang.numbers import write_out
+from store.lang.numbers import EN_NUMBER_WORDS, ZH_NUM_RX, write_out, zh_int
 
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5}
-_ZH_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-_ZH_NUM = re.compile(r"[零〇一二两俩三四五六七八九十百千]+")
+_ZH_NUM = re.compile(ZH_NUM_RX)  # the numerals store/lang/numbers.py reads (一万二千, 三千五)
 # a Chinese numeral is converted only before a measure word or after a comparator-ish prefix
 _ZH_MEASURE = re.compile(
     r"\s*(?:天|日|周|星期|礼拜|个|月|年|万|千|亿|人|次|家|位|名|笔|条|单|元|块|岁|%|倍|分)"
 )
 _ZH_PREFIX = ("前", "近", "过去", "最近", "未来", "超过", "大于", "少于", "低于", "高于", "top")
 
-_EN_NUMBERS = {
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "ninety": 90,
-    "hundred": 100,
-}
 _EN_UNIT_WORDS = r"(?:days?|weeks?|months?|years?|quarters?)"
 
 # phrase -> canonical comparator; longest phrases first so 不超过 wins over 超过
@@ -137,24 +113,6 @@ _COMP_RE = [
 ]
 
 
-def zh_numeral(s: str) -> int | None:
-    """十五 -> 15, 二十 -> 20, 三百五十 -> 350, 一 -> 1; None when it is not a numeral."""
-    if not s:
-        return None
-    if all(c in _ZH_DIGITS for c in s):
-        return int("".join(str(_ZH_DIGITS[c]) for c in s))
-    total, cur = 0, 0
-    for c in s:
-        if c in _ZH_DIGITS:
-            cur = _ZH_DIGITS[c]
-        elif c in _ZH_UNITS:
-            total += (cur or 1) * _ZH_UNITS[c]
-            cur = 0
-        else:
-            return None
-    return total + cur
-
-
 def _zh_numbers(t: str) -> str:
     out: list[str] = []
     pos = 0
@@ -163,10 +121,9 @@ def _zh_numbers(t: str) -> str:
         ok = bool(_ZH_MEASURE.match(t, m.end())) or before.endswith(_ZH_PREFIX)
         if t.startswith("半", m.end()):
             continue  # 一半 is a half, not one
-        # 千 alone after a digit is a magnitude (5千), handled later
-        if not ok or (m.group() in ("千", "百") and m.start() > 0 and t[m.start() - 1].isdigit()):
+        if not ok:  # (a bare 千 or 万, as in 5千 or 万科, is no numeral here)
             continue
-        n = zh_numeral(m.group())
+        n = zh_int(m.group())
         if n is None:
             continue
         out.append(t[pos : m.start()])
@@ -209,8 +166,7 @@ def normalise(text: str) -> str:
     t = re.sub(
         r"百分之\s*([零〇一二两三四五六七八九十百\d.]+)",
         lambda m: (
-            (m.group(1) if re.fullmatch(r"[\d.]+", m.group(1)) else str(zh_numeral(m.group(1))))
-            + "%"
+            (m.group(1) if re.fullmatch(r"[\d.]+", m.group(1)) else str(zh_int(m.group(1)))) + "%"
         ),
         t,
     )
@@ -231,8 +187,8 @@ def normalise(text: str) -> str:
     )
     t = re.sub(r"(\d+(?:\.\d+)?)\s*times?\b", r"\1次", t)
     t = re.sub(r"\ba (?:couple of|few)\s+(?=" + _EN_UNIT_WORDS + r"\b)", "2 ", t)
-    words = "|".join(_EN_NUMBERS)
-    t = re.sub(rf"\b({words})\b", lambda m: str(_EN_NUMBERS[m.group(1)]), t)
+    words = "|".join(EN_NUMBER_WORDS)
+    t = re.sub(rf"\b({words})\b", lambda m: str(EN_NUMBER_WORDS[m.group(1)]), t)
     # magnitudes
     t = write_out(t)  # the one money reader (store/lang/numbers.py): 1千万, 5w, 40k, 1.5m
     t = re.sub(r"(\d)\s*(?:元|块钱|块|rmb\b|cny\b|usd\b|yuan\b|dollars?\b|bucks\b)", r"\1", t)

@@ -10,8 +10,10 @@ import re
 
 import pytest
 
+from handlers.alerts import snooze_length
 from handlers.extract import find_people, read_value
 from handlers.parser import ParseContext, parse
+from handlers.textnorm import normalise
 from store import vocab
 from store.lang import dates, events, numbers, people, yesno
 from store.values import parse_date, parse_number
@@ -27,6 +29,15 @@ def test_every_reader_reads_the_number_corpus_alike(text: str, value: float) -> 
         assert spec is not None, question
         (flt,) = spec.where.filters()
         assert (flt.field, flt.op, flt.value) == ("arr", "gt", value), question
+
+
+@pytest.mark.parametrize(("text", "value"), numbers.NUMERAL_EXAMPLES)
+def test_every_reader_reads_the_chinese_numeral_corpus_alike(text: str, value: int) -> None:
+    assert numbers.zh_int(text) == value
+    assert numbers.read_number(text) == value  # import, hand edits
+    assert read_value("integer", text, today=dt.date(2026, 11, 1)) == value  # interview answers
+    assert normalise(f"员工超过{text}人的客户") == f"员工 > {value}人的客户"  # questions
+    assert snooze_length(text, "天") == dt.timedelta(days=value)  # "暂缓两天" on an alert
 
 
 def test_lone_letters_apart_from_a_number_are_no_scale() -> None:

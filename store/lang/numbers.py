@@ -42,8 +42,32 @@ CURRENCY_BEFORE = ("¥", "￥", "$", "€", "£", "rmb", "cny", "usd", "us$", "h
 CURRENCY_AFTER = ("元", "块钱", "块", "rmb", "cny", "usd", "yuan", "dollars", "dollar", "bucks")
 MAX_NUMBER = 1e15  # larger magnitudes are typing accidents (and overflow some columns)
 
-ZH_DIGITS = "零〇一二两三四五六七八九"
+ZH_DIGITS = "零〇一二两俩三四五六七八九"
 ZH_UNITS = "十百千万亿"
+# a unit alone is its own value (千 in 千元, 百 in 百分之); 十 alone is read by cn2an
+_ZH_BARE_UNITS = {"百": 100.0, "千": 1000.0, "万": 1e4, "亿": 1e8}
+# number words a question spells out ("in the last three months", "top five")
+EN_NUMBER_WORDS: dict[str, int] = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "ninety": 90,
+    "hundred": 100,
+}
 
 # the corpus: text -> value, read the same by every reader (tests/test_lang.py)
 EXAMPLES: tuple[tuple[str, float], ...] = (
@@ -74,8 +98,25 @@ EXAMPLES: tuple[tuple[str, float], ...] = (
     ("$2bn", 2000000000),
 )
 
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+"
-_ZH_NUM = rf"[{ZH_DIGITS}十][{ZH_DIGITS}{ZH_UNITS}]*"
+# Chinese numerals as whole numbers: text -> value, read the same by every reader (tests/test_lang.py)
+NUMERAL_EXAMPLES: tuple[tuple[str, int], ...] = (
+    ("一", 1),
+    ("两", 2),
+    ("俩", 2),
+    ("十", 10),
+    ("十一", 11),
+    ("十五", 15),
+    ("二十", 20),
+    ("两百", 200),
+    ("一百零五", 105),
+    ("三百五十", 350),
+    ("三千五", 3500),
+    ("一万二千", 12000),
+    ("二零二六", 2026),
+)
+
+NUM_RX = r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+"
+ZH_NUM_RX = rf"[{ZH_DIGITS}十][{ZH_DIGITS}{ZH_UNITS}]*"
 _SCALE_RX = "|".join(
     re.escape(w) + (r"(?![a-z0-9])" if w.isascii() else "")
     for w in sorted(SCALES, key=len, reverse=True)
@@ -86,7 +127,7 @@ _CUR_AFTER = "|".join(
     for c in sorted(CURRENCY_AFTER, key=len, reverse=True)
 )
 AMOUNT_RX = re.compile(
-    rf"(?:(?P<cur>{_CUR_BEFORE})\s*)?(?<![a-z0-9_.])(?P<num>{_NUM}|{_ZH_NUM})"
+    rf"(?:(?P<cur>{_CUR_BEFORE})\s*)?(?<![a-z0-9_.])(?P<num>{NUM_RX}|{ZH_NUM_RX})"
     rf"(?:(?P<gap>\s*)(?P<scale>{_SCALE_RX}))?(?:\s*(?P<unit>{_CUR_AFTER}))?",
     re.IGNORECASE,
 )
@@ -105,16 +146,25 @@ class Amount:
 
 @lru_cache(maxsize=4096)
 def zh_numeral(text: str) -> float | None:
-    """'十五万' -> 150000, '1千万' -> 10000000, '两百' -> 200 (cn2an); None if not a numeral."""
+    """'十五万' -> 150000, '1千万' -> 10000000, '两百' -> 200, '二零二六' -> 2026 (cn2an); None if
+    not a numeral."""
     if not text or not re.search(f"[{ZH_DIGITS}{ZH_UNITS}]", text):
         return None
+    if text in _ZH_BARE_UNITS:
+        return _ZH_BARE_UNITS[text]
     import cn2an  # imported here: a second of start-up only for texts that need it
 
     try:
-        value = cn2an.cn2an(text.replace("〇", "零"), "smart")
+        value = cn2an.cn2an(text.replace("〇", "零").replace("俩", "两"), "smart")
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return float(value)
+
+
+def zh_int(text: str) -> int | None:
+    """A Chinese numeral as a whole number ('十五' -> 15, '三千五' -> 3500); None otherwise."""
+    value = zh_numeral(text)
+    return int(value) if value is not None and value == int(value) else None
 
 
 def _value(num: str, scale: str | None) -> float | None:
@@ -153,6 +203,12 @@ def find_amounts(text: str) -> list[Amount]:
         end = m.end() if scale or not m.group("scale") else m.end("num")
         out.append(Amount(value, start, end, explicit))
     return out
+
+
+def first_number(text: str) -> float | None:
+    """The first number in free text, scales included ('about 1.2k' -> 1200, '三百' -> 300)."""
+    amounts = find_amounts(text)
+    return amounts[0].value if amounts else None
 
 
 def read_number(text: object) -> float | None:
