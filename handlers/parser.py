@@ -667,11 +667,12 @@ class _Parser:
         t = self.t
         explicit = [
             r"^(?:please\s+)?(?:tell me about|tell me more about|what about|how is|how's|"
-            r"give me (?:a )?(?:summary|brief(?:ing)?|overview|profile) (?:of|for|on)|"
+            r"give me (?:an? )?(?:summary|brief(?:ing)?|overview|profile) (?:of|for|on)|"
             r"(?:show|open|get|pull up|display)(?: me)?(?: the)? (?:profile|card|details|summary)"
             r" (?:of|for|on)|profile (?:of|for)|summary (?:of|for)|summari[sz]e|brief(?:ing)? on|"
             r"(?:info|information|details) (?:on|about|for)|look up|lookup|about|"
-            r"what'?s (?:up|new|going on) with|how (?:are|is) things (?:at|with)|check on)"
+            r"what(?:'?s| is) (?:up|new|going on|happening) with|how (?:are|is) things (?:at|with)|"
+            r"check on)"
             r"\s+(?P<x>.+?)(?:'s)?(?:\s+(?:profile|card|account|customer))?"
             r"(?:\s+(?:doing|going|getting on|looking|performing|faring|holding up))?"
             r"(?:\s+(?:these days|lately|recently|now|right now|today|so far))?"
@@ -684,7 +685,8 @@ class _Parser:
         soft = [
             r"^(?:please\s+)?(?:show|open|view|check|profile|summary for|summary of|brief me on|"
             r"draft [a-z ]+ for|give me a summary for)\s+(?P<x>.+?)\s*(?:before my call)?$",
-            r"^(?:请|帮我|给我)?(?:查看|看看|看一下|介绍一下|介绍|查一下|打开|分析|评估|"
+            r"^(?:请|帮我|给我)?(?:查看|看看|看一下|介绍一下|介绍|查一下|打开|分析|评估|说说|讲讲|"
+            r"聊聊|了解一下|查查|"
             r"分析一下|评估一下)?\s*(?:客户)?\s*(?P<x>.+?)\s*(?:的)?\s*(?:怎么样|如何|情况|近况|"
             r"最近互动|健康度|流失风险|最近怎么样)?\s*$",
         ]
@@ -878,8 +880,10 @@ class _Parser:
         form = company_form(x)
         if form is None or "的" in form[0]:
             return False
-        k = self.raw.lower().find(form[0])
-        if not framed and form[0].isascii() and not (k >= 0 and self.raw[k].isupper()):
+        k = self.raw.lower().find(x.lower())
+        words = re.findall(r"[A-Za-z][\w'&.-]*", self.raw[k : k + len(x)] if k >= 0 else x)
+        named = all(w[0].isupper() or w.lower() in ("of", "and", "the", "&") for w in words)
+        if not framed and x.isascii() and not (k >= 0 and named):
             return False  # unframed, a name is written as one: "Zenith Tech", not "big tech"
         sub = _Parser(form[0], self.lang, self.ctx)
         sub.nested = True

@@ -257,6 +257,7 @@ def test_a_company_name_nobody_has_is_not_read_as_its_trade(book: Services) -> N
         ("介绍一下星河湾科技", "星河湾科技"),
         ("帮我看看华夏星辰科技的情况", "华夏星辰科技"),
         ("飞鱼信息有限公司怎么样", "飞鱼信息有限公司"),
+        ("给我讲讲北方星科技", "北方星科技"),
     ]:
         zh = say(book, text)
         assert zh.data["accounts"] == [] and f"没有你能看到的名为“{name}”的客户" in zh.text
@@ -264,6 +265,8 @@ def test_a_company_name_nobody_has_is_not_read_as_its_trade(book: Services) -> N
         ("show Zenith Technologies", "Zenith Technologies"),
         ("how is Quantum Leap Software doing", "Quantum Leap Software"),
         ("tell me about Orbit Logistics Ltd", "Orbit Logistics Ltd"),
+        ("Give me an overview of Blue Ocean Analytics", "Blue Ocean Analytics"),
+        ("what is going on with Stellar Dynamics Ltd", "Stellar Dynamics Ltd"),
     ]:
         en = say(book, text)
         assert en.data["accounts"] == [] and f"No account called '{name}'" in en.text
