@@ -624,6 +624,9 @@ class _Parser:
             return Parsed(Spec(account=profile), True, "", self.t, account_ref=self.account_ref)
         if self.unknown_company:  # "介绍一下星河湾科技": one company, not the technology industry
             return Parsed(None, False, "", self.t, unknown_account=self.unknown_company)
+        among = self.among_top()
+        if among is not None:
+            return among
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
         self.note_search()
         self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
@@ -868,6 +871,48 @@ class _Parser:
             r.take(cue.end(), cue.end() + neg_after.end())
         self.found_something = True
         return True
+
+    def among_top(self) -> Parsed | None:
+        """ "among the top 10 accounts by ARR, which have no TB", "年合同额前10的客户里哪些没有TB",
+        "前5大客户中有几个在上海": the condition is asked of the N ranked (Spec.within), not a new
+        ranking of the accounts that meet it."""
+        if self.nested:
+            return None
+        t = self.t
+        m = re.match(
+            r"^(?:among|of|in|from|within)\s+(?P<head>(?:the\s+|my\s+|our\s+)?(?:top|largest|"
+            r"biggest|bottom|smallest)\s+\d+\b.*?)\s*(?:[,:;]\s*|\s+(?=which\b|how\s+many\b|"
+            r"what\b|who\b|are\b|have\b|has\b|do\b|does\b|is\b))(?P<tail>.+)$",
+            t,
+        ) or re.match(
+            r"^(?P<head>.*?(?:前|top\s*)\s*\d+\s*(?:名|个|家|位)?\s*(?:大)?[^，,。]*?)"
+            r"(?:里面|里头|里|之中|当中|中)\s*[,，]?\s*(?P<tail>.+)$",
+            t,
+        )
+        if m is None:
+            return None
+        parts = []
+        for key in ("head", "tail"):
+            sub = _Parser(m.group(key), self.lang, self.ctx)
+            sub.nested = True
+            parts.append(sub.run())
+        head, tail = parts
+        if not (head.matched and head.spec and tail.matched and tail.spec):
+            return None
+        ranked, ask = head.spec, tail.spec
+        if not ranked.limit or ranked.group_by or ranked.aggregate or ranked.account:
+            return None
+        if ask.account or (ask.where.is_empty() and ask.aggregate is None and not ask.group_by):
+            return None
+        spec = ask.model_copy(
+            update={
+                "sort": ask.sort if tail.sort_given or ask.group_by else ranked.sort,
+                "limit": ask.limit if tail.sort_given else None,
+                "within": ranked,
+            }
+        )
+        left = " ".join(x for x in (head.unparsed, tail.unparsed) if x)
+        return Parsed(spec, True, left, self.t, sort_given=tail.sort_given)
 
     def _unknown_company(self, x: str, framed: bool = True) -> bool:
         """Whether x, asked about as one account, is written like a company name ("华夏星辰科技",
@@ -2686,6 +2731,8 @@ class _Parser:
                 self.limit = int(m.group(1))
                 r.take(*m.span(1))
                 self._consume(r"\b(?:top|bottom|first)\b|排名前|前(?=\s)|(?<!\S)名(?=\s|$)")
+                # "前5大客户": the N biggest
+                self._consume(r"(?<=\s)(?:个|家)?大(?=\s*(?:客户|公司|企业|账户|$))")
                 return
         if default and self.limit is None:
             self.limit = 1 if self.singular else 10

@@ -132,6 +132,26 @@ def test_of_those_after_a_top_n_narrows_the_n_shown(book: Services) -> None:
     assert names(beijing) == ["Acme Pay"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "among the top 3 accounts by ARR, which have no TB",
+        "of the top 3 customers by ARR which have no technical buyer",
+        "年合同额前3的客户里哪些没有技术负责人",
+        "前3大客户中哪些没有TB",
+    ],
+)
+def test_one_question_about_the_top_n_asks_it_of_the_n(book: Services, text: str) -> None:
+    reply = say(book, text)
+    assert set(names(reply)) == {"天合金融科技有限公司", "Acme Pay"}, reply.text
+    assert "ignored" not in reply.data
+
+
+def test_how_many_of_the_top_n_counts_among_them(book: Services) -> None:
+    assert say(book, "前3大客户中有几个在上海").data["value"] == 2
+    assert say(book, "of the top 3 accounts by ARR, how many are in Shanghai").data["value"] == 2
+
+
 def test_sort_them_and_break_them_down_keep_the_filters(book: Services) -> None:
     say(book, "fintech accounts")
     by_arr = say(book, "sort them by ARR, lowest first")
