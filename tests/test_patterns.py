@@ -82,6 +82,19 @@ def test_each_example_fires_its_row_and_yields_its_spec(
     assert parsed.unparsed == "", (question, parsed.unparsed)
 
 
+@pytest.mark.parametrize(
+    ("row", "question"),
+    [
+        pytest.param(row, q, id=f"{row.name} | not: {q}")
+        for row in patterns.ROWS
+        for q in row.not_examples
+    ],
+)
+def test_no_row_reads_its_counter_examples(row: patterns.Row, question: str) -> None:
+    parsed = parse(question)
+    assert row.name not in {h.row.name for h in patterns.find(parsed.text)}, question
+
+
 def test_a_negation_binds_inside_its_own_clause() -> None:
     got = key_person_items(parse("accounts with no EB and a CFO who is a supporter").spec.where)
     assert canonical(got) == canonical(

@@ -41,6 +41,8 @@ class Row:
     pattern: str  # over tag kinds and the macros below; ? * + | ( ) as in a regex
     build: Builder
     examples: tuple[tuple[str, str], ...]  # (question, the spec items it yields, notation above)
+    unless: tuple[str, ...] = ()  # kinds that, anywhere in the clause, stop this row
+    not_examples: tuple[str, ...] = ()  # questions this row must not read (its counter-tests)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,14 @@ ROWS: tuple[Row, ...] = (
             ("没有关键人的客户", "-"),
             ("没有录入联系人的客户有哪些", "-"),
             ("有关键人的客户", "+"),
+        ),
+        unless=("WINDOW",),  # a contact in a time window is an interaction, not a person
+        not_examples=(
+            "accounts with no contact in the last 30 days",
+            "no contact since march",
+            "上个月没有联系的客户",
+            "accounts without a contact phone",
+            "没有联系人电话的客户",
         ),
     ),
     Row(
@@ -303,7 +313,10 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
         tags = clause.tags
         tokens = _token_string(tags, original)
         cands: list[tuple[int, int, int, tuple[Tag, ...]]] = []
+        kinds = {t.kind for t in tags}
         for order, row in enumerate(rows):
+            if kinds & set(row.unless):
+                continue
             rx = _compile(row.pattern)
             for pos in range(len(tokens)):
                 if pos and tokens[pos - 1] != " ":

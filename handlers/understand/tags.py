@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from store.lang import grammar, people
+from store.lang import dates, grammar, people
 
 # kind -> what it is. The pattern table (patterns.py) is written over these names.
 KINDS: dict[str, str] = {
@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "HAVE": "presence (have, on file, 有, 录入)",
     "QANY": "'is there any' (有没有), a question, not a negation",
     "CONJ": "a word or mark that ends a clause (and, but, 且, ，)",
+    "WINDOW": "a time window (30天, this month, 上个月, since)",
 }
 
 
@@ -78,8 +79,16 @@ def _edge(p: str) -> str:
     return e
 
 
+# kinds read by a regex of the language layer rather than a word table
+RX_KINDS: dict[str, str] = {
+    "WINDOW": "|".join([r"\d+\s*天", r"\bsince\b|以来|至今", *dates.PERIOD_WORDS.values()]),
+}
+
+
 @lru_cache(maxsize=64)
 def _kind_rx(kind: str) -> re.Pattern:
+    if kind in RX_KINDS:
+        return re.compile(RX_KINDS[kind])
     phrases = sorted(tables()[kind], key=len, reverse=True)
     return re.compile("|".join(_edge(p) for p in phrases))
 
@@ -88,10 +97,13 @@ def tag(text: str, kinds: Iterable[str] = tuple(KINDS)) -> list[Tag]:
     """Every tag of the given kinds in (lower-cased) text, longest first where they overlap."""
     found: list[Tag] = []
     for kind in kinds:
-        table = tables()[kind]
+        table = tables().get(kind)
         for m in _kind_rx(kind).finditer(text):
+            if not m.group():
+                continue
             key = re.sub(r"\s+", " ", m.group())
-            found.append(Tag(kind, m.start(), m.end(), table[key], m.group()))
+            value = table[key] if table is not None else key
+            found.append(Tag(kind, m.start(), m.end(), value, m.group()))
     found.sort(key=lambda t: (-(t.end - t.start), t.start))
     chosen: list[Tag] = []
     for t in found:
