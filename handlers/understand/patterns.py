@@ -155,6 +155,7 @@ ROWS: tuple[Row, ...] = (
             "上个月没有联系的客户",
             "accounts without a contact phone",
             "没有联系人电话的客户",
+            "accounts with email contact",
         ),
     ),
     Row(
@@ -288,6 +289,26 @@ def _goes_on(original: str, end: int) -> bool:
     return word not in en and not re.fullmatch(lx.ACCOUNT_NOUNS_EN, word)
 
 
+def _modified(original: str, start: int) -> bool:
+    """A content word right before a noun: a compound ("email contact", "邮件联系人")."""
+    before = original[:start].rstrip()
+    if not before:
+        return False
+    tail = before[-12:]
+    near = tag(tail)
+    if near and near[-1].end == len(tail):
+        return False  # a negation, a presence word, a role … right before
+    zh_rx, en = _filler_rx()
+    if re.search(r"[\u3400-\u9fff]$", before):
+        return not any(
+            re.search(f"(?:{rx})$", before) for rx in (zh_rx.pattern, lx.ACCOUNT_NOUNS_ZH)
+        )
+    m = re.search(r"[a-z0-9]+$", before)
+    if m is None:
+        return False
+    return m.group() not in en and not re.fullmatch(lx.ACCOUNT_NOUNS_EN, m.group())
+
+
 def _token_string(tags: Sequence[Tag], original: str) -> str:
     out = []
     for i, t in enumerate(tags):
@@ -327,6 +348,8 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
                 idx = tuple(int(i) for i in re.findall(r"#(\d+)", m.group()))
                 matched = tuple(tags[i] for i in idx)
                 if matched[-1].kind == "KP" and _goes_on(original, matched[-1].end):
+                    continue
+                if matched[0].kind == "KP" and _modified(original, matched[0].start):
                     continue
                 words = sum(t.kind not in _LIGHT for t in matched)
                 cands.append((-words, -len(idx), order, idx[0], matched))
