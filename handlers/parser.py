@@ -1351,7 +1351,7 @@ class _Parser:
         r = self.rest
         pat = (
             r"(?P<op>>=|<=|>|<|\bbefore\b|\bafter\b|\bsince\b|\buntil\b|\bby\b|\bon\b|从|自)?\s*"
-            r"(?P<d>\d{4}-\d{2}-\d{2})\s*(?P<post>之前|以前|前|之后|以后|后|起|以来)?"
+            rf"(?P<d>{dates.DATED_RX})\s*(?P<post>之前|以前|前|之后|以后|后|起|以来)?"
         )
         self.date_quals: list[tuple[int, int, str, str]] = []
         for m in r.finditer(pat):
@@ -1367,7 +1367,12 @@ class _Parser:
                 o = "le"
             else:
                 o = "eq"
-            self.date_quals.append((m.start(), m.end(), o, m.group("d")))
+            if o == "eq" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.group("d")):
+                continue  # a month said alone is a calendar period, read with its field
+            day = dates.date_bound(m.group("d"), o)
+            if day is None:
+                continue
+            self.date_quals.append((m.start(), m.end(), o, day.isoformat()))
             r.take(*m.span())
 
     # -- clauses and the windows of events

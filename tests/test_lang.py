@@ -183,3 +183,15 @@ def test_event_type_cells_and_labels() -> None:
     assert events.cell_type("Demo Request") == "demo_request"  # a book's own word, kept
     assert events.type_label("meeting", "zh") == "会议次数"
     assert events.type_label("webinar", "en") == "webinar events"
+
+
+@pytest.mark.parametrize(("text", "op", "day"), dates.BOUND_EXAMPLES)
+def test_a_date_field_compared_with_a_dated_day(text: str, op: str, day: dt.date) -> None:
+    said = re.sub(r"^(?:before|after)\s+|(?:之前|之后|以前|前)$", "", text)
+    assert dates.date_bound(said, op) == day
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))
+    question = f"合同{text}到期的客户" if zh else f"accounts whose contract ends {text}"
+    spec = parse(question).spec
+    assert spec is not None, question
+    (flt,) = spec.where.filters()
+    assert (flt.field, flt.op, flt.value) == ("contract_end", op, day.isoformat()), question

@@ -135,6 +135,14 @@ DATE_RX = (
     r"|\d{4}\s*年\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月份?"
     rf"|{MONTH_RX}(?:\s*,?\s*\d{{4}})?)"
 )
+# a date said with its year (a day or a whole month): "2026-03-05", "March 5, 2027", "2027年3月"
+DATED_RX = (
+    r"(?:\d{4}-\d{2}-\d{2}"
+    rf"|{MONTH_RX}\s+\d{{1,2}}(?:st|nd|rd|th)?\s*,?\s*\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_RX}\s*,?\s*\d{{4}}"
+    rf"|\d{{4}}\s*年\s*(?:{_MON})\s*月(?:\s*(?:{_DAY})\s*[日号])?(?:份)?"
+    rf"|{MONTH_RX}\s*,?\s*\d{{4}})(?!\d)"
+)
 _RANGE_PATTERNS = (
     rf"\bbetween\s+(?:the\s+)?(?P<a>{DATE_RX})\s+and\s+(?:the\s+)?(?P<b>{DATE_RX})",
     rf"\bfrom\s+(?:the\s+)?(?P<a>{DATE_RX})\s+(?:to|until|till|through|thru|-)\s+(?:the\s+)?"
@@ -243,6 +251,17 @@ DEADLINE_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...]
     ("by the end of the month", (AS_OF, dt.date(2026, 11, 30))),
 )
 
+# a date field compared with a date said with its year -> (comparator, date)
+BOUND_EXAMPLES: tuple[tuple[str, str, dt.date], ...] = (
+    ("before March 2027", "lt", dt.date(2027, 3, 1)),
+    ("2027年3月前", "lt", dt.date(2027, 3, 1)),
+    ("after March 2027", "gt", dt.date(2027, 3, 31)),
+    ("after March 31, 2027", "gt", dt.date(2027, 3, 31)),
+    ("2027年3月31日之后", "gt", dt.date(2027, 3, 31)),
+    ("before 2027/1/15", "lt", dt.date(2027, 1, 15)),
+    ("2027年1月15号以前", "lt", dt.date(2027, 1, 15)),
+)
+
 # ---------------------------------------------------------------------------------- readers
 
 
@@ -308,6 +327,18 @@ def date_value(text: str) -> dt.date | RelativeDate | None:
     if year is not None:
         return _safe(year, month, day)
     return RelativeDate(month_day=f"{month:02d}-{day:02d}")
+
+
+def date_bound(text: str, op: str) -> dt.date | None:
+    """The date of a comparison with a date said with its year: a month alone is its first day
+    before ("before March 2027": < March 1) and its last day after ("after March 2027")."""
+    parts = _parts(text)
+    if parts is None or parts[0] is None or not 1 <= parts[1] <= 12:
+        return None
+    year, month, day = parts
+    if day is not None:
+        return _safe(year, month, day)
+    return month_end(year, month) if op in ("gt", "le") else dt.date(year, month, 1)
 
 
 def read_date(
