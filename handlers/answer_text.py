@@ -7,7 +7,7 @@ from typing import Any
 
 from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
 from store.lang import events
-from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Spec
+from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Sort, Spec
 from store.vocab import shown
 
 MEASURE_LABELS = {
@@ -85,7 +85,7 @@ def label(
 _MONTH_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def measure_label(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+def measure_label(flt: Filter | Sort, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
     """An event measure with its window and feature: 'API feature uses since Oct 1',
     '上个月购买次数', 'purchases between Dec 1 and Jan 31'."""
     zh = lang == "zh"
@@ -257,11 +257,7 @@ def sort_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None = None) 
         return ""
     zh = lang == "zh"
     s = spec.sort[0]
-    name = label(s.field, lang, fields, s.window_days)
-    if s.field == "events":  # ranked by one event type
-        name = measure_label(
-            Filter(field="events", event_type=s.event_type, window_days=s.window_days), lang
-        )
+    name = measure_label(s, lang, fields)
     if s.field == "days_since_login" and s.desc:
         return "最久未登录的在前" if zh else "most inactive first"
     if s.field == "contract_end" and not s.desc:

@@ -44,7 +44,7 @@ from store.query import (
     run,
     scope_for,
 )
-from store.spec import Filter, Spec
+from store.spec import Spec
 from store.vocab import shown
 
 log = logging.getLogger(__name__)
@@ -587,9 +587,8 @@ def _row(r: Any, lang: str, spec: Spec | None = None) -> AccountRow:
     fields = {("负责人" if zh else "owner"): r.owner or "—"}
     for key, v in r.values.items():
         flt = next((f for f in spec.where.filters() if f.field == key), None) if spec else None
-        srt = next((x for x in spec.sort if x.field == key), None) if spec else None
-        if flt is None and srt is not None and key == "events":  # ranked by one event type
-            flt = Filter(field=key, event_type=srt.event_type, window_days=srt.window_days)
+        if flt is None and spec is not None:  # a ranked measure: over the window it was ranked
+            flt = next((x for x in spec.sort if x.field == key), None)
         if flt is not None and key in EVENT_MEASURES:
             lbl = at.measure_label(flt, lang)
         else:

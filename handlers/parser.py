@@ -2417,10 +2417,10 @@ class _Parser:
             m = r.search(pat)
             if m:
                 r.take(*m.span())
-                window = None
+                window: dict[str, Any] = {}
                 if self.field_type(key) == "measure":
-                    window = self._window_for(Mention(m.start(), m.end(), key))
-                self.sort.append(Sort(field=key, desc=desc, window_days=window))
+                    window = self._window_kw(Mention(m.start(), m.end(), key))
+                self.sort.append(Sort(field=key, desc=desc, **window))
                 self.found_something = True
                 self._limit_near(m.start(), m.end(), default=True)
                 self._consume(r"\b(?:score|scores)\b(?=\s*$)")
@@ -2793,13 +2793,13 @@ class _Parser:
         for pat, key, desc in special:
             m = r.search(pat)
             if m:
-                window = None
+                window: dict[str, Any] = {}
                 if self.field_type(key) == "measure":
                     for mn in self.mentions:  # "logged in the most" names the measure itself
                         if mn.start < m.end() and m.start() < mn.end:
                             mn.used = True
-                    window = self._window_for(Mention(m.start(), m.end(), key))
-                self.sort.append(Sort(field=key, desc=desc, window_days=window))
+                    window = self._window_kw(Mention(m.start(), m.end(), key))
+                self.sort.append(Sort(field=key, desc=desc, **window))
                 self._limit_near(m.start(), m.end(), default=True)
                 r.take(*m.span())
                 self.found_something = True
@@ -2820,10 +2820,10 @@ class _Parser:
                     r.take(*by.span())
             self._limit_near(m.start(), m.end(), default=True)  # "前3", "top 5": the number
             r.take(*m.span())
-            window = None
+            window: dict[str, Any] = {}
             if self.field_type(key) == "measure" and mn is not None:
-                window = self._window_for(mn)
-            self.sort.append(Sort(field=key, desc=desc, window_days=window))
+                window = self._window_kw(mn)
+            self.sort.append(Sort(field=key, desc=desc, **window))
             self.found_something = True
             self._consume(r"\bby\b(?=\s*$)|\bwith\s+the\b|\bin\s+terms\s+of\b")
             return

@@ -734,8 +734,10 @@ class Compiler:
         return or_(col.is_(None), col.not_in(sorted(ids)))
 
     # ---- sorting
-    def sort_key(self, key: str, desc: bool, window: int | None = None) -> list[ColumnElement[Any]]:
-        col = self.expr(key, window)
+    def sort_key(self, srt: Sort) -> list[ColumnElement[Any]]:
+        """ORDER BY terms for one sort: an event measure over its window and feature."""
+        key, desc = srt.field, srt.desc
+        col = self.measure_for(srt) if key in EVENT_MEASURES else self.expr(key, srt.window_days)
         if key == "days_since_login":
             # never logged in sorts as the most inactive
             col = func.coalesce(col, 1_000_000)
@@ -787,7 +789,7 @@ def base_select(comp: Compiler, spec: Spec, scope: Scope) -> Select:
         inner = spec.within
         order: list[ColumnElement[Any]] = []
         for s in inner.sort:
-            order.extend(comp.sort_key(s.field, s.desc, s.window_days))
+            order.extend(comp.sort_key(s))
         shown = base_select(comp, inner, scope).order_by(*order, Account.name.asc(), Account.id)
         if inner.limit:
             shown = shown.offset(inner.offset).limit(inner.limit)
@@ -816,11 +818,9 @@ def display_fields(spec: Spec) -> list[str]:
 def _show_expr(comp: Compiler, spec: Spec, key: str) -> ColumnElement[Any]:
     if key in EVENT_MEASURES:  # shown over the window (and feature) it was asked about
         flt = next((f for f in spec.where.filters() if f.field == key), None)
+        flt = flt or next((s for s in spec.sort if s.field == key), None)
         if flt is not None:
             return comp.measure_for(flt)
-        srt = next((s for s in spec.sort if s.field == key), None)
-        if srt is not None and key == "events":
-            return comp.measure_for(srt)
     window = next((f.window_days for f in spec.where.filters() if f.field == key), None)
     window = window or next((s.window_days for s in spec.sort if s.field == key), None)
     return comp.expr(key, window)
@@ -870,11 +870,7 @@ def run(
     stmt = filtered.with_only_columns(*cols, *show_cols)
     order: list[ColumnElement[Any]] = []
     for s in spec.sort:
-        if s.field == "events":  # of one type: its own type and window
-            col = comp.measure_for(s)
-            order.extend([col.desc() if s.desc else col.asc()])
-            continue
-        order.extend(comp.sort_key(s.field, s.desc, s.window_days))
+        order.extend(comp.sort_key(s))
     order.append(Account.name.asc())
     order.append(Account.id.asc())
     stmt = stmt.order_by(*order).offset(spec.offset).limit(spec.limit or DEFAULT_LIMIT)
@@ -1011,7 +1007,7 @@ def account_rows(
     extra = [_show_expr(comp, spec, k).label(f"f_{i}") for i, k in enumerate(fields)]
     order: list[ColumnElement[Any]] = []
     for srt in spec.sort:
-        order.extend(comp.sort_key(srt.field, srt.desc, srt.window_days))
+        order.extend(comp.sort_key(srt))
     order.append(Account.id.asc())
     stmt = filtered.with_only_columns(*cols, *extra).order_by(*order).offset(spec.offset)
     if spec.limit:

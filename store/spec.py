@@ -259,7 +259,12 @@ class Sort(BaseModel):
 
     field: str
     desc: bool = True
-    window_days: int | None = Field(default=None, ge=1, le=3650)  # for event measures
+    # an event measure is ranked over the same windows a filter counts it over (see Filter)
+    window_days: int | None = Field(default=None, ge=1, le=3650)
+    period: Period | None = None
+    since: dt.date | RelativeDate | None = None
+    until: dt.date | RelativeDate | None = None
+    feature: str | None = None
     event_type: str | None = Field(default=None, min_length=1, max_length=40)  # for `events`
 
 

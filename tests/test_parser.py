@@ -1085,7 +1085,7 @@ def test_recent_logins_are_a_recency_window(text: str, days: int) -> None:
     ],
 )
 def test_logins_in_a_calendar_period_count_that_period(text: str, period: str) -> None:
-    """"本月有登录" is a login since the 1st of the month, not in the last 30 days."""
+    """ "本月有登录" is a login since the 1st of the month, not in the last 30 days."""
     spec = _r5(text)
     assert [(f.field, f.op, f.value, f.period) for f in spec.where.filters()] == [
         ("logins", "ge", 1, period)

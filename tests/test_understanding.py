@@ -382,3 +382,23 @@ def test_a_range_across_new_year_said_in_december(book: Services) -> None:
     text = "accounts with purchases between Dec 1 and Jan 31"
     (reply,) = handle(book, IncomingMessage(user="local", text=text, as_of=dt.date(2026, 12, 15)))
     assert names(reply) == {"Delta"}  # Jan 5 2026
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("上个月购买金额最高的5个客户", {"period": "last_month"}),
+        ("top 5 accounts by purchase amount last month", {"period": "last_month"}),
+        ("本季度登录次数最多的客户", {"period": "this_quarter"}),
+        ("accounts with the most tickets in the last 60 days", {"window_days": 60}),
+    ],
+)
+def test_a_ranking_counts_over_the_window_said(text: str, window: dict) -> None:
+    (s,) = parse(text, None, CTX).spec.sort
+    assert {k: getattr(s, k) for k in ("window_days", "period") if getattr(s, k)} == window
+
+
+def test_a_ranking_over_a_calendar_month_answers(book: Services) -> None:
+    reply = ask(book, "top 2 accounts with the most purchases last month")
+    assert names(reply) == {"Alpha", "Charlie"}  # October; Bravo's was in September
+    assert "last month" in reply.text, reply.text  # the figure shown is last month's
