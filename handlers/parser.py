@@ -2100,7 +2100,14 @@ class _Parser:
         for pat, key in cues:
             for m in r.finditer(pat):
                 after = r.s[m.end() : m.end() + 16]
-                if re.match(r"\s*(?:>=|<=|!=|>|<|=|\d|(?:the\s+)?(?:most|least)\b|最|超过)", after):
+                cmp_ = re.match(
+                    r"\s*(?P<sum>(?:total(?:l?ing|l?ed|s)?|worth|amounting\s+to|合计|总计|累计|总额)\s*)?"
+                    r"(?:>=|<=|!=|>|<|=|\d|(?:the\s+)?(?:most|least)\b|最|超过)",
+                    after,
+                )
+                if cmp_:
+                    if cmp_.group("sum"):  # "purchases totaling > 20000": the amount, compared
+                        r.take(m.end() + cmp_.start("sum"), m.end() + cmp_.end("sum"))
                     continue  # a comparison or a ranking, read by those steps
                 if re.match(r"\s*(?:金额|次数|amount|value|count)", after):
                     continue  # "购买金额 > 5000": the figure itself
@@ -2334,7 +2341,7 @@ class _Parser:
         r = self.rest
         ms = r.finditer(
             r"\b(?:new|newly\s+signed|signed|onboarded|acquired|started|won|joined|added)\b"
-            r"|新增|新签|新签约|新客户|签约|签单|新加入|新开"
+            r"|新签约|新增|新签|新客户|签约|签单|新加入|新开"
         )
         m = next((x for x in ms if not self._inside_value(x)), None)
         if not m:

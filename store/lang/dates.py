@@ -156,6 +156,15 @@ _RANGE_PATTERNS = (
 _PERIOD_SINCE = (  # "since last month", "今年以来", "本季度至今": from the start of that period
     r"(?:\bsince\s+(?:the\s+start\s+of\s+)?(?P<p1>{p})|(?P<p2>{p})\s*(?:以来|至今|到现在))"
 )
+# the start of the current period as a bound: "since the start of the month", "年初以来", "YTD"
+_START_OF = (
+    r"\b(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+|this\s+)?"
+    r"(?P<u1>week|month|quarter|year)\b"
+    r"|(?:本|今)?(?P<u2>年|月|季度|季|周)初\s*(?:以来|至今|到现在|开始|起)"
+    r"|\b(?P<u3>ytd|mtd|qtd|wtd)\b|\b(?P<u4>year|month|quarter|week)[- ]to[- ]date\b"
+)
+_UNIT_OF = {"年": "year", "月": "month", "季度": "quarter", "季": "quarter", "周": "week"}
+_UNIT_OF.update({"ytd": "year", "mtd": "month", "qtd": "quarter", "wtd": "week"})
 _END_OF = (
     r"\b(?:before|by|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<e1>{units})\b"
     r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)?"
@@ -232,6 +241,10 @@ WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] =
     ("between 2026-01-01 and 2026-03-31", (dt.date(2026, 1, 1), dt.date(2026, 3, 31))),
     ("9月1日到10月31日之间", (dt.date(2026, 9, 1), dt.date(2026, 10, 31))),
     ("今年以来", (dt.date(2026, 1, 1), None)),
+    ("since the start of the month", (dt.date(2026, 11, 1), None)),
+    ("年初以来", (dt.date(2026, 1, 1), None)),
+    ("本季度至今", (dt.date(2026, 10, 1), None)),
+    ("year to date", (dt.date(2026, 1, 1), None)),
     ("last 30 days", (dt.date(2026, 10, 17), AS_OF)),
     ("in the last 30 days", (dt.date(2026, 10, 17), AS_OF)),
     ("past 3 months", (dt.date(2026, 8, 18), AS_OF)),
@@ -507,6 +520,10 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
             if b is not None:
                 kw["until"] = b
             found.append((m.start(), m.end(), kw))
+    for m in re.finditer(_START_OF, text):
+        word = next(w for w in m.group("u1", "u2", "u3", "u4") if w)
+        unit = _UNIT_OF.get(word, word)
+        found.append((m.start(), m.end(), {"since": RelativeDate(period=f"this_{unit}")}))
     past = tuple(p for p in PERIOD_WORDS if not p.startswith("next") and p != "today")
     prx = _period_rx(past)
     for m in re.finditer(_PERIOD_SINCE.format(p=prx), text):
