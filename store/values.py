@@ -115,25 +115,12 @@ def parse_int(text: Any) -> int | None:
     return int(round(value))
 
 
-_DATE_PATTERNS = (
-    # 2026-11-01, 2026/11/1, 2026.11.01, 2026年11月1日 (optionally followed by a time)
-    re.compile(
-        r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-        r"(?:[ t]*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6}))?)?秒?)?\s*(?:z|[+-]\d{2}:?\d{2})?$"
-    ),
+# a time after the date ("2026-11-01 10:30", "2026年11月1日 10时30分", "…T10:30:00+08:00"); the date
+# itself is read by the one date reader (store/lang/dates.py)
+_TIME_TAIL = re.compile(
+    r"(?:[ t]+|(?<=[日号]))(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6}))?)?[分秒]?"
+    r"\s*(z|[+-]\d{2}:?\d{2})?$"
 )
-_DMY_US = re.compile(
-    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.(\d{1,6}))?)?$"
-)
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
-def _build(y: str, m: str, d: str, hh=None, mm=None, ss=None, frac=None) -> dt.datetime | None:
-    try:
-        micro = int((frac or "0").ljust(6, "0")[:6])
-        return dt.datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0), int(ss or 0), micro)
-    except ValueError:
-        return None
 
 
 def parse_datetime(text: Any) -> dt.datetime | None:
@@ -147,30 +134,24 @@ def parse_datetime(text: Any) -> dt.datetime | None:
     s = clean_text(text).lower()
     if not s or s in _BLANKS:
         return None
-    m = _DATE_PATTERNS[0].match(s)
-    if m:
-        if s.endswith("z") or re.search(r"[+-]\d{2}:?\d{2}$", s):
-            try:
-                return _to_utc(dt.datetime.fromisoformat(s.upper().replace("Z", "+00:00")))
-            except ValueError:
-                pass
-        return _build(*m.groups())
-    m = _DMY_US.match(s)
-    if m:  # M/D/YYYY as US spreadsheets write it; D/M when the first part cannot be a month
-        a, b, y, *rest = m.groups()
-        if int(a) > 12 >= int(b):
-            a, b = b, a
-        return _build(y, a, b, *rest)
-    m = _COMPACT.match(s)
-    if m:
-        return _build(*m.groups())
+    tail = _TIME_TAIL.search(s)
+    if tail is not None and tail.group(5):
+        try:
+            return _to_utc(dt.datetime.fromisoformat(s.upper().replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    day = read_date(s[: tail.start()] if tail else s)
+    if day is not None:
+        hh, mm, ss, frac = tail.groups()[:4] if tail else (0, 0, 0, None)
+        try:
+            micro = int((frac or "0").ljust(6, "0")[:6])
+            return dt.datetime(day.year, day.month, day.day, int(hh), int(mm), int(ss or 0), micro)
+        except ValueError:
+            return None
     num = parse_number(s) if re.fullmatch(r"\d+(\.\d+)?", s) else None
     if num is not None and _SERIAL_MIN <= num <= _SERIAL_MAX:
         return dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=num)
-    # a date in words ("March 5, 2024", "5 Mar 2024"): the one date reader; a cell with no year
-    # is not read (an import has no as-of to guess it from)
-    day = read_date(s)
-    return dt.datetime(day.year, day.month, day.day) if day is not None else None
+    return None
 
 
 def _to_utc(value: dt.datetime) -> dt.datetime:

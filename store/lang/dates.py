@@ -300,6 +300,13 @@ def _parts(text: str) -> tuple[int | None, int, int | None] | None:
     m = re.fullmatch(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})", t)
     if m:
         return int(m[1]), int(m[2]), int(m[3])
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)  # 20261101, as machine exports write it
+    if m:
+        return int(m[1]), int(m[2]), int(m[3])
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", t)
+    if m:  # M/D/YYYY as US spreadsheets write it; D/M when the first part cannot be a month
+        a, b = int(m[1]), int(m[2])
+        return (int(m[3]), b, a) if a > 12 >= b else (int(m[3]), a, b)
     m = re.fullmatch(rf"(?:(\d{{4}})\s*年\s*)?({_MON})\s*月\s*(?:({_DAY})\s*[日号]?|份)?", t)
     if m:
         month = _small_number(m[2])
@@ -619,10 +626,9 @@ def read_due_date(text: str, as_of: dt.date) -> dt.date | None:
         if not 1 <= month <= 12:
             return None
         return _safe(year, month, int(m[3])) if m[3] else month_end(year, month)
-    m = re.search(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)", t)
-    if m:  # M/D/YYYY as US spreadsheets write it; D/M when the first part cannot be a month
-        a, b, y = int(m[1]), int(m[2]), int(m[3])
-        return _safe(y, a, b) if a <= 12 else _safe(y, b, a)
+    m = re.search(r"(?<!\d)\d{1,2}/\d{1,2}/\d{4}(?!\d)", t)
+    if m:
+        return read_date(m.group())
     m = re.search(r"(?<!\d)(\d{4})\s*[-/]\s*(\d{1,2})(?!\s*[-/.\d])", t)
     if m and 1 <= int(m[2]) <= 12:
         return month_end(int(m[1]), int(m[2]))
