@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from store.lang.dates import write_durations
+from store.lang.dates import write_durations, write_iso_dates
 from store.lang.numbers import EN_NUMBER_WORDS, ZH_NUM_RX, write_out, zh_int
 
 _ZH_NUM = re.compile(ZH_NUM_RX)  # the numerals store/lang/numbers.py reads (一万二千, 三千五)
@@ -154,12 +154,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"\bcant\b", "can not", t)
     t = re.sub(r"(\d),(?=\d{3}\b)", r"\1", t)
     t = re.sub(r"(\d),(?=\d{3}\D)", r"\1", t)
-    # ISO-ish dates: 2026/3/1, 2026年3月1日, 2026.03.01 -> 2026-03-01
-    t = re.sub(
-        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?",
-        lambda m: f" {m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ",
-        t,
-    )
+    t = write_iso_dates(t)  # 2026/3/1, 2026年3月1日, March 5, 2026 -> 2026-03-05
     t = re.sub(r"[，。？！：；、（）「」『』【】《》“”\"!?;:()\[\]{}]", " ", t)
     t = t.replace(",", " ")
     t = re.sub(r"[¥￥$€£]\s*(?=\d)", "", t)

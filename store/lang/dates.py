@@ -395,6 +395,19 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
 
 
+_NUMERIC_DAY_RX = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+
+
+def write_iso_dates(text: str) -> str:
+    """Rewrite the days said with digits and a year as ISO dates ("2026/3/1", "2026年3月1日",
+    "2026.03.01" -> "2026-03-01"), so a question's dates compare as text."""
+    return re.sub(
+        _NUMERIC_DAY_RX,
+        lambda m: f" {m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ",
+        text,
+    )
+
+
 def _scale(n: str, days: int) -> str:
     return str(int(round(float(n) * days)))
 
