@@ -354,6 +354,9 @@ _FUNCTION_WORDS = frozenset(
             "any",
             "some",
             "also",
+            "but",  # a clause joiner ("… since Oct 1 but no purchase …"), as "and" is
+            "yet",
+            "however",
         ],
     }
 )

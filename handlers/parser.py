@@ -1171,6 +1171,8 @@ class _Parser:
             words = m.group("who").split() if m else []
             while words and words[0] in lx.STOPWORDS_EN:
                 words.pop(0)
+            if words and re.fullmatch(r"used?|uses|using|tried|opened|viewed|ran|run", words[-1]):
+                continue  # "used reports": the reports feature, nobody's team
             if words:
                 self.spec_kw["team"] = " ".join(words)
                 self.found_something = True

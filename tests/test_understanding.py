@@ -405,3 +405,24 @@ def test_a_ranking_over_a_calendar_month_answers(book: Services) -> None:
     reply = ask(book, "top 2 accounts with the most purchases last month")
     assert names(reply) == {"Alpha", "Charlie"}  # October; Bravo's was in September
     assert "last month" in reply.text, reply.text  # the figure shown is last month's
+
+
+def test_two_clauses_each_with_its_own_calendar_or_absolute_window() -> None:
+    ctx = ParseContext(features=["reports", "api"])
+    got = {
+        f.field: (f.op, f.value, f.feature, f.period, f.since, f.window_days)
+        for f in parse(
+            "accounts that used reports since October 1 but have not purchased in the last 60 days",
+            None,
+            ctx,
+        ).spec.where.filters()
+    }
+    assert got == {
+        "feature_uses": ("ge", 1, "reports", None, RelativeDate(month_day="10-01"), None),
+        "purchase_count": ("eq", 0, None, None, None, 60),
+    }
+    zh = {
+        f.field: (f.op, f.value, f.period)
+        for f in parse("上个月有购买但本月没有登录的客户", None, ctx).spec.where.filters()
+    }
+    assert zh == {"purchase_count": ("ge", 1, "last_month"), "logins": ("eq", 0, "this_month")}
