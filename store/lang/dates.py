@@ -31,7 +31,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from store.lang.numbers import write_out, zh_numeral
+from store.lang.numbers import EN_NUMBER_WORDS, write_out, zh_int
 from store.spec import RelativeDate, period_bounds
 
 # ---------------------------------------------------------------------------------- the tables
@@ -93,8 +93,6 @@ _UNIT_WORDS: dict[str, str] = {
     "quarter": r"quarters?\b|个季度",
     "year": r"years?\b|yrs?\b|年(?!\d|底|末|初|代)",
 }
-EN_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
-EN_SMALL.update({"nine": 9, "ten": 10, "eleven": 11, "twelve": 12})
 # numbered quarters and halves ("Q4", "第四季度", "H1", "上半年") and months ("October", "10月份")
 QUARTER_ORDINALS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 QUARTER_ORDINALS.update({"first": 1, "second": 2, "third": 3, "fourth": 4})
@@ -281,10 +279,7 @@ BOUND_EXAMPLES: tuple[tuple[str, str, dt.date], ...] = (
 def _small_number(text: str) -> int | None:
     """10 / 十 / 十二 / 二十一 as an int (a month or a day)."""
     text = text.strip()
-    if text.isdigit():
-        return int(text)
-    value = zh_numeral(text)
-    return int(value) if value is not None and value == int(value) else None
+    return int(text) if text.isdigit() else zh_int(text)
 
 
 def _safe(year: int, month: int, day: int) -> dt.date | None:
@@ -416,8 +411,8 @@ def write_durations(text: str) -> str:
     """Rewrite durations as whole days: "两周" -> "14天", "past 3 months" -> "past 90天",
     "近半年" -> "近180天" (a calendar half, 上半年 / 下半年, stays)."""
     t = re.sub(
-        rf"\b(?:a|an|{'|'.join(EN_SMALL)})\s+(?=(?:days?|weeks?|months?|quarters?|years?)\b)",
-        lambda m: f"{EN_SMALL.get(m.group().strip(), 1)} ",
+        rf"\b(?:a|an|one|{'|'.join(EN_NUMBER_WORDS)})\s+(?=(?:days?|weeks?|months?|quarters?|years?)\b)",
+        lambda m: f"{EN_NUMBER_WORDS.get(m.group().strip(), 1)} ",
         text,
     )
     t = re.sub(
