@@ -31,6 +31,7 @@ from store import people as people_mod
 from store import vocab
 from store.fields import EVENT_MEASURES, WINDOWS, FieldDef, catalogue, custom_field_def
 from store.identity import normalise_domain, normalise_name
+from store.lang import events as lang_events
 from store.models import (
     ALERT_OPEN_STATUSES,
     Account,
@@ -316,11 +317,11 @@ class Compiler:
         ):
             return func.coalesce(getattr(AccountFigures, f"{name}_{days}d"), 0)
         etype, how = EVENT_MEASURES[name]
-        if etype == "?":
-            etype = event_type.strip().lower() if event_type else "*"
         start, end = bounds or _window_bounds(self.as_of, days)
         conds = [Event.account_id == Account.id, Event.ts >= start, Event.ts < end]
-        if etype != "*":
+        if etype == "?" and event_type:  # one type, in any spelling the book stores it
+            conds.append(Event.type.in_(lang_events.spellings(event_type)))
+        elif etype not in ("*", "?"):
             conds.append(Event.type == etype)
         if feature:
             conds.append(func.lower(Event.feature) == feature.strip().lower())

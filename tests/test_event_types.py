@@ -133,3 +133,14 @@ def test_the_spec_counts_a_type_on_both_backends(services: Services) -> None:
     ]
     ranked = Spec(sort=[Sort(field="events", event_type="visit")], limit=1)
     assert names(ranked) == ["Birch"]
+
+
+def test_a_type_stored_in_the_books_own_words_counts_as_that_type(services: Services) -> None:
+    _book(services)
+    with services.session_factory.begin() as s:  # rows kept as a CRM spelled them
+        elm = Account(name="Elm", name_norm="elm", owner="bob", arr=1000)
+        s.add(elm)
+        s.flush()
+        s.add(Event(account_id=elm.id, ts=dt.datetime(2026, 10, 12, 9), type="会议", event_key="e"))
+    assert _names(services, "上个月开过会的客户") == {"Acme", "Elm"}
+    assert _names(services, "accounts we met with last month") == {"Acme", "Elm"}

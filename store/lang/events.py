@@ -67,7 +67,7 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
     "training": ("trainings", "培训次数"),
 }
 
-# further words a whole cell of an events file may use for a type (too loose inside a question)
+# words an events file's type cell may use for a built-in type: the importer stores the type
 CELL_WORDS: dict[str, str] = {
     "登录": "login",
     "登陆": "login",
@@ -84,35 +84,58 @@ CELL_WORDS: dict[str, str] = {
     "采购": "purchase",
     "付款": "purchase",
     "订单": "purchase",
-    "会议": "meeting",
+}
+# further words a book may store for another type ("会议", "Phone Call", "电子邮件"). The importer
+# keeps these as written (re-importing a file must add nothing, so a stored spelling never
+# changes); questions count every spelling of the type (`spellings`).
+OTHER_CELL_WORDS: dict[str, str] = {
     "会面": "meeting",
-    "见面": "meeting",
-    "邮件": "email",
     "电子邮件": "email",
-    "e-mail": "email",
-    "电话": "call",
-    "通话": "call",
-    "phone call": "call",
     "phone": "call",
-    "拜访": "visit",
     "上门拜访": "visit",
-    "site visit": "visit",
-    "演示": "demo",
-    "产品演示": "demo",
-    "培训": "training",
 }
 
 
 def cell_type(cell: str) -> str:
-    """The stored type for an events file's type cell: a known word's type, else the word itself
-    (lower case, spaces and dashes as underscores)."""
-    t = re.sub(r"\s+", " ", cell.strip().lower())
+    """The stored type for an events file's type cell: a built-in type's word as that type, else
+    the word itself (lower case, spaces and dashes as underscores)."""
+    t = re.sub(r"[\s_]+", " ", cell.strip().lower())
     if t in CELL_WORDS:
         return CELL_WORDS[t]
-    for etype, (en, zh) in TYPE_WORDS.items():
-        if t in en or t in zh:
-            return etype
     return re.sub(r"[\s\-]+", "_", t)
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", word.strip().lower())
+
+
+@lru_cache(maxsize=1)
+def _canonical_table() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for etype, (en, zh) in TYPE_WORDS.items():
+        out.update({_norm(w): etype for w in (*en, *zh)})
+    out.update({_norm(w): k for w, k in OTHER_CELL_WORDS.items()})
+    out.update({_norm(w): k for w, k in CELL_WORDS.items()})
+    return out
+
+
+def canonical(stored: str) -> str:
+    """The table's type for a type word a book stores ("会议", "Phone_Call" -> "meeting", "call");
+    a word the table does not know is its own type."""
+    t = _norm(stored)
+    if not t:
+        return t
+    return _canonical_table().get(t) or t.replace(" ", "_")
+
+
+def spellings(etype: str) -> tuple[str, ...]:
+    """Every stored type word that counts as `etype` (a book's "会议" rows are meetings)."""
+    t = etype.strip().lower()
+    words = {t, *(w for w, k in (*CELL_WORDS.items(), *OTHER_CELL_WORDS.items()) if k == t)}
+    if t in TYPE_WORDS and t not in BUILTIN_TYPES:
+        en, zh = TYPE_WORDS[t]
+        words |= {*en, *zh}
+    return tuple(sorted({re.sub(r"[\s\-]+", "_", w) for w in words}))
 
 
 def type_label(etype: str | None, lang: str) -> str:
@@ -140,7 +163,7 @@ def word_table(known: Iterable[str]) -> dict[str, str | None]:
     """Every word naming an event type -> the type, or None when the book holds no such type
     (the word is known, the type is not: say so rather than drop it). Built-in types are words of
     their own readers (logins, purchases, …) and are not listed."""
-    held = {k.strip().lower() for k in known if k and k.strip()}
+    held = {canonical(k) for k in known if k and k.strip()}
     out: dict[str, str | None] = {}
     for etype, (en, zh) in TYPE_WORDS.items():
         has = etype in held or etype in BUILTIN_TYPES
@@ -173,7 +196,7 @@ def _reader(known: tuple[str, ...]) -> tuple[dict[str, str | None], re.Pattern]:
 
 def find_event_types(text: str, known: Iterable[str]) -> list[tuple[int, int, str, str | None]]:
     """Spans of `text` (lower case) naming an event type: (start, end, word, type or None)."""
-    table, rx = _reader(tuple(sorted({k.strip().lower() for k in known if k})))
+    table, rx = _reader(tuple(sorted({canonical(k) for k in known if k and k.strip()})))
     return [
         (m.start(), m.end(), m.group(), table.get(re.sub(r"\s+", " ", m.group())))
         for m in rx.finditer(text)
@@ -205,4 +228,7 @@ EXAMPLES: list[tuple[str, tuple[str, ...], list[str | None]]] = [
     ("accounts we met with last month", ("email",), [None]),
     ("打过电话的客户", ("meeting", "email"), [None]),
     ("accounts with meetings and emails this quarter", ("meeting", "email"), ["meeting", "email"]),
+    # a book that stores the type in its own words ("会议", "Phone Call") holds that type
+    ("上个月开过会的客户", ("会议",), ["meeting"]),
+    ("accounts we called last week", ("phone_call",), ["call"]),
 ]
