@@ -124,6 +124,32 @@ def chat(
 
 
 @app.command()
+def refresh(
+    as_of: str = typer.Option(
+        None, "--as-of", help="The day to compute the figures as of (default: today)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Recompute the derived figures and rule-set tags as of a day (questions only read them)."""
+    import datetime as dt
+
+    from store.refresh import held
+    from store.refresh import refresh as refresh_figures
+
+    day = parse_as_of(as_of) or dt.date.today()
+    svc = services(day, with_llm=False)
+    with svc.session_factory.begin() as s:
+        refresh_figures(s, day)
+    with svc.session_factory() as s:
+        state = held(s)
+    out = {"as_of": day.isoformat(), "refreshed_at": state.refreshed_at, "stale": state.stale}
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"figures refreshed as of [bold]{day}[/bold]")
+
+
+@app.command()
 def audit(
     user: str = typer.Option(None, "--user", help="Only what this user did or saw."),
     account: str = typer.Option(None, "--account", help="Only this account (id, domain or name)."),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli_common import console, err_console, print_json, services
+from bot.cli_common import console, err_console, parse_as_of, print_json, services
 from store.importer import ImportReport, run_import
 
 
@@ -53,9 +53,16 @@ def import_command(
         False, "--new-fields", help="Create custom fields for unknown account columns."
     ),
     as_user: str = typer.Option(None, "--as", help="Who is importing (for the audit log)."),
+    as_of: str = typer.Option(
+        None,
+        "--as-of",
+        help="Refresh the figures as of this day after the import (default: the day they are "
+        "held for, else today).",
+    ),
 ) -> None:
     """Import a spreadsheet: one transaction; a bad row fails the file unless --skip-bad-rows."""
-    svc = services(with_llm=False)
+    day = parse_as_of(as_of)
+    svc = services(day, with_llm=False)
     actor = as_user or getpass.getuser()
     bar, update = (None, None) if as_json else _progress_bar()
     try:
@@ -71,6 +78,7 @@ def import_command(
             new_fields=new_fields,
             actor=actor,
             platform="cli",
+            as_of=day,
             progress=update,
         )
     finally:

@@ -25,9 +25,11 @@ def profile(
     """One account's profile card: four dimensions, key people, tags, health, RFM, completeness."""
     import datetime as dt
 
+    from handlers.figures_held import note as figures_note
     from handlers.messages import IncomingMessage, detect_language
     from handlers.profile import profile_card, profile_reply
     from store.query import Scope, find_account, scope_for
+    from store.refresh import held
 
     day = parse_as_of(as_of)
     svc = services(day, with_llm=False)
@@ -63,11 +65,14 @@ def profile(
             as_of=today,
         )
         card_reply = profile_reply(svc, s, acc, msg, scope)
+        note = figures_note(held(s), today, language == "zh")
     console.print(f"[bold]{escape(card_reply.title or '')}[/bold]")
     console.print(card_reply.text, markup=False)
     for heading, body in card_reply.sections:
         console.print(f"\n[bold]{escape(heading or '')}[/bold]")
         console.print(body, markup=False)
+    if note:
+        console.print(f"\n{note}", markup=False)
 
 
 @fields_app.command("add")

@@ -40,7 +40,7 @@ from bot.slack_blocks import (
     view_values,
 )
 from bot.slack_messenger import SlackMessenger, make_web_client
-from handlers import router
+from handlers import figures_held, router
 from handlers.actions import ActionId, CallbackId
 from handlers.alerts import alert_title
 from handlers.messages import AccountRow, IncomingMessage, Reply, detect_language
@@ -48,6 +48,7 @@ from handlers.services import Services
 from handlers.team import team_books
 from store.alerts import my_alerts
 from store.models import Account, SeenMessage, User
+from store.refresh import held
 
 log = logging.getLogger(__name__)
 
@@ -196,18 +197,11 @@ def build_home(services: Services, handle: str, language: str = "en") -> HomeSum
         if user is None:
             return HomeSummary(user=handle, language=language, known=False)
         summary = HomeSummary(user=handle, language=language, as_of=as_of.isoformat())
-        fresh = True
-        try:
-            from store.refresh import ensure_fresh
-
-            with s.begin_nested():
-                ensure_fresh(s, as_of)
-        except Exception as exc:  # figures not computable: show what needs no figures
-            log.warning("figures not refreshed for the App Home: %s", exc)
-            fresh = False
-            summary.note = "部分数据暂不可用" if zh else "Some figures are not available yet."
+        # the App Home reads the figures as held (it never refreshes them) and says when behind
+        state = held(s)
+        summary.note = figures_held.note(state, as_of, zh)
         scope = scope_for(s, handle)
-        if fresh:
+        if state.as_of is not None:
             summary.at_risk, summary.renewals = _home_lists(s, scope, as_of, zh)
         page = my_alerts(s, user.handle, limit=10)
         summary.alerts_total = page.total

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
-from handlers import chat_state
+from handlers import chat_state, figures_held
 from handlers.lexicon import STOPWORDS_EN, VALUE_FIELDS
 from handlers.messages import AccountRow, IncomingMessage, Reply
 from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
@@ -302,12 +302,6 @@ def scope_of(session: Session, user: str) -> Scope:
     return scope_for(session, user)
 
 
-def _fresh(session: Session, as_of: dt.date) -> None:
-    from store.refresh import ensure_fresh
-
-    ensure_fresh(session, as_of)
-
-
 def not_understood(msg: IncomingMessage, unparsed: str = "", parsed: Parsed | None = None) -> Reply:
     """Say so, and suggest questions that work (or what is wrong with it, when known)."""
     zh = msg.zh
@@ -441,12 +435,27 @@ def answer(
     source: str = "parser",
     offset: int = 0,
 ) -> Reply:
-    """Run a spec for the asker and build the reply (text page + the full JSON answer)."""
+    """Run a spec for the asker and build the reply (text page + the full JSON answer), on the
+    figures as they are held (a question never refreshes them; it says when they are behind)."""
     as_of = services.today(msg.as_of)
     scope = scope_of(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, spec)
-    _fresh(session, as_of)
+    reply = _answer(services, session, msg, spec, scope, as_of, source=source, offset=offset)
+    return figures_held.stamp(session, reply, as_of, msg.zh)
+
+
+def _answer(
+    services: Services,
+    session: Session,
+    msg: IncomingMessage,
+    spec: Spec,
+    scope: Scope,
+    as_of: dt.date,
+    *,
+    source: str,
+    offset: int,
+) -> Reply:
     if spec.account:
         return profile_answer(services, session, msg, spec, scope, as_of)
     fields = load_catalogue(session)

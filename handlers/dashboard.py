@@ -26,6 +26,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.actions import ActionId
+from handlers.figures_held import figures_field
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import query
@@ -33,7 +34,7 @@ from store.alerts import OPEN_STATUSES
 from store.fields import BUILTIN
 from store.models import Account, Alert, User
 from store.query import Scope, find_user, scope_for, team_of
-from store.refresh import ensure_fresh
+from store.refresh import held
 from store.settings import Settings
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
@@ -650,8 +651,7 @@ def persona(session: Session, v: Viewer, as_of: dt.date, top: int = 5) -> dict[s
 
 
 def build(session: Session, v: Viewer, as_of: dt.date) -> dict[str, Any]:
-    """Every figure of the page, as JSON-able data."""
-    ensure_fresh(session, as_of)
+    """Every figure of the page, as JSON-able data (on the figures as held: never refreshed here)."""
     total = _count(session, v, Condition(), as_of)
     if v.scope.kind == "all" and v.person is None:
         scope_label = t("scope_all", v.lang)
@@ -681,6 +681,7 @@ def build(session: Session, v: Viewer, as_of: dt.date) -> dict[str, Any]:
         "renewals": renewals(session, v, as_of),
         "completeness": completeness(session, v, as_of),
         "persona": persona(session, v, as_of),
+        "figures_state": figures_field(held(session), as_of),
     }
 
 

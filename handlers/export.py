@@ -16,10 +16,10 @@ import re
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
+from handlers import figures_held
 from handlers.messages import Attachment, IncomingMessage, Reply
 from handlers.services import Services
 from store.query import LOCAL_OPERATOR, account_rows, display_fields
-from store.refresh import ensure_fresh
 from store.spec import Spec
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,7 +123,6 @@ def export_reply(
     scope = scope_of(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, spec)
-    ensure_fresh(session, as_of)
     header, rows = table(session, spec, msg.user, as_of, msg.language)
     fname = name or f"profilebot-export-{as_of.isoformat()}.{fmt}"
     data = to_bytes(header, rows, fmt)
@@ -132,7 +131,7 @@ def export_reply(
         text = f"已导出 {len(rows)} 个客户到 {fname}（{len(header)} 列）。"
     else:
         text = f"Exported {len(rows)} accounts to {fname} ({len(header)} columns)."
-    return Reply(
+    reply = Reply(
         text=text,
         kind="answer",
         language=msg.language,
@@ -146,6 +145,7 @@ def export_reply(
             "columns": header,
         },
     )
+    return figures_held.stamp(session, reply, as_of, msg.zh)
 
 
 def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
+from handlers import figures_held
 from handlers.charts import comparison_chart
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
@@ -34,7 +35,6 @@ from store.query import (
     find_account,
     load_catalogue,
 )
-from store.refresh import ensure_fresh
 from store.spec import Condition, Filter, Spec
 
 # ----------------------------------------------------------------------------- recognising
@@ -464,7 +464,6 @@ def persona_reply(
     scope = scope_of(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, None)
-    ensure_fresh(session, as_of)
     seg = resolve_segment(services, session, seg_text, msg, as_of)
     if seg is None:
         reply = not_understood(msg)
@@ -545,7 +544,7 @@ def persona_reply(
     if chart and comparison.traits:
         png = _chart(comparison, seg_name, base_name, lang)
     _remember(session, msg, seg, other)
-    return Reply(
+    reply = Reply(
         text=text,
         sections=sections,
         kind="answer",
@@ -554,6 +553,7 @@ def persona_reply(
         private=True,
         chart=png,
     )
+    return figures_held.stamp(session, reply, as_of, zh)
 
 
 def _defining_fields(spec: Spec) -> set[str]:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from handlers.actions import ActionId
 from handlers.answer_text import reason_text
+from handlers.figures_held import figures_field
+from handlers.figures_held import note as figures_note
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.services import Services
 from store import audit, completeness, health, rfm
@@ -23,7 +25,7 @@ from store.fields import ACCOUNT_FIELDS, FIGURE_FIELDS
 from store.models import Account, AccountFigures, AccountTag, Contact, NpsResponse, Rule
 from store.notes import recent_notes
 from store.query import Scope, find_account, find_user, scope_for, sees
-from store.refresh import ensure_fresh, mark_stale
+from store.refresh import held, mark_stale
 from store.spec import Spec
 from store.vocab import shown
 
@@ -87,8 +89,7 @@ def profile_card(
     """Everything about one account as of a date: the `profilebot profile --json` object."""
     if not sees(session, scope, account.id):
         raise PermissionError(f"account {account.id} is not visible to {scope.user or 'you'}")
-    ensure_fresh(session, as_of)
-    fig = session.get(AccountFigures, account.id)
+    fig = session.get(AccountFigures, account.id)  # as held: a profile card never refreshes
     figs = _figures_dict(fig)
     fields = {f.key: _json_value(getattr(account, f.column or f.key)) for f in ACCOUNT_FIELDS}
     people = [
@@ -139,11 +140,14 @@ def profile_card(
         for k in comp.missing
     ]
     figure_values = {f.key: _json_value(figs.get(f.key)) for f in FIGURE_FIELDS if f.key in figs}
+    state = held(session)
     return {
         "id": account.id,
         "account_id": account.external_id,
         "name": account.name,
         "as_of": as_of.isoformat(),
+        "figures_state": figures_field(state, as_of)
+        | {"note": figures_note(state, as_of, lang == "zh")},
         "fields": fields,
         "custom_fields": {k: _json_value(v) for k, v in values_for(session, account.id).items()},
         "key_people": people,
@@ -256,7 +260,7 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
 
     dtr = g.get("days_to_renewal")
     end = f.get("contract_end")
-    if end:
+    if end and dtr is not None:  # figures not computed for it yet: the date alone
         if zh:
             end = f"{end}（{'已过期' + str(-dtr) + '天' if dtr < 0 else str(dtr) + '天后'}）"
         else:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
+from handlers import figures_held
 from handlers.charts import bar_chart, line_chart, pie_chart
 from handlers.messages import IncomingMessage, Reply
 from handlers.services import Services
@@ -33,7 +34,6 @@ from store.query import (
     load_catalogue,
     run,
 )
-from store.refresh import ensure_fresh
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Spec
 
 CHART_EN = re.compile(
@@ -278,7 +278,6 @@ def chart_reply(
     scope = _scope(session, msg.user)
     if scope.kind == "none" and msg.user != LOCAL_OPERATOR:
         return no_access(msg, None)
-    ensure_fresh(session, as_of)
     reply: Reply | None = None
     if _RISK_MONTH.search(q):
         reply, _groups = _risk_by_month(session, msg, as_of)
@@ -311,7 +310,7 @@ def chart_reply(
     data["text"] = reply.text + "".join(f"\n{b}" for _h, b in reply.sections)
     data["as_of"] = as_of.isoformat()
     reply.data = data
-    return reply
+    return figures_held.stamp(session, reply, as_of, zh)
 
 
 def _breakdown_chart(

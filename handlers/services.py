@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.messages import Reply
+from store.refresh import pin_sessions
 from store.settings import Settings
 from store.spec import Spec
 
@@ -50,6 +51,9 @@ class Services:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     clock: Callable[[], dt.datetime] = _utcnow
     as_of: dt.date | None = None  # a fixed "today" (--as-of); None means the clock's date
+
+    def __post_init__(self) -> None:
+        pin_sessions(self.session_factory, self.as_of)
 
     def today(self, override: dt.date | None = None) -> dt.date:
         """As-of for a request: the message's, the fixed one, or the clock's date."""

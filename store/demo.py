@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from store.identity import normalise_domain, normalise_name
 from store.models import Account, Base, Contact, Event, NpsResponse, User
-from store.refresh import mark_stale
+from store.refresh import mark_stale, pin_as_of
 
 HISTORY_DAYS = 120
 DEMO_EMAIL_DOMAIN = "profilebot.demo"
@@ -648,6 +648,7 @@ def generate(
         session.execute(insert(Event), events[chunk : chunk + 20_000])
     if nps:
         session.execute(insert(NpsResponse), nps)
+    pin_as_of(session, today)
     mark_stale(session)
     session.flush()
     return {

@@ -331,6 +331,7 @@ def refresh(
     health_weights: Mapping[str, float] | None = None,
 ) -> int:
     """Rewrite every account's figures as of a date; returns how many rows were written."""
+    session.flush()
     cols, h = _columns(session, as_of, key_fields, health_weights)
     n = len(cols["account_id"])
     table = AccountFigures.__table__
@@ -345,6 +346,9 @@ def refresh(
             chunk = zip(*(cols[c][i : i + 5000] for c in names), strict=True)
             session.execute(insert(table), [dict(zip(names, v, strict=True)) for v in chunk])
     log.info("figures: %d accounts as of %s", n, as_of)
+    # the facts this transaction wrote are in these figures: its commit need not refresh again
+    # (store.refresh's before_commit hook reads this flag)
+    session.info.pop("figures_stale", None)
     return n
 
 

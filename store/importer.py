@@ -54,7 +54,7 @@ from store.models import (
     utcnow,
 )
 from store.people import People, person_key
-from store.refresh import mark_stale
+from store.refresh import mark_stale, pin_as_of
 from store.users import get_user, normalise_role, upsert_user
 from store.values import (
     clean_text,
@@ -1889,11 +1889,18 @@ def _user_snapshot(user: User | None) -> tuple | None:
 
 
 def run_import(
-    session_factory: sessionmaker[Session], path: str | Path, kind: str | None = None, **kw: Any
+    session_factory: sessionmaker[Session],
+    path: str | Path,
+    kind: str | None = None,
+    *,
+    as_of: dt.date | None = None,
+    **kw: Any,
 ) -> ImportReport:
-    """Import a file in its own transaction; always returns the report (nothing kept on failure)."""
+    """Import a file in its own transaction; always returns the report (nothing kept on failure).
+    A committed change refreshes the figures as of `as_of` (default: the day they are held for)."""
     try:
         with session_factory.begin() as session:
+            pin_as_of(session, as_of)
             return import_file(session, path, kind, **kw)
     except ImportAborted as exc:
         _record_failure(session_factory, exc.report, kw.get("actor"), kw.get("platform", "cli"))
@@ -1901,11 +1908,18 @@ def run_import(
 
 
 def run_import_rows(
-    session_factory: sessionmaker[Session], kind: str, rows: list[dict[str, Any]], **kw: Any
+    session_factory: sessionmaker[Session],
+    kind: str,
+    rows: list[dict[str, Any]],
+    *,
+    as_of: dt.date | None = None,
+    **kw: Any,
 ) -> ImportReport:
-    """Import pushed rows in their own transaction; always returns the report."""
+    """Import pushed rows in their own transaction; always returns the report (and refreshes
+    the figures like `run_import`)."""
     try:
         with session_factory.begin() as session:
+            pin_as_of(session, as_of)
             return import_rows(session, kind, rows, **kw)
     except ImportAborted as exc:
         _record_failure(session_factory, exc.report, kw.get("actor"), kw.get("platform", "api"))

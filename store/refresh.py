@@ -1,16 +1,36 @@
-"""Keep the derived-figures table fresh for the as-of a question or rule run asks about."""
+"""Keep the derived-figures table fresh: refreshed on the write side, only read by questions.
+
+Who refreshes: every transaction that changes stored facts calls `mark_stale`, and its commit
+recomputes the figures (`before_commit` below) as of the date the writer pinned (`pin_as_of`: an
+import's or the demo's `--as-of`, a chat edit's as-of), else the date they are held for, else
+today. The scheduler's jobs and `profilebot refresh` move them to a new day. A question never
+takes the `figures_state` lock: it reads `held()` and says so when the figures are stale or held
+for another date than its as-of.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from store import figures
-from store.models import FiguresState, utcnow
+from store.models import (
+    Account,
+    AccountTag,
+    Contact,
+    CustomField,
+    CustomValue,
+    Event,
+    FiguresState,
+    NpsResponse,
+    Rule,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +59,47 @@ def _state(session: Session, lock: bool = False) -> FiguresState:
     return state
 
 
+@dataclass(frozen=True)
+class Held:
+    """Which day the figures table holds, and whether a write made it stale since."""
+
+    as_of: dt.date | None
+    stale: bool
+    refreshed_at: dt.datetime | None
+
+    def behind(self, as_of: dt.date) -> bool:
+        """True when an answer as of `as_of` is computed on other (or stale) figures."""
+        return self.stale or self.as_of != as_of
+
+
+def held(session: Session) -> Held:
+    """What the figures table holds, read without a lock and without writing."""
+    row = session.execute(
+        select(FiguresState.as_of, FiguresState.stale, FiguresState.refreshed_at).where(
+            FiguresState.id == 1
+        )
+    ).first()
+    if row is None:
+        return Held(None, True, None)
+    return Held(row.as_of, bool(row.stale), row.refreshed_at)
+
+
+def pin_as_of(session: Session, as_of: dt.date | None) -> None:
+    """Say which day this session's writes should refresh the figures as of."""
+    if as_of is not None:
+        session.info["figures_as_of"] = as_of
+
+
+def pin_sessions(session_factory: sessionmaker[Session], as_of: dt.date | None) -> None:
+    """Every session from this factory refreshes the figures it stales as of `as_of` (a command
+    run with --as-of: its writes keep the book's day)."""
+    if as_of is not None:
+        session_factory.configure(info={"figures_as_of": as_of})
+
+
 def mark_stale(session: Session) -> None:
-    """Say that stored facts changed, so the next question recomputes the figures."""
+    """Say that stored facts changed: this transaction's commit recomputes the figures."""
+    session.info["figures_stale"] = True
     _state(session)
     session.execute(
         update(FiguresState)
@@ -61,12 +120,69 @@ def ensure_fresh(session: Session, as_of: dt.date) -> bool:
 def refresh(session: Session, as_of: dt.date) -> None:
     """Recompute every account's figures as of a date, then run the after-refresh hooks (the rules'
     tags and fields)."""
-    figures.refresh(session, as_of)
-    for hook in _after_refresh:
-        hook(session, as_of)
-    state = _state(session)
-    state.as_of = as_of
-    state.stale = False
-    state.refreshed_at = utcnow()
-    session.flush()
+    session.flush()  # what this transaction wrote so far is in the figures below
+    session.info["figures_refreshing"] = True
+    try:
+        figures.refresh(session, as_of)
+        for hook in _after_refresh:
+            hook(session, as_of)
+        state = _state(session)
+        state.as_of = as_of
+        state.stale = False
+        state.refreshed_at = utcnow()
+        session.flush()
+    finally:
+        session.info.pop("figures_refreshing", None)
+    session.info.pop("figures_stale", None)  # fresh: nothing left for the commit to do
     log.info("figures refreshed as of %s", as_of)
+
+
+# what the figures and the rule-set tags are computed from: writing one of these stales them
+FACTS = (Account, Contact, Event, NpsResponse, AccountTag, CustomField, CustomValue, Rule)
+
+
+@event.listens_for(Session, "before_flush")
+def _notice_facts(session: Session, _context: object, _instances: object) -> None:
+    """A flush that writes a fact marks the figures stale, whoever wrote it (the rows a refresh
+    writes itself do not)."""
+    if session.info.get("figures_refreshing") or session.info.get("figures_stale"):
+        return
+    changed = [*session.new, *session.deleted]
+    changed += [o for o in session.dirty if isinstance(o, FACTS) and session.is_modified(o)]
+    for obj in changed:
+        if isinstance(obj, FACTS):
+            session.info["figures_stale"] = True
+            return
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_on_commit(session: Session) -> None:
+    """A transaction that marked the figures stale refreshes them before it commits (the write
+    side pays, never a question). A failing refresh leaves them stale and the write stands."""
+    if session.in_nested_transaction() or session.info.get("figures_refreshing"):
+        return  # a savepoint's commit (also fires this event): the outer commit decides
+    session.flush()  # a fact still pending marks them stale now
+    if not session.info.pop("figures_stale", False):
+        return
+    day = session.info.get("figures_as_of") or held(session).as_of or utcnow().date()
+    # a session of its own on this transaction's connection: the rules' set-wise writes expire
+    # its objects, not the ones the writer still holds after the commit
+    conn = session.connection()
+    savepoint = conn.begin_nested()
+    try:
+        with Session(bind=conn, join_transaction_mode="rollback_only") as inner:
+            mark_stale(inner)  # bumps data_version for the caches keyed on it
+            refresh(inner, day)
+            inner.flush()
+        savepoint.commit()
+    except Exception:
+        savepoint.rollback()
+        log.exception("figures not refreshed after a write; they stay stale until the next run")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    """A rolled-back write has nothing to refresh (a savepoint's rollback keeps the outer one's)."""
+    if session.in_transaction():
+        return
+    session.info.pop("figures_stale", None)

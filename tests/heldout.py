@@ -72,9 +72,11 @@ def build(
     files: Iterable[tuple[Path, str, Sequence[str]]],
     before: Iterable[Sequence[str]] = (),
     cwd: Path | None = None,
+    as_of: dt.date | None = None,
 ) -> Built:
     """`profilebot init`, the `before` commands (e.g. `fields add …`), then one
-    `profilebot import FILE --kind KIND --json EXTRA…` per file, in order."""
+    `profilebot import FILE --kind KIND --json [--as-of D] EXTRA…` per file, in order: each import
+    refreshes the figures as of the book's day (a question only reads them)."""
     built = Built(book_env(db_url))
     for args in (["init"], *before):
         done = cli(args, built.env, cwd=cwd)
@@ -84,7 +86,8 @@ def build(
                 f"{done.stdout[-800:]}{done.stderr[-800:]}"
             )
     for path, kind, extra in files:
-        done = cli(["import", str(path), "--kind", kind, "--json", *extra], built.env, cwd=cwd)
+        day = ["--as-of", as_of.isoformat()] if as_of else []
+        done = cli(["import", str(path), "--kind", kind, "--json", *day, *extra], built.env, cwd=cwd)
         try:
             report = json.loads(done.stdout)
         except json.JSONDecodeError:

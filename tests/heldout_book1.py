@@ -1403,7 +1403,9 @@ IMPORTS = [
 
 def import_book(folder: Path, db_url: str, cwd: Path) -> list[dict]:
     """`profilebot init` then one `profilebot import` per file; raise with the report on failure."""
-    built = heldout.build(db_url, [(folder / name, kind, ()) for name, kind in IMPORTS], cwd=cwd)
+    built = heldout.build(
+        db_url, [(folder / name, kind, ()) for name, kind in IMPORTS], cwd=cwd, as_of=AS_OF
+    )
     if built.problems:
         raise RuntimeError("\n".join(built.problems))
     return built.reports

@@ -1246,7 +1246,9 @@ def run_book(book: Book, questions: list[Q], workdir: Path) -> BookRun:
     """Import the book with the real CLI into a fresh SQLite file and ask every question."""
     db = workdir / f"{book.lang}.db"
     kinds = ("users", "accounts", "contacts", "events", "nps")
-    built = heldout.build(f"sqlite:///{db}", [(book.files[k], k, ()) for k in kinds])
+    built = heldout.build(
+        f"sqlite:///{db}", [(book.files[k], k, ()) for k in kinds], as_of=book.as_of
+    )
     imports = {k: rep for k, rep in zip(kinds, built.reports, strict=True)}
     problems = list(built.problems)
     got, err = heldout.ask_all(built.env, [q.text for q in questions], book.as_of)

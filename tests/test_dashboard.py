@@ -33,6 +33,7 @@ from handlers.messages import IncomingMessage
 from handlers.services import Services
 from store import query
 from store.models import Account, Event, User
+from store.refresh import ensure_fresh
 from store.settings import Settings
 from store.spec import Filter, Spec
 from tests.conftest import AS_OF
@@ -121,7 +122,7 @@ def book(demo_services: Services) -> Services:
     from store import rules
 
     with demo_services.session_factory.begin() as s:
-        dashboard.ensure_fresh(s, AS_OF)
+        ensure_fresh(s, AS_OF)
         rules.run_rules(s, AS_OF, dt.datetime.combine(AS_OF, dt.time(9)))
     return demo_services
 

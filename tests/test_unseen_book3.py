@@ -520,7 +520,7 @@ FILES = [
 
 def import_book(db_url: str) -> list[dict]:
     """Init and import the five files with the real CLI (tests/heldout.py); the import reports."""
-    built = heldout.build(db_url, [(BOOK / name, kind, ()) for name, kind in FILES])
+    built = heldout.build(db_url, [(BOOK / name, kind, ()) for name, kind in FILES], as_of=AS_OF)
     assert not [p for p in built.problems if p.startswith("`profilebot init")], built.problems
     return built.reports
 

@@ -481,7 +481,7 @@ def build_db(workdir: Path) -> tuple[dict, list[str]]:
         ("nps.csv", "nps", []),
     ]
     files = [(BOOK / name, kind, extra) for name, kind, extra in steps]
-    built = heldout.build(f"sqlite:///{workdir / 'book4.db'}", files, before=[grade])
+    built = heldout.build(f"sqlite:///{workdir / 'book4.db'}", files, before=[grade], as_of=AS_OF)
     problems = list(built.problems)
     for rep in built.reports:
         mapped = rep.get("columns", {}).get("客户等级")
