@@ -30,7 +30,7 @@ from handlers.textnorm import normalise
 from handlers.understand import patterns
 from store import vocab
 from store.identity import company_form, normalise_name
-from store.lang import dates, events
+from store.lang import dates, events, grammar
 from store.lang.numbers import zh_int
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
@@ -184,7 +184,14 @@ ZH_PAST = r"(?:近|最近|过去|过去的|前|这|已经|已|长达|达|连续|
 # clauses: a window binds inside the clause of its predicate ("3 purchases in the last 30 days
 # and no login for 15 days": 30 days for the purchases, 15 for the login)
 _CLAUSE_SPLIT = re.compile(
-    r"\s(?:and|but|or|while|whereas|plus)\s|并且|而且|但是|但|(?<![而并])且|或者|以及|同时|另外|;"
+    r"\s(?:"
+    + "|".join(w for w in grammar.CONJUNCTIONS if w.isascii() and w.isalpha())
+    + r")\s|"
+    + "|".join(  # longest first: 并且 before 且
+        re.escape(w)
+        for w in sorted(grammar.CONJUNCTIONS, key=len, reverse=True)
+        if not (w.isascii() and w.isalpha())
+    )
 )
 _EVENT_WORD = re.compile(
     r"\blog(?:ged|ins?|ging)?\b|\bsign(?:ed)?[\s-]?ins?\b|purchas|\bbought\b|\borders?\b|\bbuy"

@@ -66,7 +66,7 @@ def tables() -> dict[str, dict[str, Any]]:
         "NEG": _words(grammar.NEGATION),
         "HAVE": _words(grammar.PRESENCE),
         "QANY": _words(grammar.QUESTION_ANY),
-        "CONJ": _words(grammar.CONJUNCTIONS),
+        "CONJ": _words(grammar.CONJUNCTIONS + grammar.CLAUSE_MARKS),
     }
 
 

@@ -103,6 +103,6 @@ CONJUNCTIONS: tuple[str, ...] = (
     "另外",
     ";",
     "；",
-    ",",
-    "，",
 )
+# marks that end a clause for the pattern table too (a list "EB, TB" is two people)
+CLAUSE_MARKS: tuple[str, ...] = (",", "，")
