@@ -8,9 +8,7 @@ import re
 
 import pytest
 
-from handlers.messages import IncomingMessage, Reply
 from handlers.parser import parse
-from handlers.router import handle
 from handlers.services import Services
 from handlers.understand import clauses, patterns
 from handlers.understand.tags import tag
@@ -18,7 +16,7 @@ from store.identity import normalise_name
 from store.lang import people as lang_people
 from store.models import Account, Contact
 from store.spec import Condition, Filter
-from tests.conftest import AS_OF
+from tests.test_understanding import ask, names
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 EXAMPLES = [
@@ -174,15 +172,6 @@ def people(services: Services) -> Services:
                     )
                 )  # fmt: skip
     return services
-
-
-def ask(svc: Services, text: str) -> Reply:
-    (reply,) = handle(svc, IncomingMessage(user="local", text=text, as_of=AS_OF))
-    return reply
-
-
-def names(reply: Reply) -> set[str]:
-    return {a["name"] for a in reply.data["accounts"]}
 
 
 @pytest.mark.parametrize(
