@@ -39,12 +39,15 @@ _REFINE = [
     re.compile(p)
     for p in (
         r"^(?:and\s+|so\s+|ok(?:ay)?[,\s]+|now[,\s]+|then[,\s]+)*(?:of|among|from|out\s+of|within)"
-        r"\s+(?:those|these|them|that\s+list|this\s+list|the\s+list|the\s+result|that)\b[,\s]*",
+        r"\s+(?:(?:those|these|the)\s+\d+(?:\s+(?:accounts|customers|clients|companies))?"
+        r"|those|these|them|that\s+list|this\s+list|the\s+list|the\s+result|that)\b[,\s]*",
         r"^(?:and\s+|so\s+|now\s+)*(?:only|just)\s+(?:show\s+(?:me\s+)?)?(?:the\s+)?(?=\S)",
         r"^(?:and\s+|so\s+|now\s+)*(?:keep|filter\s+(?:them|those|to))\s+(?:only\s+)?(?:the\s+)?",
         r"^(?:那|那么|好的?[，,]?|然后|再)?(?:其中|这些(?:客户|公司)?(?:里面|里|中间|中|当中|之中)?"
         r"|这里面|里面|它们|他们|上面(?:的)?(?:客户)?(?:里|中)?|刚才(?:的)?(?:客户|那些)?(?:里|中)?"
-        r"|在这些(?:客户)?(?:里|中)|这批(?:客户)?(?:里|中)?)(?:的|中的|里的)?[，,\s]*",
+        r"|在这些(?:客户)?(?:里|中)|这批(?:客户)?(?:里|中)?"
+        r"|这\s*(?:\d+|几|[两二三四五六七八九十]+)\s*(?:个|家|位)(?:客户|公司)?"
+        r"(?:里面|里|中间|中|当中|之中)?)(?:的|中的|里的)?[，,\s]*",
         r"^(?:那|那么|然后)?(?:只看|只要|仅看|只显示|只留|只列出?|筛选出?)\s*",
         r"^(?:and\s+)?(?:what(?:'s|\s+is|\s+are|\s+was)|show(?:\s+me)?|give\s+me|tell\s+me)\s+"
         r"their\s+",

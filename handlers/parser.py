@@ -2744,7 +2744,8 @@ class _Parser:
             r"(?<![\d.])(\d+)\s+(?:\w+\s+)?(?:"
             + lx.ACCOUNT_NOUNS_EN
             + r"|contracts?\b|renewals?\b)",
-            r"(?<![\d.-])(\d+)\s+(?=largest|biggest|highest|smallest|lowest|most|least|top)",
+            r"(?<![\d.-])(\d+)\s+(?=largest|biggest|highest|smallest|lowest|most|least|top|oldest"
+            r"|newest|earliest|latest|longest|shortest)",
         ]
         for pat in pats:
             m = r.search(pat)
@@ -2849,9 +2850,11 @@ class _Parser:
         most recently": earliest / latest of a date or year field beside the word is a sort on
         that field (ascending for earliest), with the number asked for as its limit."""
         r = self.rest
+        # a duration superlative of a year or date is its age: "成立最久" / "longest
+        # established" is the earliest year, "成立时间最短" the latest
         rows = (
-            (r"\b(?:earliest|oldest|first)\b|最早|最老", False),
-            (r"\b(?:latest|newest|most\s+recently)\b|最晚|最新", True),
+            (r"\b(?:earliest|oldest|first|longest)\b|最早|最老|最久|最长(?!\s*时间\s*没)", False),
+            (r"\b(?:latest|newest|most\s+recently|shortest)\b|最晚|最新|最短", True),
         )
         for rx, desc in rows:
             for m in r.finditer(rx):

@@ -130,6 +130,13 @@ def test_of_those_after_a_top_n_narrows_the_n_shown(book: Services) -> None:
     assert set(names(zh)) == {"天合金融科技有限公司", "Acme Pay"} and "前3个" in zh.text
     beijing = say(book, "其中在北京的")
     assert names(beijing) == ["Acme Pay"]
+    say(book, "top 3 accounts by ARR")
+    assert set(names(say(book, "of those 3, which have no TB"))) == {
+        "天合金融科技有限公司",
+        "Acme Pay",
+    }
+    say(book, "年合同额最高的3个客户")
+    assert names(say(book, "这3个里面哪些在北京")) == ["Acme Pay"]
 
 
 @pytest.mark.parametrize(

@@ -481,6 +481,9 @@ def test_founding_year(text: str, op: str, value) -> None:  # noqa: ANN001
         ("5 oldest companies by founding year", False, 5),
         ("which 3 accounts were founded first", False, 3),
         ("the 5 newest accounts by founding year", True, 5),
+        ("成立最久的5家公司", False, 5),  # the longest established: the earliest year
+        ("成立时间最短的3家公司", True, 3),
+        ("the 5 longest established companies", False, 5),
     ],
 )
 def test_earliest_and_latest_founded_are_a_sort_on_the_year(
