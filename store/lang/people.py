@@ -27,7 +27,16 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
         "决策者",
         "拍板人",
     ),
-    "TB": ("tb", "technical buyer", "evaluator", "技术评估人", "技术负责人", "技术决策人"),
+    "TB": (
+        "tb",
+        "technical buyer",
+        "tech buyer",
+        "technical evaluator",
+        "evaluator",
+        "技术评估人",
+        "技术负责人",
+        "技术决策人",
+    ),
     "UB": ("ub", "user buyer", "daily user", "使用者", "日常用户"),
 }
 # further words a whole cell may use for a role (an import, an edit), too loose for a question
@@ -35,7 +44,6 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
 ROLE_CELL_WORDS: dict[str, tuple[str, ...]] = {
     "EB": ("经济决策人", "经济买家", "预算决策人", "budget holder"),
     "TB": (
-        "technical evaluator",
         "technical decision maker",
         "技术决策者",
         "技术评估",
@@ -336,6 +344,7 @@ ROLE_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("EB", "EB"),
     ("技术评估人", "TB"),
     ("technical buyer", "TB"),
+    ("tech buyer", "TB"),
     ("TB", "TB"),
     ("使用者", "UB"),
     ("日常用户", "UB"),
