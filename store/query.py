@@ -8,6 +8,7 @@ a correlated lookup on the (account_id, type, ts) index.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,6 +267,9 @@ class Compiler:
         last = self.as_of
         if period is not None:
             first, last = period_bounds(period, self.as_of)
+            if first > self.as_of and re.fullmatch(r"[mqh]\d+", period):
+                # events "in December" asked in November: the last December, not one to come
+                first, last = period_bounds(f"last_year_{period}", self.as_of)
         else:
             first = _parse_date(since, self.as_of) if since is not None else dt.date(1970, 1, 1)
             if until is not None:

@@ -17,6 +17,7 @@ from handlers.services import Services
 from store import vocab
 from store.identity import normalise_name
 from store.models import Account, Contact, Event, NpsResponse
+from store.query import Compiler
 from store.spec import Condition, Filter, RelativeDate
 from tests.conftest import AS_OF  # 2026-11-01
 
@@ -426,3 +427,14 @@ def test_two_clauses_each_with_its_own_calendar_or_absolute_window() -> None:
         for f in parse("上个月有购买但本月没有登录的客户", None, ctx).spec.where.filters()
     }
     assert zh == {"purchase_count": ("ge", 1, "last_month"), "logins": ("eq", 0, "this_month")}
+
+
+def test_events_in_a_month_not_yet_come_are_last_years() -> None:
+    """'十二月份有购买' asked in November counts last December (events never lie ahead)."""
+    comp = Compiler(dt.date(2026, 11, 15), {})
+    dec = comp.window_of(Filter(field="purchase_count", op="ge", value=1, period="m12"))
+    assert dec == (dt.datetime(2025, 12, 1), dt.datetime(2026, 1, 1))
+    octo = comp.window_of(Filter(field="purchase_count", op="ge", value=1, period="m10"))
+    assert octo == (dt.datetime(2026, 10, 1), dt.datetime(2026, 11, 1))
+    q4 = comp.window_of(Filter(field="purchase_count", op="ge", value=1, period="q4"))
+    assert q4 == (dt.datetime(2026, 10, 1), dt.datetime(2026, 11, 16))  # up to as-of
