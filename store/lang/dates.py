@@ -85,10 +85,12 @@ PERIOD_ENDS: dict[str, str] = {
     "this_week": r"week|周末",
 }
 # days in a unit of a rolling duration
-DURATION_UNITS: dict[str, int] = {"day": 1, "week": 7, "month": 30, "quarter": 90, "year": 365}
+DURATION_UNITS: dict[str, int] = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90}
+DURATION_UNITS["year"] = 365
 _UNIT_WORDS: dict[str, str] = {
     "day": r"days?\b|天",
     "week": r"weeks?\b|wks?\b|周|星期|礼拜",
+    "fortnight": r"fortnights?\b",
     "month": r"months?\b|mos?\b|个多月|个月",
     "quarter": r"quarters?\b|个季度",
     "year": r"years?\b|yrs?\b|年(?!\d|底|末|初|代)",
@@ -168,6 +170,14 @@ _END_OF = (
     r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)?"
     r"|(?P<e3>今年|本年度|本季度|本季|本月|这个月|本周|这周)\s*(?:之)?内"
 )
+# a whole year said alone: "in 2025", "during 2025", "2025年" (not "2025年3月", not a number)
+_YEAR_RX = (
+    r"(?:\b(?:in|during|for|throughout)\s+(?:the\s+year\s+)?|在)\s*(?P<y1>(?:19|20)\d{2})(?![\d\-/.])"
+    r"(?:\s*年)?(?!\s*\d)|(?<![\d\-/.])(?P<y2>(?:19|20)\d{2})\s*年(?:全年|整年|一整年|度)?(?!\s*\d)"
+)
+# days named by a word: days from as-of
+DAY_WORDS: dict[str, int] = {"today": 0, "今天": 0, "今日": 0, "yesterday": -1, "昨天": -1}
+DAY_WORDS.update({"昨日": -1, "前天": -2, "the day before yesterday": -2})
 # a rolling duration of days (after write_durations): "last 30天", "近14天", "过去90天内"
 ROLLING_RX = (
     r"(?:(?:in|within|over|during|for|of|the|last|past|previous|recent|prior)\s+)*"
@@ -243,6 +253,11 @@ WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] =
     ("年初以来", (dt.date(2026, 1, 1), None)),
     ("本季度至今", (dt.date(2026, 10, 1), None)),
     ("year to date", (dt.date(2026, 1, 1), None)),
+    ("in 2025", (dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
+    ("2025年", (dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
+    ("yesterday", (dt.date(2026, 11, 14), dt.date(2026, 11, 14))),
+    ("昨天", (dt.date(2026, 11, 14), dt.date(2026, 11, 14))),
+    ("today", (AS_OF, AS_OF)),
     ("last 30 days", (dt.date(2026, 10, 17), AS_OF)),
     ("in the last 30 days", (dt.date(2026, 10, 17), AS_OF)),
     ("past 3 months", (dt.date(2026, 8, 18), AS_OF)),
@@ -411,7 +426,7 @@ def write_durations(text: str) -> str:
     """Rewrite durations as whole days: "两周" -> "14天", "past 3 months" -> "past 90天",
     "近半年" -> "近180天" (a calendar half, 上半年 / 下半年, stays)."""
     t = re.sub(
-        rf"\b(?:a|an|one|{'|'.join(EN_NUMBER_WORDS)})\s+(?=(?:days?|weeks?|months?|quarters?|years?)\b)",
+        rf"\b(?:a|an|one|{'|'.join(EN_NUMBER_WORDS)})\s+(?=(?:days?|weeks?|fortnights?|months?|quarters?|years?)\b)",
         lambda m: f"{EN_NUMBER_WORDS.get(m.group().strip(), 1)} ",
         text,
     )
@@ -421,14 +436,14 @@ def write_durations(text: str) -> str:
         t,
     )
     t = re.sub(
-        r"\b(?:the\s+)?past\s+(week|month|quarter|year)\b",
+        r"\b(?:the\s+)?past\s+(week|fortnight|month|quarter|year)\b",
         lambda m: f"past {DURATION_UNITS[m.group(1)]}天",
         t,
     )
     t = re.sub(r"(?<![上下])半年", "180天", t)
     t = re.sub(r"半个?月", "15天", t)
     t = re.sub(r"\bhalf a year\b", "180 days", t)
-    for unit in ("day", "week", "month", "quarter", "year"):
+    for unit in DURATION_UNITS:
         num = r"(?<!\d)(\d{1,2})" if unit == "year" else r"(\d+(?:\.\d+)?)"
         t = re.sub(
             rf"{num}\s*(?:个)?\s*(?:{_UNIT_WORDS[unit]})",
@@ -545,6 +560,15 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
         word = m.group("p1") or m.group("p2")
         period = next(p for p in past if re.fullmatch(PERIOD_WORDS[p], word))
         found.append((m.start(), m.end(), {"since": RelativeDate(period=period)}))
+    for m in re.finditer(_YEAR_RX, text):
+        year = int(m.group("y1") or m.group("y2"))
+        found.append(
+            (m.start(), m.end(), {"since": dt.date(year, 1, 1), "until": dt.date(year, 12, 31)})
+        )
+    words = "|".join(re.escape(w) for w in sorted(DAY_WORDS, key=len, reverse=True))
+    for m in re.finditer(rf"\b(?:{words})\b|(?:{words})", text):
+        day = RelativeDate(days=DAY_WORDS[m.group()])
+        found.append((m.start(), m.end(), {"since": day, "until": day}))
     for period in past:
         for m in re.finditer(PERIOD_WORDS[period], text):
             if period.startswith("last") and re.search(r"\bthe\s*$", text[: m.start()]):
