@@ -1502,8 +1502,10 @@ class _Parser:
             return True
         if re.search(
             r"(?:\b(?:had|has|have|having|with|without|no|any|zero|a|an|one|some|held|hold|booked"
-            r"|scheduled|sent|received|made|did|logged|recent|last|fewer|more|most|least|fewest)"
-            r"|>=|<=|>|<|=|\d|有|有过|没有|没|未|无|从未|从没|还没|尚未|不曾|开|打|发|做|做过|进行|进行过"
+            r"|scheduled|sent|received|made|did|logged|recent|last|fewer|more|most|least|fewest"
+            r"|got|get|gets|attended|attend|attends|took|joined)"
+            r"|\b(?:contacted|reached(?:\s+out)?|touched\s+base|followed\s+up)\s+(?:by|via|through"
+            r"|over|with)|>=|<=|>|<|=|\d|有|有过|没有|没|未|无|从未|从没|还没|尚未|不曾|开|打|发|做|做过|进行|进行过"
             r"|安排|安排过|过)\s*$",
             before,
         ):
@@ -1565,7 +1567,8 @@ class _Parser:
             neg = re.search(
                 r"(?:\bno|\bnot|\bnever|\bwithout|\bzero|没有|没|未|无|从未|从没|还没|尚未|不曾)"
                 r"\s*(?:(?:any|ever|yet|been|had|have|has|held|a|an|single|one)\s+){0,2}"
-                r"(?:过|任何|再|有|开|打|发|做|做过|进行过?)?\s*$",
+                r"(?:(?:contacted|reached(?:\s+out)?|followed\s+up)\s+(?:by|via|through|over"
+                r"|with)\s+)?(?:过|任何|再|有|开|打|发|做|做过|进行过?)?\s*$",
                 before,
             )
             sup = re.search(r"\b(?:the\s+)?(most|fewest|least)\s+$", before) or re.match(
@@ -1612,9 +1615,12 @@ class _Parser:
                 start,
                 end,
                 r"\s*(?:contacts?|exchanges?|correspondence|interactions?|activit(?:y|ies)"
-                r"|records?|history|with)\b|\s*(?:记录|往来|沟通|过|了)+",
-                r"(?:\b(?:had|has|have|having|with|any|a|an|some|held|booked|scheduled|sent"
-                r"|received|made|did)|有过|有|开过|开|打过|打|发过|发|做过|做|进行过|进行)\s*$",
+                r"|records?|history|with|sent|received|held|booked|scheduled)\b"
+                r"|\s*(?:记录|往来|沟通|过|了)+",
+                r"(?:\b(?:had|has|have|having|with|held|booked|scheduled|sent|received|made|did|got"
+                r"|get|attended|took|joined|contacted\s+(?:by|via|through|over)"
+                r"|reached(?:\s+out)?\s+(?:by|via|through|over))(?:\s+(?:a|an|any|some))?"
+                r"|\b(?:any|a|an|some)|有过|有|开过|开|打过|打|发过|发|做过|做|进行过|进行)\s*$",
             )
 
     def _type_window(self, mn: Mention) -> dict[str, Any]:

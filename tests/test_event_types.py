@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from handlers import ask
 from handlers.messages import IncomingMessage, Reply
+from handlers.parser import ParseContext, parse
 from handlers.services import Services
 from store import query
 from store.models import Account, Event
@@ -144,3 +147,43 @@ def test_a_type_stored_in_the_books_own_words_counts_as_that_type(services: Serv
         s.add(Event(account_id=elm.id, ts=dt.datetime(2026, 10, 12, 9), type="会议", event_key="e"))
     assert _names(services, "上个月开过会的客户") == {"Acme", "Elm"}
     assert _names(services, "accounts we met with last month") == {"Acme", "Elm"}
+
+
+CTX = ParseContext(event_types=["login", "purchase", "meeting", "email", "call", "visit", "demo"])
+READINGS = [  # question -> (type, op, value, window)
+    ("accounts that held a meeting in Q3", ("meeting", "ge", 1, {"period": "q3"})),
+    ("accounts we had a call with this week", ("call", "ge", 1, {"period": "this_week"})),
+    ("accounts not contacted by email since September 1", ("email", "eq", 0, {"since": "09-01"})),
+    ("accounts that haven't been visited this year", ("visit", "eq", 0, {"period": "this_year"})),
+    (
+        "accounts with fewer than 2 emails this quarter",
+        ("email", "lt", 2, {"period": "this_quarter"}),
+    ),
+    ("accounts that got a demo", ("demo", "ge", 1, {})),
+    ("近两周有拜访的客户", ("visit", "ge", 1, {"window_days": 14})),
+    ("本月没有电话沟通的客户", ("call", "eq", 0, {"period": "this_month"})),
+    ("过去90天里电话超过5次的客户", ("call", "gt", 5, {"window_days": 90})),
+    ("没拜访过的客户", ("visit", "eq", 0, {})),
+    ("3次以上会议的客户", ("meeting", "ge", 3, {})),
+]
+
+
+@pytest.mark.parametrize(("text", "reading"), READINGS)
+def test_the_parser_reads_a_type_its_count_and_its_window(text: str, reading: tuple) -> None:
+    p = parse(text, context=CTX)
+    assert p.spec is not None and not p.unparsed, (text, p.unparsed)
+    (flt,) = p.spec.where.filters()
+    etype, op, value, window = reading
+    assert (flt.field, flt.event_type, flt.op, flt.value) == ("events", etype, op, value), text
+    said = {k: getattr(flt, k) for k in ("window_days", "period", "since") if getattr(flt, k)}
+    if "since" in said:
+        said["since"] = said["since"].month_day
+    assert said == window, text
+
+
+def test_a_key_persons_email_or_phone_is_no_event() -> None:
+    for text in ("what is the EB's email", "决策人的电话是多少"):
+        p = parse(text, context=CTX)
+        assert not any(f.field == "events" for f in (p.spec.where.filters() if p.spec else [])), (
+            text
+        )
