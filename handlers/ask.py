@@ -43,6 +43,7 @@ from store.query import (
     load_catalogue,
     run,
     scope_for,
+    stored_event_types,
 )
 from store.spec import Spec
 from store.vocab import shown
@@ -187,12 +188,9 @@ def build_context(session: Session, scope: Scope | None = None) -> ParseContext:
             if f and len(str(f)) <= 40
         }
     )
-    event_types = sorted(
-        {str(t) for t in session.scalars(select(Event.type).distinct().limit(200)) if t}
-    )
     return ParseContext(
         features=features,
-        event_types=event_types,
+        event_types=stored_event_types(session),
         custom_values=custom_values,
         values=values,
         tags=tags,
@@ -215,9 +213,7 @@ def llm_context(session: Session, as_of: dt.date, language: str) -> dict[str, An
             str(v) for v in session.scalars(select(col).where(col.is_not(None)).distinct()) if v
         )[:60]
     # the event types the book stores: an `events` filter's event_type is one of them
-    values["event_type"] = sorted(
-        {str(t) for t in session.scalars(select(Event.type).distinct().limit(200)) if t}
-    )
+    values["event_type"] = stored_event_types(session)
     return {
         "today": as_of.isoformat(),
         "language": language,

@@ -1577,10 +1577,8 @@ class _Parser:
             mn = Mention(start, end, "events")
             if sup is not None:  # "the most meetings", "拜访最多的客户": a ranking
                 desc = sup.group(1) in ("most", "最多")
-                days = self._rolling_window(mn)
-                self.sort.append(
-                    Sort(field="events", desc=desc, event_type=etype, window_days=days)
-                )
+                kw = self._type_window(mn)  # "the most meetings last month": over that month
+                self.sort.append(Sort(field="events", desc=desc, event_type=etype, **kw))
                 self.found_something = True
                 self._limit_near(start, end, True)
                 off = end if sup.re is not None and sup.string == after else start - len(before)

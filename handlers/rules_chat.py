@@ -21,7 +21,7 @@ from handlers.services import Services
 from store import vocab
 from store.fields import BUILTIN, EVENT_MEASURES
 from store.lang.yesno import read_yes_no
-from store.query import find_user, load_catalogue, scope_for
+from store.query import find_user, load_catalogue, scope_for, stored_event_types
 from store.rules import (
     Action,
     RuleDef,
@@ -250,7 +250,7 @@ def _confirm(services: Services, msg: IncomingMessage, text: str) -> list[Reply]
 
 def understand(services: Services, session, text: str, lang: str) -> RuleDef | None:  # noqa: ANN001
     """A rule sentence → RuleDef, None when the text is not a rule; RuleError when half-understood."""
-    from handlers.parser import parse
+    from handlers.parser import ParseContext, parse
 
     m = ZH_RULE.match(text) if lang == "zh" else EN_RULE.match(text)
     if m is None:
@@ -258,7 +258,8 @@ def understand(services: Services, session, text: str, lang: str) -> RuleDef | N
         if m is None:
             return None
     cond_text, then_text = m.group(1).strip(), m.group(2).strip()
-    parsed = parse(cond_text, lang)
+    # the book's own event types: "no meeting for 30 days" is a condition on its meetings
+    parsed = parse(cond_text, lang, ParseContext(event_types=stored_event_types(session)))
     cond = parsed.where
     if not parsed.matched or cond.is_empty():
         raise RuleError(

@@ -208,6 +208,12 @@ def load_catalogue(session: Session) -> dict[str, FieldDef]:
     return catalogue([custom_field_def(r) for r in session.scalars(select(CustomField))])
 
 
+def stored_event_types(session: Session) -> list[str]:
+    """The event types this database holds (data, like values: a CRM's meeting, email, …)."""
+    rows = session.scalars(select(Event.type).distinct().limit(200))
+    return sorted({str(t) for t in rows if t})
+
+
 def _parse_date(value: Any, as_of: dt.date) -> dt.date:
     if isinstance(value, RelativeDate):
         return value.resolve(as_of)
@@ -1178,6 +1184,7 @@ __all__ = [
     "find_account",
     "find_user",
     "load_catalogue",
+    "stored_event_types",
     "matching_ids",
     "measure_by_week",
     "spec_ids",

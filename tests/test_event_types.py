@@ -187,3 +187,30 @@ def test_a_key_persons_email_or_phone_is_no_event() -> None:
         assert not any(f.field == "events" for f in (p.spec.where.filters() if p.spec else [])), (
             text
         )
+
+
+def test_a_ranking_by_a_type_counts_over_the_window_said(services: Services) -> None:
+    _book(services)
+    reply = _ask(services, "which account had the most visits this quarter")
+    assert [a["name"] for a in reply.data["accounts"]] == ["Cedar"]  # Birch's were in Q1-Q3
+    reply = _ask(services, "拜访最多的客户")
+    assert [a["name"] for a in reply.data["accounts"]][:1] == ["Birch"]
+
+
+def test_a_rule_written_in_chat_reads_the_books_event_types(services: Services) -> None:
+    from handlers import rules_chat
+
+    _book(services)
+    with services.session_factory.begin() as s:
+        rd = rules_chat.understand(
+            services, s, "if no meetings in the last 30 days then tag cold", "en"
+        )
+    assert rd is not None
+    (flt,) = rd.condition.filters()
+    assert (flt.field, flt.event_type, flt.op, flt.value, flt.window_days) == (
+        "events",
+        "meeting",
+        "eq",
+        0,
+        30,
+    )
