@@ -82,6 +82,10 @@ SUGGEST_ZH = (
 # ----------------------------------------------------------------------------- context
 
 
+# A per-process cache of database content (the parser's context: names, people, values). It is
+# never trusted across writes: its key holds figures_state.data_version (bumped by every commit
+# that writes a fact, a user, an alias or a saved segment: store.refresh), the figures' day and a
+# fingerprint of the tables it reads, so an instance that did not make a write still sees it.
 _CONTEXTS: dict[tuple, ParseContext] = {}
 _CONTEXTS_MAX = 32
 

@@ -1,10 +1,11 @@
 """Wire the jobs to time with APScheduler 3, or run every due job once (`scheduler --once`).
 
-Jobs live in a persistent SQLAlchemyJobStore on the profilebot database, with coalesce=True and
-a generous misfire grace time: after downtime each missed job runs once, not once per missed
-slot. APScheduler 3 does not coordinate several processes sharing one job store — each instance
-may fire the same job — which is why exactly-once lives in the database (outbox keys and
-claims), not in the scheduler: a job fired twice sends nothing new.
+Each job is held by the scheduler object itself (an in-memory job store), bound to the Services it
+was started with: no module-level state, so two schedulers in one process (or tests) never share
+one. Every job runs at its interval from start (after downtime: one
+run an interval after the restart, not one per missed slot; `scheduler --once` runs all at once). APScheduler 3 does not coordinate several processes
+— each instance may fire the same job — which is why exactly-once lives in the database (outbox
+keys and claims), not in the scheduler: a job fired twice sends nothing new.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 
 from handlers.services import Services
 from scheduler import jobs
@@ -29,8 +35,6 @@ INTERVALS = {
 }
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
-_services: Services | None = None
-
 
 def run_once(services: Services, now: dt.datetime | None = None) -> dict[str, Any]:
     """Run every job once, in order; one failing job never stops the others."""
@@ -45,13 +49,11 @@ def run_once(services: Services, now: dt.datetime | None = None) -> dict[str, An
     return report
 
 
-def run_job(name: str) -> None:
-    """APScheduler entry point (a module-level function, so the job store can persist it)."""
-    if _services is None:
-        raise RuntimeError("scheduler not started: call scheduler.runner.start(services)")
-    now = _services.now()
+def run_job(services: Services, name: str) -> None:
+    """APScheduler entry point: one job, now, with the services the scheduler was built with."""
+    now = services.now()
     try:
-        result = jobs.JOBS[name](_services, now)
+        result = jobs.JOBS[name](services, now)
         log.info("job %s: %s", name, result)
     except Exception:
         log.exception("job %s failed", name)
@@ -59,23 +61,9 @@ def run_job(name: str) -> None:
 
 def build(services: Services, *, background: bool = True):  # noqa: ANN201
     """A configured APScheduler (background for `serve`, blocking for `scheduler`)."""
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    from store.db import normalise_url
-
-    global _services
-    _services = services
     cls = BackgroundScheduler if background else BlockingScheduler
     sched = cls(
-        jobstores={
-            "default": SQLAlchemyJobStore(
-                url=normalise_url(services.settings.database_url),
-                tablename="apscheduler_jobs",
-            )
-        },
+        jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(2)},
         job_defaults={
             "coalesce": True,
@@ -86,9 +74,9 @@ def build(services: Services, *, background: bool = True):  # noqa: ANN201
     )
     for name, seconds in INTERVALS.items():
         sched.add_job(
-            "scheduler.runner:run_job",
+            run_job,
             "interval",
-            args=[name],
+            args=[services, name],
             seconds=seconds,
             id=f"profilebot:{name}",
             name=name,

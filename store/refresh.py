@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import figures
 from store.models import (
     Account,
+    AccountAlias,
     AccountTag,
     Contact,
     CustomField,
@@ -29,6 +30,8 @@ from store.models import (
     FiguresState,
     NpsResponse,
     Rule,
+    SavedSegment,
+    User,
     utcnow,
 )
 
@@ -141,18 +144,25 @@ def refresh(session: Session, as_of: dt.date) -> None:
 FACTS = (Account, Contact, Event, NpsResponse, AccountTag, CustomField, CustomValue, Rule)
 
 
+# what else a process may cache (the parser's context of names, people, segments): writing one
+# bumps figures_state.data_version, the key every such cache is checked against
+CONTENT = (*FACTS, User, AccountAlias, SavedSegment)
+
+
 @event.listens_for(Session, "before_flush")
 def _notice_facts(session: Session, _context: object, _instances: object) -> None:
     """A flush that writes a fact marks the figures stale, whoever wrote it (the rows a refresh
-    writes itself do not)."""
-    if session.info.get("figures_refreshing") or session.info.get("figures_stale"):
+    writes itself do not); one that writes other cached content bumps the data version."""
+    if session.info.get("figures_refreshing"):
         return
     changed = [*session.new, *session.deleted]
-    changed += [o for o in session.dirty if isinstance(o, FACTS) and session.is_modified(o)]
+    changed += [o for o in session.dirty if isinstance(o, CONTENT) and session.is_modified(o)]
     for obj in changed:
         if isinstance(obj, FACTS):
             session.info["figures_stale"] = True
             return
+        if isinstance(obj, CONTENT):
+            session.info["content_changed"] = True
 
 
 @event.listens_for(Session, "before_commit")
@@ -162,6 +172,13 @@ def _refresh_on_commit(session: Session) -> None:
     if session.in_nested_transaction() or session.info.get("figures_refreshing"):
         return  # a savepoint's commit (also fires this event): the outer commit decides
     session.flush()  # a fact still pending marks them stale now
+    if session.info.pop("content_changed", False) and not session.info.get("figures_stale"):
+        _state(session)
+        session.execute(
+            update(FiguresState)
+            .where(FiguresState.id == 1)
+            .values(data_version=FiguresState.data_version + 1)
+        )
     if not session.info.pop("figures_stale", False):
         return
     day = session.info.get("figures_as_of") or held(session).as_of or utcnow().date()
@@ -186,3 +203,4 @@ def _forget_on_rollback(session: Session) -> None:
     if session.in_transaction():
         return
     session.info.pop("figures_stale", None)
+    session.info.pop("content_changed", None)

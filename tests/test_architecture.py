@@ -186,3 +186,105 @@ def test_the_store_imports_its_own_modules_at_the_top() -> None:
         if name.split(".")[0] == "store" and local_imports(path)
     }
     assert not hidden, f"import at module level (a cycle means a module is misplaced): {hidden}"
+
+
+# Module-level state a process keeps for itself, each with why it may stay per-process. Anything
+# several instances must share (conversation state, tokens, claims) lives in the database; a
+# cache of database content is keyed on figures_state.data_version; the rest are caches of static
+# data (files shipped with the package, pure functions of their arguments) or process wiring.
+PROCESS_STATE_ALLOWED: dict[str, str] = {
+    "handlers.ask:_CONTEXTS": "the parser's context, keyed on figures_state.data_version and a "
+    "fingerprint of the tables it reads (rebuilt after any write, by any instance)",
+    "handlers.dashboard_page:_SUBSETS": "CJK font subsets by character set: static font data",
+    "handlers.dashboard_page:_CHARSETS": "a page's characters by version for its font request; "
+    "another instance that lacks them redraws the page (bot.web)",
+    "handlers.dashboard_page:_font_available": "whether the packaged font file exists",
+    "handlers.charts:_register_packaged_font": "matplotlib's font registry, from a packaged file",
+    "handlers.charts:cjk_font": "the installed CJK font's name",
+    "handlers.interview_template:packaged": "templates shipped as files in the package",
+    "handlers.parser:*": "compiled patterns and indexes keyed by the name tuples they index "
+    "(content-addressed: a changed book is a new key)",
+    "handlers.understand:*": "the language tables compiled to patterns, once (static data)",
+    "store.lang:*": "the language tables compiled to patterns, once (static data, or keyed by "
+    "the tuple of words they read)",
+    "store.redact:_installed": "whether this process's log filter is installed",
+    "store.persona:_value_key": "a pure function of (field, value)",
+    "store.persona:_jieba": "the jieba module, loaded once",
+    "store.persona:words_of": "a pure function of a text",
+    "store.lang.numbers:zh_numeral": "a pure function of a text",
+    "store.rfm:_SEGMENT_TABLE": "the R rfm package's segment table, built once from constants",
+    "store.refresh:_after_refresh": "hooks registered at import (process wiring, not data)",
+    "store.redact:_secrets": "this process's own secrets, masked in its logs",
+    "store.redact:_secret_pattern": "the pattern built from this process's secrets",
+}
+_MUTATORS = {
+    "append", "extend", "update", "pop", "popitem", "clear", "setdefault", "add", "discard",
+    "remove", "insert", "move_to_end",
+}  # fmt: skip
+
+
+def process_state(tree: ast.Module) -> set[str]:
+    """Names of module-level state a module keeps: functions under lru_cache/cache, names bound
+    at module level and then rebound (`global`) or mutated inside a function."""
+    found: set[str] = set()
+    top: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        top |= {t.id for t in targets if isinstance(t, ast.Name)}
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for dec in node.decorator_list:
+                fn = dec.func if isinstance(dec, ast.Call) else dec
+                name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+                if name in ("lru_cache", "cache"):
+                    found.add(node.name)
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Global):
+                found |= set(node.names)
+            elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+                targets = node.targets if not isinstance(node, ast.AugAssign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                        found.add(t.value.id)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _MUTATORS
+                and isinstance(node.func.value, ast.Name)
+            ):
+                found.add(node.func.value.id)
+    cached = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in found}
+    return found & (top | cached)
+
+
+def test_process_state_is_documented_shared_state_lives_in_the_database() -> None:
+    undocumented = []
+    for name, path in modules().items():
+        if name.split(".")[0] not in ("bot", "handlers", "scheduler", "store"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for state in sorted(process_state(tree)):
+            allowed = (f"{name}:{state}", *(f"{pkg}:*" for pkg in _prefixes(name)))
+            if not any(a in PROCESS_STATE_ALLOWED for a in allowed):
+                undocumented.append(f"{name}:{state}")
+    assert not undocumented, (
+        "module-level state kept per process (move what instances share to the database, key "
+        f"caches of database content on data_version, document the rest here): {undocumented}"
+    )
+
+
+def _prefixes(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def test_the_process_state_finder_sees_globals_caches_and_mutated_module_dicts() -> None:
+    src = (
+        "import functools\n_svc = None\n_seen = {}\nCONST = {'a': 1}\n"
+        "def start(s):\n    global _svc\n    _svc = s\n"
+        "def note(k):\n    _seen[k] = 1\n    CONST.get(k)\n"
+        "@functools.lru_cache(maxsize=1)\ndef load():\n    return 1\n"
+    )
+    assert process_state(ast.parse(src)) == {"_svc", "_seen", "load"}

@@ -20,7 +20,7 @@ from handlers import router
 from handlers.messages import IncomingMessage
 from handlers.profile import profile_card
 from handlers.services import Services
-from store.models import Account, AccountFigures, Event, FiguresState
+from store.models import Account, AccountFigures, Event, FiguresState, User
 from store.query import Scope
 from tests.conftest import AS_OF
 
@@ -172,3 +172,14 @@ def test_profile_card_json_says_which_day_its_figures_are(demo_services) -> None
         card = profile_card(s, acc, AS_OF + dt.timedelta(days=3), Scope.everything(), "zh")
     assert card["figures_state"]["current"] is False
     assert "数据截至 2026-11-01" in card["figures_state"]["note"]
+
+
+def test_any_write_of_cached_content_bumps_the_data_version(demo_services) -> None:
+    """Per-process caches of database content (the parser's context) are keyed on
+    figures_state.data_version: renaming a user must change it, without a figures refresh."""
+    (_as_of, _stale, refreshed_at, version), _rows = _figures(demo_services)
+    with demo_services.session_factory.begin() as s:
+        user = s.scalars(select(User).limit(1)).one()
+        user.name = f"{user.name} (renamed)"
+    (_as_of, stale, refreshed_again, bumped), _rows = _figures(demo_services)
+    assert bumped == version + 1 and not stale and refreshed_again == refreshed_at

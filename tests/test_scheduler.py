@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from handlers.services import Services
 from scheduler import jobs
-from store.db import make_engine, make_session_factory
+from store.db import make_engine
 from store.models import OutboxMessage, User
 from tests.conftest import postgres_url
 
@@ -129,17 +129,24 @@ def test_run_once_reports_every_job(services: Services) -> None:
     assert not [k for k, v in report.items() if isinstance(v, dict) and "error" in v]
 
 
-def test_apscheduler_wiring_coalesces_with_persistent_store(services: Services) -> None:
-    from scheduler.runner import build
+def test_apscheduler_wiring_binds_each_scheduler_to_its_own_services(services: Services) -> None:
+    from scheduler.runner import build, run_job
 
-    sched = build(services, background=True)
-    sched.start(paused=True)
+    other = Services(
+        settings=services.settings,
+        session_factory=services.session_factory,
+        as_of=dt.date(2027, 1, 1),
+    )
+    scheds = [build(services, background=True), build(other, background=True)]
+    for sched in scheds:
+        sched.start(paused=True)
     try:
-        ids = {j.id for j in sched.get_jobs()}
-        assert {f"profilebot:{n}" for n in jobs.JOBS} == ids
-        assert all(j.coalesce for j in sched.get_jobs())
+        for sched, svc in zip(scheds, (services, other), strict=True):
+            got = sched.get_jobs()
+            assert {f"profilebot:{n}" for n in jobs.JOBS} == {j.id for j in got}
+            assert all(j.coalesce for j in got)
+            # each job runs with the services its scheduler was built with (no module global)
+            assert all(j.func is run_job and j.args[0] is svc for j in got)
     finally:
-        sched.shutdown(wait=False)
-    engine = make_session_factory(make_engine(services.settings.database_url))
-    with engine() as s:
-        assert s.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar() == len(jobs.JOBS)
+        for sched in scheds:
+            sched.shutdown(wait=False)
