@@ -31,6 +31,7 @@ from handlers.understand import patterns
 from store import vocab
 from store.identity import company_form, normalise_name
 from store.lang import dates, events, grammar
+from store.lang.negation import EVENT_NEGATION, alternation
 from store.lang.numbers import zh_int
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
@@ -169,13 +170,13 @@ def _rel(days: int) -> RelativeDate:
 OPS = {">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq", "!=": "ne"}
 FLIP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge", "eq": "eq", "ne": "ne"}
 
-NEG_EN = r"(?:not|never|no|without|zero|0)"
+NEG_EN = alternation(EVENT_NEGATION["en"])
 LOGIN_EN = (
     r"(?:log(?:ged|ging)?\s*(?:in|on|into)?|logins?|sign(?:ed|ing)?\s*(?:in|on)|sign-?ins?"
     r"|been\s+active|active|activity|used|usage|engaged|engagement|touched|contacted"
     r"|interactions?|follow(?:ed)?[- ]?ups?|visited|visits?)"
 )
-ZH_NEG = r"(?:没有|没|未|无|不曾|从未|尚未|未曾|零)"
+ZH_NEG = alternation(EVENT_NEGATION["zh"])
 ZH_LOGIN = r"(?:登录|登陆|上线|活跃|使用|访问|跟进|互动|联系|用过|打开|动静|登入)"
 DUR = r"(\d+)天"
 PAST_WORDS = r"(?:(?:in|for|within|over|during|since|of|the|last|past|previous|recent|prior)\s+)*"

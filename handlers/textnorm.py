@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from store.lang.compare import write_comparators
 from store.lang.dates import write_durations, write_iso_dates
+from store.lang.negation import write_negations
 from store.lang.numbers import EN_NUMBER_WORDS, ZH_NUM_RX, write_out, zh_int
 
 _ZH_NUM = re.compile(ZH_NUM_RX)  # the numerals store/lang/numbers.py reads (一万二千, 三千五)
@@ -144,14 +146,7 @@ def normalise(text: str) -> str:
     """The parser's view of a question (see the module docstring)."""
     t = unicodedata.normalize("NFKC", text or "").lower()
     t = t.replace("’", "'").replace("‘", "'")
-    t = re.sub(r"n't\b", " not", t)
-    # negations typed without the apostrophe keep their "not": havent, didnt, hasnt, dont, cant
-    t = re.sub(
-        r"\b(have|has|had|did|do|does|is|are|was|were|could|should|would)(?:nt|n t)\b", r"\1 not", t
-    )
-    t = re.sub(r"\b(?:havnt|hvnt|hav not)\b", "have not", t)
-    t = re.sub(r"\bwont\b", "will not", t)
-    t = re.sub(r"\bcant\b", "can not", t)
+    t = write_negations(t)  # haven't, havent, hvnt -> have not (store/lang/negation.py)
     t = re.sub(r"(\d),(?=\d{3}\b)", r"\1", t)
     t = re.sub(r"(\d),(?=\d{3}\D)", r"\1", t)
     t = write_iso_dates(t)  # 2026/3/1, 2026年3月1日, March 5, 2026 -> 2026-03-05
@@ -224,22 +219,5 @@ def normalise(text: str) -> str:
     t = re.sub(r"(?<!\d)(\d{4})\s*年?\s*(?:以前|之前)", r" < \1 ", t)
     t = re.sub(r"\b(?:after|later than)\s+(?=\d{4})", " > ", t)
     t = re.sub(r"\b(?:before|earlier than|prior to)\s+(?=\d{4})", " < ", t)
-    # post-comparators ("6 or below") before the comparator words they contain
-    # ("over 50k and under 100k": a second bound, not a post-comparator)
-    t = re.sub(
-        r"\b(?:or|and)\s+(?:more|above|greater|higher|up|longer)\b(?!\s+than)(?!\s*\d)", " 以上 ", t
-    )
-    t = re.sub(
-        r"\b(?:or|and)\s+(?:less|fewer|below|lower|under)\b(?!\s+than)(?!\s*\d)", " 以下 ", t
-    )
-    # comparators
-    t = t.replace("≥", ">=").replace("≤", "<=").replace("＞", ">").replace("＜", "<")
-    t = t.replace("=>", ">=").replace("=<", "<=").replace("!=", " != ")
-    for rx, sym in _COMP_RE:
-        t = rx.sub(f" {sym} ", t)
-    t = re.sub(r"\s*(>=|<=|!=)\s*", r" \1 ", t)
-    t = re.sub(r"(?<![<>!=])\s*([<>])\s*(?!=)", r" \1 ", t)
-    # post-comparators after a number
-    t = re.sub(r"(\d)\s*\+", r"\1 以上 ", t)
-    t = re.sub(r"(及|或)(以上|以下)", r"\2", t)
+    t = write_comparators(t)  # the one comparator reader (store/lang/compare.py)
     return re.sub(r"\s+", " ", t).strip()

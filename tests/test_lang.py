@@ -15,7 +15,7 @@ from handlers.extract import find_people, read_value
 from handlers.parser import ParseContext, parse
 from handlers.textnorm import normalise
 from store import vocab
-from store.lang import dates, events, numbers, people, yesno
+from store.lang import compare, dates, events, negation, numbers, people, yesno
 from store.values import parse_date, parse_number
 
 
@@ -198,3 +198,31 @@ def test_a_date_field_compared_with_a_dated_day(text: str, op: str, day: dt.date
     assert spec is not None, question
     (flt,) = spec.where.filters()
     assert (flt.field, flt.op, flt.value) == ("contract_end", op, day.isoformat()), question
+
+
+_OPS = {">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq"}
+
+
+@pytest.mark.parametrize(("phrase", "symbol"), compare.EXAMPLES)
+def test_every_reader_reads_the_comparator_corpus_alike(phrase: str, symbol: str) -> None:
+    assert compare.read_comparator(phrase) == symbol
+    questions = []
+    if not re.search(r"[\u4e00-\u9fff]", phrase):
+        questions.append(f"accounts with ARR {phrase} 50000")
+    if not re.search(r"[a-z]", phrase):
+        questions.append(f"年合同额{phrase}50000的客户")
+    for question in questions:
+        assert _filters(question) == [("arr", _OPS[symbol], 50000)], question
+
+
+@pytest.mark.parametrize("spellings", negation.EXAMPLES)
+def test_every_spelling_of_a_negation_reads_alike(spellings: tuple[str, ...]) -> None:
+    # the question parser reads through textnorm (write_negations) and the tagger (NEGATION)
+    specs = {q: parse(q).spec for q in spellings}
+    assert all(spec is not None for spec in specs.values()), specs
+    assert len({spec.model_dump_json() for spec in specs.values()}) == 1, specs
+
+
+def test_sloppy_negations_keep_their_not() -> None:
+    for typed in ("havent", "haven't", "hvnt", "dont", "didnt", "isnt", "wont", "cant"):
+        assert " not" in negation.write_negations(f"accounts that {typed} x"), typed

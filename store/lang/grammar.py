@@ -7,49 +7,10 @@ inside its own clause.
 
 from __future__ import annotations
 
-# a negation of presence or of a value: "no EB", "without a TB", "dont have", "没有决策人", "不是"
-NEGATION: tuple[str, ...] = (
-    "no",
-    "not",
-    "never",
-    "without",
-    "zero",
-    "none",
-    "missing",
-    "lacking",
-    "lack",
-    "lacks",
-    "don't",
-    "dont",
-    "do not",
-    "doesn't",
-    "doesnt",
-    "does not",
-    "didn't",
-    "didnt",
-    "haven't",
-    "havent",
-    "hasn't",
-    "hasnt",
-    "have not",
-    "has not",
-    "isn't",
-    "isnt",
-    "aren't",
-    "arent",
-    "没有",
-    "没",
-    "无",
-    "缺少",
-    "缺失",
-    "缺",
-    "未",
-    "尚未",
-    "不带",
-    "不是",
-    "并非",
-    "不",
-)
+# negation lives in store/lang/negation.py (its words, sloppy typing and corpus); the tagger reads
+# it here with the other function words
+from store.lang.negation import NEGATION  # noqa: F401
+
 # presence: "have an EB", "key people on file", "录入了决策人"
 PRESENCE: tuple[str, ...] = (
     "have",

@@ -1,0 +1,111 @@
+"""Negation as people type it, in English and Chinese: no, not, never, without, dont, havent, isnt,
+没, 没有, 未, 不, 无, 从未.
+
+The table (`NEGATION`) is what the question parser's tagger reads as a negation; `write_negations`
+rewrites the ways people type an English negation (haven't, havent, hvnt, didnt, wont, cant) as
+one ("have not"), so every reader after it sees one surface; `EVENT_NEGATION` is what negates an
+event in a question ("no login", "没登录"). `EXAMPLES` are groups of spellings every reader must
+read alike (tests/test_lang.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+# a negation of presence or of a value: "no EB", "without a TB", "dont have", "没有决策人", "不是"
+NEGATION: tuple[str, ...] = (
+    "no",
+    "not",
+    "never",
+    "without",
+    "zero",
+    "none",
+    "missing",
+    "lacking",
+    "lack",
+    "lacks",
+    "don't",
+    "dont",
+    "do not",
+    "doesn't",
+    "doesnt",
+    "does not",
+    "didn't",
+    "didnt",
+    "haven't",
+    "havent",
+    "hasn't",
+    "hasnt",
+    "have not",
+    "has not",
+    "isn't",
+    "isnt",
+    "aren't",
+    "arent",
+    "没有",
+    "没",
+    "无",
+    "缺少",
+    "缺失",
+    "缺",
+    "未",
+    "尚未",
+    "不带",
+    "不是",
+    "并非",
+    "不",
+)
+# what negates an event right before it ("not logged in", "no purchases", "没登录", "从未购买")
+EVENT_NEGATION: dict[str, tuple[str, ...]] = {
+    "en": ("not", "never", "no", "without", "zero", "0"),
+    "zh": ("没有", "没", "未", "无", "不曾", "从未", "尚未", "未曾", "零"),
+}
+
+# an English negation typed without its apostrophe or spelt short keeps its "not"
+_SLOPPY: tuple[tuple[str, str], ...] = (
+    (r"n't\b", " not"),
+    (r"\b(have|has|had|did|do|does|is|are|was|were|could|should|would)(?:nt|n t)\b", r"\1 not"),
+    (r"\b(?:havnt|hvnt|hav not)\b", "have not"),
+    (r"\bwont\b", "will not"),
+    (r"\bcant\b", "can not"),
+)
+_SLOPPY_RX = tuple((re.compile(rx), out) for rx, out in _SLOPPY)
+
+
+def alternation(words: tuple[str, ...]) -> str:
+    """One regex group of these words, longest first ("(?:没有|没|未)")."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+# the corpus: spellings that must read alike, each group with a sloppy or short form
+# (tests/test_lang.py: write_negations gives one text, the question parser one spec)
+EXAMPLES: tuple[tuple[str, ...], ...] = (
+    (
+        "accounts that haven't logged in for 30 days",
+        "accounts that havent logged in for 30 days",
+        "accounts that have not logged in for 30 days",
+        "accounts that hvnt logged in for 30 days",
+    ),
+    (
+        "accounts that didn't log in for 30 days",
+        "accounts that didnt log in for 30 days",
+        "accounts that did not log in for 30 days",
+    ),
+    (
+        "accounts that don't have an EB",
+        "accounts that dont have an EB",
+        "accounts that do not have an EB",
+        "accounts without an EB",
+        "accounts with no EB",
+    ),
+    ("accounts whose EB isn't a supporter", "accounts whose EB isnt a supporter"),
+    ("30天没登录的客户", "30天没有登录的客户", "30天未登录的客户"),
+    ("没有决策人的客户", "无决策人的客户", "缺少决策人的客户"),
+)
+
+
+def write_negations(text: str) -> str:
+    """Rewrite sloppy English negations as written out ("havent" -> "have not", "dont" -> "do not")."""
+    for rx, out in _SLOPPY_RX:
+        text = rx.sub(out, text)
+    return text
