@@ -668,10 +668,13 @@ class _Parser:
 
     def understand(self, topics: tuple[str, ...]) -> None:
         """The topics moved to the pattern table: their rows add spec items and take the words."""
-        for hit in patterns.find(self.rest.s, self.t, topics):
+        hits = patterns.find(self.rest.s, self.t, topics)
+        for hit in hits:
             for item in hit.items:
                 self.add(item)
             self.rest.take(hit.start, hit.end)
+        for joint in patterns.joints(self.rest.s, hits, self.t):
+            self.rest.take(joint.start, joint.end)
 
     # -- named account: "tell me about X", "X的客户画像"
     def profile(self) -> str | None:

@@ -112,6 +112,17 @@ def test_a_key_person_noun_as_a_modifier_is_no_key_person(text: str) -> None:
     assert not (p.spec and key_person_items(p.spec.where))
 
 
+@pytest.mark.parametrize(
+    "text", ["accounts with an EB but no TB", "有决策人但没有技术负责人的客户"]
+)
+def test_the_conjunction_between_two_conditions_is_used(text: str) -> None:
+    p = parse(text)
+    assert canonical(key_person_items(p.spec.where)) == canonical(
+        expected("+role=EB") + expected("-role=TB")
+    )
+    assert p.unparsed == ""
+
+
 def test_two_roles_are_two_people() -> None:
     got = key_person_items(parse("accounts with an EB and a blocker").spec.where)
     assert canonical(got) == canonical(expected("+role=EB") + expected("+attitude=blocker"))

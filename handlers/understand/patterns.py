@@ -75,6 +75,9 @@ def key_person(tags: Sequence[Tag]) -> list[Item]:
     pending_neg = False
     seen_person = False
     for t in tags:
+        if t.kind == "ABSENT":  # "没有录入决策人", "the EB is unknown": no such person
+            negate = True
+            continue
         if t.kind == "NEG":
             if seen_person:
                 pending_neg = True
@@ -108,7 +111,7 @@ def nothing(tags: Sequence[Tag]) -> list[Item]:
 
 MACROS = {
     # presence and its negation before a person: "have", "dont have", "have no", "没有录入"
-    "PRE": "(HAVE? NEG HAVE? | HAVE)?",
+    "PRE": "(HAVE? NEG HAVE? | HAVE | ABSENT)?",
     # who is meant: a role, a title or "key person", possibly two of them ("CFO contact")
     "WHO": "(ROLE | TITLE | KP) HAVE? (ROLE | TITLE | KP)?",
     "ATTX": "(ATT | ATTW)",
@@ -118,7 +121,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "key person: a role, title or attitude",
         "key person",
-        "PRE (ROLE | TITLE | ATT) (HAVE? KP)? HAVE?",
+        "PRE (ROLE | TITLE | ATT) (HAVE? KP)? (HAVE | ABSENT)?",
         key_person,
         (
             ("accounts with a blocker", "+attitude=blocker"),
@@ -129,6 +132,10 @@ ROWS: tuple[Row, ...] = (
             ("which of those have no TB", "-role=TB"),
             ("没有录入决策人的客户有几个", "-role=EB"),
             ("缺少技术负责人的客户", "-role=TB"),
+            ("accounts where we haven't identified the EB", "-role=EB"),
+            ("which accounts have no decision maker identified", "-role=EB"),
+            ("accounts whose economic buyer is unknown", "-role=EB"),
+            ("决策人未知的客户", "-role=EB"),
             ("which customers have a CFO among their contacts", "+title=CFO"),
             ("有财务总监联系人的客户", "+title=finance director"),
             ("持反对态度的关键人", "+attitude=blocker"),
@@ -139,7 +146,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "key person: anyone on file",
         "key person",
-        "PRE KP HAVE?",
+        "PRE KP (HAVE | ABSENT)?",
         key_person,
         (
             ("accounts with no key people on file", "-"),
@@ -147,6 +154,8 @@ ROWS: tuple[Row, ...] = (
             ("没有关键人的客户", "-"),
             ("没有录入联系人的客户有哪些", "-"),
             ("有关键人的客户", "+"),
+            ("哪些客户没有任何联系人", "-"),
+            ("关键人都没录入的客户", "-"),
         ),
         unless=("WINDOW",),  # a contact in a time window is an interaction, not a person
         not_examples=(
@@ -171,6 +180,7 @@ ROWS: tuple[Row, ...] = (
             ("accounts where a key person is neutral", "+attitude=neutral"),
             ("accounts whose CFO is a blocker", "+title=CFO attitude=blocker"),
             ("accounts whose EB is not a blocker", "+role=EB attitude!=blocker"),
+            ("accounts whose technical buyer opposes us", "+role=TB attitude=blocker"),
             ("哪些客户的决策人是反对者", "+role=EB attitude=blocker"),
             ("决策人持反对态度的客户", "+role=EB attitude=blocker"),
             ("我的客户里有没有决策人反对的", "+role=EB attitude=blocker"),
@@ -363,3 +373,16 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
             row = rows[order]
             hits.append(Hit(row, matched, tuple(row.build(matched))))
     return sorted(hits, key=lambda h: h.start)
+
+
+def joints(text: str, hits: Sequence[Hit], original: str | None = None) -> list[Tag]:
+    """The conjunctions standing between two hits ("an EB but no TB", "有决策人但没有技术负责人"):
+    used by the question, like the hits themselves."""
+    original = text if original is None else original
+    out = []
+    for c in tag(text, ("CONJ",)):
+        left = any(h.end <= c.start and _filler(original[h.end : c.start]) for h in hits)
+        right = any(h.start >= c.end and _filler(original[c.end : h.start]) for h in hits)
+        if left and right:
+            out.append(c)
+    return out

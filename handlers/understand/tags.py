@@ -26,6 +26,7 @@ KINDS: dict[str, str] = {
     "KP": "a key person of any role (key people, contacts, 关键人)",
     "NEG": "a negation (no, without, dont, 没有, 不是)",
     "HAVE": "presence (have, on file, 有, 录入)",
+    "ABSENT": "absence (unknown, missing, 未知, 没录入); before or after the thing",
     "QANY": "'is there any' (有没有), a question, not a negation",
     "CONJ": "a word or mark that ends a clause (and, but, 且, ，)",
     "WINDOW": "a time window (30天, this month, 上个月, since)",
@@ -65,6 +66,7 @@ def tables() -> dict[str, dict[str, Any]]:
         "KP": _words(people.KEY_PERSON_NOUNS),
         "NEG": _words(grammar.NEGATION),
         "HAVE": _words(grammar.PRESENCE),
+        "ABSENT": _words(grammar.ABSENCE_AFTER),
         "QANY": _words(grammar.QUESTION_ANY),
         "CONJ": _words(grammar.CONJUNCTIONS + grammar.CLAUSE_MARKS),
     }

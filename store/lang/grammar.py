@@ -24,6 +24,10 @@ PRESENCE: tuple[str, ...] = (
     "listed",
     "entered",
     "among",
+    "identified",
+    "identify",
+    "mapped",
+    "named",
     "有",
     "录入",
     "录入了",
@@ -33,6 +37,27 @@ PRESENCE: tuple[str, ...] = (
     "填写",
     "填了",
     "记录",
+)
+# absence said after the thing: "the EB is unknown", "决策人未知", "关键人都没录入"
+ABSENCE_AFTER: tuple[str, ...] = (
+    "unknown",
+    "not known",
+    "missing",
+    "is missing",
+    "not identified",
+    "not recorded",
+    "not on file",
+    "not set",
+    "未知",
+    "不详",
+    "缺失",
+    "空缺",
+    "没录入",
+    "未录入",
+    "没有录入",
+    "没填",
+    "未填写",
+    "没有填写",
 )
 # "is there any …" — a question, not a negation (有没有 holds 没有)
 QUESTION_ANY: tuple[str, ...] = (
