@@ -228,7 +228,6 @@ SHOWABLE = frozenset(
     {"industry", "city", "province", "country", "plan", "stage", "tier", "status", "csm", "owner"}
     | {"price_sensitivity", "domain", "parent", "health_band", "nps_class", "rfm_segment"}
 )
-PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365, "today": 1}
 
 
 def _at_word_edges(text: str, word: str) -> bool:
@@ -3113,7 +3112,8 @@ class _Parser:
             m = r.search(pat)
             if m:
                 self.rest.take(*m.span())
-                return next((d for k, d in PERIOD_DAYS.items() if period.endswith(k)), 30)
+                unit = period.rsplit("_", 1)[-1]  # a period's length in days: last_month -> 30
+                return 1 if period == "today" else dates.DURATION_UNITS.get(unit, 30)
         return 30
 
     def _measure_filter(self, key: str, mn: Mention, kw: dict[str, Any]) -> Filter:
