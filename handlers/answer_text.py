@@ -7,6 +7,7 @@ from typing import Any
 
 from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
 from store.lang import events
+from store.lang.dates import MONTH_ABBR_EN, PERIOD_LABELS
 from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Sort, Spec
 from store.vocab import shown
 
@@ -24,45 +25,6 @@ SPECIAL_LABELS = {
     "contact_title": ("key person title", "关键人职位"),
     "count": ("count", "数量"),
 }
-PERIOD_TEXT = {
-    "today": ("today", "今天"),
-    "this_week": ("this week", "本周"),
-    "last_week": ("last week", "上周"),
-    "next_week": ("next week", "下周"),
-    "this_month": ("this month", "本月"),
-    "last_month": ("last month", "上个月"),
-    "next_month": ("next month", "下个月"),
-    "this_quarter": ("this quarter", "本季度"),
-    "last_quarter": ("last quarter", "上季度"),
-    "next_quarter": ("next quarter", "下季度"),
-    "this_year": ("this year", "今年"),
-    "last_year": ("last year", "去年"),
-    "next_year": ("next year", "明年"),
-}
-_ZH_Q = {1: "一", 2: "二", 3: "三", 4: "四"}
-for _q in range(1, 5):
-    _zq = f"第{_ZH_Q[_q]}季度"
-    PERIOD_TEXT[f"q{_q}"] = (f"Q{_q}", _zq)
-    PERIOD_TEXT[f"next_q{_q}"] = (f"next Q{_q}", f"下一个{_zq}")
-    PERIOD_TEXT[f"last_q{_q}"] = (f"last Q{_q}", f"上一个{_zq}")
-    PERIOD_TEXT[f"next_year_q{_q}"] = (f"Q{_q} next year", f"明年{_zq}")
-    PERIOD_TEXT[f"last_year_q{_q}"] = (f"Q{_q} last year", f"去年{_zq}")
-_MONTH_EN = ("January", "February", "March", "April", "May", "June", "July", "August")
-_MONTH_EN += ("September", "October", "November", "December")
-for _m in range(1, 13):
-    _me, _mz = _MONTH_EN[_m - 1], f"{_m}月"
-    PERIOD_TEXT[f"m{_m}"] = (_me, _mz)
-    PERIOD_TEXT[f"next_m{_m}"] = (f"next {_me}", f"下一个{_mz}")
-    PERIOD_TEXT[f"last_m{_m}"] = (f"last {_me}", f"上一个{_mz}")
-    PERIOD_TEXT[f"next_year_m{_m}"] = (f"{_me} next year", f"明年{_mz}")
-    PERIOD_TEXT[f"last_year_m{_m}"] = (f"{_me} last year", f"去年{_mz}")
-for _pre, _en, _zh in (
-    ("", "", ""),
-    ("next_year_", " next year", "明年"),
-    ("last_year_", " last year", "去年"),
-):
-    PERIOD_TEXT[f"{_pre}h1"] = (f"H1{_en}", f"{_zh}上半年")
-    PERIOD_TEXT[f"{_pre}h2"] = (f"H2{_en}", f"{_zh}下半年")
 
 
 def label(
@@ -82,9 +44,6 @@ def label(
     return key
 
 
-_MONTH_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def measure_label(flt: Filter | Sort, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
     """An event measure with its window and feature: 'API feature uses since Oct 1',
     '上个月购买次数', 'purchases between Dec 1 and Jan 31'."""
@@ -102,7 +61,7 @@ def measure_label(flt: Filter | Sort, lang: str, fields: dict[str, FieldDef] | N
     if flt.feature:
         en, z = f"{flt.feature} {en}", f"{flt.feature}{z}"
     if flt.period:
-        pe, pz = PERIOD_TEXT.get(flt.period, (flt.period, flt.period))
+        pe, pz = PERIOD_LABELS.get(flt.period, (flt.period, flt.period))
         return f"{pz}{z}" if zh else f"{en} {pe}"
     if flt.since is not None and flt.until is not None:
         a, b = value_text(flt.since, lang), value_text(flt.until, lang)
@@ -123,9 +82,9 @@ def _rel_text(v: RelativeDate, lang: str) -> str:
     zh = lang == "zh"
     if v.month_day:
         month, day = (int(x) for x in v.month_day.split("-"))
-        return f"{month}月{day}日" if zh else f"{_MONTH_EN[month - 1]} {day}"
+        return f"{month}月{day}日" if zh else f"{MONTH_ABBR_EN[month - 1]} {day}"
     if v.period:
-        en, z = PERIOD_TEXT.get(v.period, (v.period, v.period))
+        en, z = PERIOD_LABELS.get(v.period, (v.period, v.period))
         edge = ("start of " if v.edge == "start" else "end of ") if not zh else ""
         return (z + ("初" if v.edge == "start" else "末")) if zh else edge + en
     if v.days == 0:
@@ -203,7 +162,7 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
         a, b = (value_text(x, lang, flt.field) for x in flt.value)
         return f"{name} 介于 {a} 和 {b} 之间" if zh else f"{name} between {a} and {b}"
     if flt.op == "in_period":
-        en, z = PERIOD_TEXT.get(str(flt.value), (str(flt.value), str(flt.value)))
+        en, z = PERIOD_LABELS.get(str(flt.value), (str(flt.value), str(flt.value)))
         return f"{name}在{z}" if zh else f"{name} {en}"
     if flt.op in ("empty", "not_empty"):
         return f"{name}{OP_TEXT_ZH[flt.op]}" if zh else f"{name} {OP_TEXT_EN[flt.op]}"

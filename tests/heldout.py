@@ -87,7 +87,9 @@ def build(
             )
     for path, kind, extra in files:
         day = ["--as-of", as_of.isoformat()] if as_of else []
-        done = cli(["import", str(path), "--kind", kind, "--json", *day, *extra], built.env, cwd=cwd)
+        done = cli(
+            ["import", str(path), "--kind", kind, "--json", *day, *extra], built.env, cwd=cwd
+        )
         try:
             report = json.loads(done.stdout)
         except json.JSONDecodeError:

@@ -16,6 +16,7 @@ from handlers.parser import ParseContext, parse
 from handlers.textnorm import normalise
 from store import vocab
 from store.lang import compare, dates, events, negation, numbers, people, yesno
+from store.spec import PERIODS, period_bounds
 from store.values import parse_date, parse_number
 
 
@@ -226,3 +227,14 @@ def test_every_spelling_of_a_negation_reads_alike(spellings: tuple[str, ...]) ->
 def test_sloppy_negations_keep_their_not() -> None:
     for typed in ("havent", "haven't", "hvnt", "dont", "didnt", "isnt", "wont", "cant"):
         assert " not" in negation.write_negations(f"accounts that {typed} x"), typed
+
+
+@pytest.mark.parametrize(
+    "period", [p for p in PERIODS if not p.startswith("next") and p != "today"]
+)
+def test_a_period_as_an_answer_writes_it_reads_back_as_that_period(period: str) -> None:
+    """The labels answers use ('去年下半年', 'last Q4', 'October') are read as the same days."""
+    for label in dates.PERIOD_LABELS[period]:
+        kw = dates.read_window(label)
+        assert kw is not None, label
+        assert dates.window_bounds(kw, AS_OF) == period_bounds(period, AS_OF), label

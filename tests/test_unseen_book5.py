@@ -719,7 +719,9 @@ def build_db(workdir: Path) -> tuple[dict, list[str]]:
     steps = [("users.csv", "users"), ("accounts_en.csv", "accounts"), ("zh_accounts.csv", "accounts"),
              ("contacts.csv", "contacts"), ("events.csv", "events"), ("nps.csv", "nps")]  # fmt: skip
     files = [(BOOK / name, kind, ()) for name, kind in steps]
-    built = heldout.build(f"sqlite:///{workdir / 'book5.db'}", files, before=[competitor], as_of=AS_OF)
+    built = heldout.build(
+        f"sqlite:///{workdir / 'book5.db'}", files, before=[competitor], as_of=AS_OF
+    )
     problems = list(built.problems)
     for rep in built.reports:
         if (

@@ -77,6 +77,35 @@ PERIOD_WORDS: dict[str, str] = {
     "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
     "today": r"\btoday\b|今天|今日",
 }
+# how a period is written back in an answer: period -> (English, Chinese)
+MONTH_NAMES_EN = tuple(calendar.month_name[1:])  # January … December
+MONTH_ABBR_EN = tuple(calendar.month_abbr[1:])  # Jan … Dec
+PERIOD_LABELS: dict[str, tuple[str, str]] = {
+    "today": ("today", "今天"),
+    "this_week": ("this week", "本周"),
+    "last_week": ("last week", "上周"),
+    "next_week": ("next week", "下周"),
+    "this_month": ("this month", "本月"),
+    "last_month": ("last month", "上个月"),
+    "next_month": ("next month", "下个月"),
+    "this_quarter": ("this quarter", "本季度"),
+    "last_quarter": ("last quarter", "上季度"),
+    "next_quarter": ("next quarter", "下季度"),
+    "this_year": ("this year", "今年"),
+    "last_year": ("last year", "去年"),
+    "next_year": ("next year", "明年"),
+}
+_UNIT_LABELS = {f"q{q}": (f"Q{q}", f"第{'一二三四'[q - 1]}季度") for q in range(1, 5)}
+_UNIT_LABELS.update({f"m{m}": (MONTH_NAMES_EN[m - 1], f"{m}月") for m in range(1, 13)})
+_UNIT_LABELS.update({"h1": ("H1", "上半年"), "h2": ("H2", "下半年")})
+for _unit, (_en, _zh) in _UNIT_LABELS.items():
+    PERIOD_LABELS[_unit] = (_en, _zh)
+    PERIOD_LABELS[f"next_year_{_unit}"] = (f"{_en} next year", f"明年{_zh}")
+    PERIOD_LABELS[f"last_year_{_unit}"] = (f"{_en} last year", f"去年{_zh}")
+    if _unit[0] != "h":
+        PERIOD_LABELS[f"next_{_unit}"] = (f"next {_en}", f"下一个{_zh}")
+        PERIOD_LABELS[f"last_{_unit}"] = (f"last {_en}", f"上一个{_zh}")
+
 # the end of a period as a bound ("before the end of the year", "年底前", "by end of quarter")
 PERIOD_ENDS: dict[str, str] = {
     "this_year": r"year|年底|年末|年终",
@@ -575,14 +604,16 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
                 continue  # "in the last week" is the last 7 days, not the calendar week
             found.append((m.start(), m.end(), {"period": period}))
     for m in re.finditer(CAL_RX, text):
+        value, spans = calendar_period(text, m)
         word = m.group("mn")
         if (
             word
             and (len(word) <= 4 or word == "march")
+            and len(spans) == 1
+            and text.strip() != word
             and not re.search(r"\b(?:in|during|of|for|since)\s*$", text[: m.start()])
         ):
-            continue  # may / mar / march / jun … are a month only after a preposition
-        value, spans = calendar_period(text, m)
+            continue  # may / mar / march / jun … are a month only after a preposition or with a year
         start, end = min(sp[0] for sp in spans), max(sp[1] for sp in spans)
         if isinstance(value, tuple):
             found.append((start, end, {"since": value[0], "until": value[1]}))
