@@ -24,6 +24,7 @@ from handlers.saved_segments import saved_segment_spec
 from handlers.services import Services
 from store import audit
 from store.fields import EVENT_MEASURES, FieldDef
+from store.lang import events as lang_events
 from store.models import (
     Account,
     AccountTag,
@@ -240,8 +241,17 @@ def llm_context(session: Session, as_of: dt.date, language: str) -> dict[str, An
 # ----------------------------------------------------------------------------- understanding
 
 
-def validate_spec(spec: Spec, fields: dict[str, FieldDef]) -> None:
-    """Raise SpecError when the spec names a field this store does not have."""
+def validate_spec(
+    spec: Spec, fields: dict[str, FieldDef], event_types: list[str] | None = None
+) -> None:
+    """Raise SpecError when the spec names a field (or, given the stored `event_types`, an event
+    type) this store does not have."""
+    if event_types is not None:
+        held = {*lang_events.BUILTIN_TYPES, *(lang_events.canonical(t) for t in event_types)}
+        for x in (*spec.where.filters(), *spec.sort):
+            asked = x.event_type if x.field == "events" else None
+            if asked and lang_events.canonical(asked) not in held:
+                raise SpecError(f"this book records no '{x.event_type}' events")
     known = set(fields) | set(EVENT_MEASURES) | {"tag", "count"}
     for key in spec.fields_used():
         if key.startswith("contact_"):
@@ -285,7 +295,7 @@ def understand(
                 msg.text, msg.language, llm_context(session, as_of, msg.language)
             )
             if spec is not None:
-                validate_spec(spec, load_catalogue(session))
+                validate_spec(spec, load_catalogue(session), stored_event_types(session))
                 return spec, "llm", parsed
         except Exception:  # any LLM failure falls back to the parser
             log.warning("LLM understanding failed; using the parser", exc_info=True)
@@ -759,7 +769,7 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     with services.session_factory.begin() as s:
         if model_spec is not None:
             try:
-                validate_spec(model_spec, load_catalogue(s))
+                validate_spec(model_spec, load_catalogue(s), stored_event_types(s))
                 spec, source = model_spec, "llm"
             except Exception:  # an invalid spec falls back to the parser's reading
                 log.warning("LLM spec invalid; using the parser", exc_info=True)

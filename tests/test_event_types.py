@@ -214,3 +214,17 @@ def test_a_rule_written_in_chat_reads_the_books_event_types(services: Services) 
         0,
         30,
     )
+
+
+def test_a_model_spec_naming_events_the_book_does_not_hold_is_refused(services: Services) -> None:
+    from handlers.ask import validate_spec
+    from store.query import SpecError, load_catalogue, stored_event_types
+
+    _book(services)
+    with services.session_factory.begin() as s:
+        fields, held = load_catalogue(s), stored_event_types(s)
+    ok = Spec(where={"all": [{"field": "events", "event_type": "Meeting", "value": 0}]})
+    validate_spec(ok, fields, held)
+    bad = Spec(where={"all": [{"field": "events", "event_type": "webinar", "value": 0}]})
+    with pytest.raises(SpecError, match="webinar"):
+        validate_spec(bad, fields, held)
