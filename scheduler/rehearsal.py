@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from handlers.delivery import LOG_NAMES, chat_messengers
 from handlers.messages import Reply
 from handlers.services import Services
-from scheduler.delivery import LOG_NAMES, chat_messengers
 
 SENDER_JOB = "outbox"
 

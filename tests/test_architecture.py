@@ -9,6 +9,7 @@ are an import-linter contract in pyproject.toml, run by `lint-imports` in .ci/ru
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -288,3 +289,21 @@ def test_the_process_state_finder_sees_globals_caches_and_mutated_module_dicts()
         "@functools.lru_cache(maxsize=1)\ndef load():\n    return 1\n"
     )
     assert process_state(ast.parse(src)) == {"_svc", "_seen", "load"}
+
+
+def test_scheduler_reaches_the_store_only_through_handlers() -> None:
+    """The import-linter contract holds with no exceptions, and no scheduler module imports store/."""
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (contract,) = [c for c in contracts if c.get("source_modules") == ["scheduler"]]
+    assert contract["forbidden_modules"] == ["store"] and not contract.get("ignore_imports")
+    known = modules()
+    direct = [
+        (name, imported, line)
+        for name, path in known.items()
+        if name.startswith("scheduler")
+        for imported, _what, line in imports_of(name, path, known)
+        if imported.startswith("store")
+    ]
+    assert not direct, direct

@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from handlers.delivery import LogMessenger
 from handlers.services import Services
 from scheduler import jobs
-from scheduler.delivery import LogMessenger
 from store import outbox
 from store.models import OutboxMessage
 
