@@ -3,6 +3,13 @@
 Each import kind has its own table (a contacts file's `account` is the company a person works at;
 an accounts file's `account` is the company's name). `map_headers` maps a file's headers for one
 kind; `guess_kind` picks the kind whose required fields the headers cover best.
+
+An accounts file's field words that a question uses too ("ARR", "年合同额", "contract end date") are
+store/lang/fields.py's FIELD_WORDS, written once; the lists below add only header words: machine
+column names and words that are a field only as a whole header ("crm_id", "arr_amount", "url",
+"am", "所在地"), columns no question names ("account_id", "decision_process"), and the headers of
+contacts, events, NPS and users files, which name import columns rather than profile fields. A unit
+in a header ("（万元）", "(k)") is read by store/lang/numbers.py's scale table.
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from store.lang.fields import FIELD_WORDS
+from store.lang.numbers import read_number
 
 KINDS = ("users", "accounts", "contacts", "events", "nps")
 
@@ -72,129 +82,29 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "公司",
             "名称",
         ),
-        "domain": (
-            "domain",
-            "website",
-            "web",
-            "url",
-            "site",
-            "homepage",
-            "官网",
-            "网址",
-            "域名",
-            "网站",
-        ),
-        "industry": ("industry", "sector", "vertical", "行业", "所属行业", "行业类别"),
-        "employees": (
-            "employees",
-            "employee_count",
-            "num_employees",
-            "headcount",
-            "staff",
-            "company_size",
-            "员工数",
-            "员工人数",
-            "员工数量",
-            "人数",
-            "公司规模",
-        ),
-        "annual_revenue": (
-            "annual_revenue",
-            "revenue",
-            "年营收",
-            "营收",
-            "年收入",
-            "营业收入",
-            "年营业额",
-        ),
-        "city": ("city", "城市", "所在城市", "所在地"),
-        "province": ("province", "state", "省份", "省", "所在省份"),
-        "country": ("country", "国家", "国家地区"),
-        "founded": (
-            "founded",
-            "founded_year",
-            "year_founded",
-            "year_established",
-            "established",
-            "成立年份",
-            "成立时间",
-            "成立日期",
-        ),
-        "parent": ("parent", "parent_company", "subsidiary_of", "母公司", "上级公司", "所属集团"),
-        "owner": (
-            "owner",
-            "account_owner",
-            "sales_rep",
-            "sales",
-            "salesperson",
-            "account_manager",
-            "am",
-            "ae",
-            "负责人",
-            "客户经理",
-            "销售",
-            "销售负责人",
-            "归属销售",
-        ),
-        "csm": (
-            "csm",
-            "customer_success_manager",
-            "customer_success",
-            "cs_manager",
-            "客户成功经理",
-            "客户成功",
-        ),
-        "plan": (
-            "plan",
-            "plan_tier",
-            "edition",
-            "subscription",
-            "订阅版本",
-            "版本",
-            "套餐",
-            "产品版本",
-        ),
-        "arr": (
-            "arr",
-            "arr_amount",
-            "annual_contract_value",
-            "acv",
-            "contract_value",
-            "年合同额",
-            "合同金额",
-            "年度合同额",
-            "合同额",
-            "年费",
-        ),
-        "contract_start": (
-            "contract_start",
-            "contract_start_date",
-            "start_date",
-            "合同开始日期",
-            "合同开始",
-            "签约日期",
-            "开始日期",
-        ),
-        "contract_end": (
-            "contract_end",
-            "contract_end_date",
-            "end_date",
-            "renewal_date",
-            "合同到期日",
-            "合同结束日期",
-            "合同到期日期",
-            "到期日",
-            "到期日期",
-            "续约日期",
-        ),
-        "stage": ("stage", "lifecycle_stage", "阶段", "客户阶段"),
-        "price_sensitivity": ("price_sensitivity", "价格敏感度"),
-        "pains": ("pains", "pain_points", "痛点"),
+        "domain": (*FIELD_WORDS["domain"], "web", "url", "site", "homepage", "网址"),
+        "industry": (*FIELD_WORDS["industry"], "所属行业", "行业类别"),
+        "employees": (*FIELD_WORDS["employees"], "num_employees", "员工数量"),
+        "annual_revenue": (*FIELD_WORDS["annual_revenue"], "年营业额"),
+        "city": (*FIELD_WORDS["city"], "所在城市", "所在地"),
+        "province": (*FIELD_WORDS["province"], "所在省份"),
+        "country": (*FIELD_WORDS["country"], "国家地区"),
+        "founded": (*FIELD_WORDS["founded"], "founded_year", "成立日期"),
+        "parent": (*FIELD_WORDS["parent"], "subsidiary_of", "上级公司", "所属集团"),
+        "owner": (*FIELD_WORDS["owner"], "am", "ae", "销售负责人", "归属销售"),
+        "csm": (*FIELD_WORDS["csm"], "cs_manager"),
+        "plan": (*FIELD_WORDS["plan"], "plan_tier", "产品版本"),
+        "arr": (*FIELD_WORDS["arr"], "arr_amount"),
+        "contract_start": (*FIELD_WORDS["contract_start"], "开始日期"),
+        "contract_end": (*FIELD_WORDS["contract_end"], "合同到期日期", "到期日期"),
+        "stage": (*FIELD_WORDS["stage"],),
+        "price_sensitivity": (*FIELD_WORDS["price_sensitivity"],),
+        "pains": (*FIELD_WORDS["pains"],),
         "decision_process": ("decision_process", "决策流程"),
-        "budget": ("budget", "预算"),
+        "budget": (*FIELD_WORDS["budget"],),
         "notes": ("notes", "note", "remarks", "备注"),
-        "tier": ("tier", "客户等级", "等级"),
-        "status": ("status", "客户状态", "状态"),
+        "tier": (*FIELD_WORDS["tier"],),
+        "status": (*FIELD_WORDS["status"],),
     },
     "contacts": {
         "account": _ACCOUNT_REF,
@@ -288,8 +198,6 @@ _SIGNATURE: dict[str, frozenset[str]] = {
 
 _FOLD = re.compile(r"[\s\-_./·:：()（）\[\]【】*#]+")
 _UNIT = re.compile(r"[（(]\s*([^)）]*)\s*[)）]\s*$")
-UNIT_FACTORS = {"万": 1e4, "万元": 1e4, "千": 1e3, "千元": 1e3, "k": 1e3, "m": 1e6, "百万": 1e6}
-UNIT_FACTORS.update({"亿": 1e8, "亿元": 1e8, "millions": 1e6, "million": 1e6, "thousands": 1e3})
 
 
 def header_key(header: str) -> str:
@@ -302,9 +210,10 @@ def header_key(header: str) -> str:
 def header_unit(header: str) -> float:
     """A unit written in a header multiplies its values: '年合同额（万元）' -> 10000."""
     m = _UNIT.search(unicodedata.normalize("NFKC", str(header or "")).strip().lower())
-    if not m:
-        return 1.0
-    return UNIT_FACTORS.get(m.group(1).strip().lower(), 1.0)
+    unit = m.group(1).strip() if m else ""
+    if not unit or not unit[0].isalpha() and unit[0] not in "¥￥$€£":
+        return 1.0  # no unit, or a year or a note ('ARR (2024)')
+    return read_number("1" + unit) or 1.0  # the one scale table (store/lang/numbers.py)
 
 
 _INDEX: dict[str, dict[str, str]] = {

@@ -15,7 +15,8 @@ from handlers.extract import find_people, read_value
 from handlers.parser import ParseContext, parse
 from handlers.textnorm import normalise
 from store import vocab
-from store.lang import compare, dates, events, negation, numbers, people, yesno
+from store.aliases import map_headers
+from store.lang import compare, dates, events, fields, negation, numbers, people, yesno
 from store.spec import PERIODS, period_bounds
 from store.values import parse_date, parse_number
 
@@ -238,3 +239,11 @@ def test_a_period_as_an_answer_writes_it_reads_back_as_that_period(period: str) 
         kw = dates.read_window(label)
         assert kw is not None, label
         assert dates.window_bounds(kw, AS_OF) == period_bounds(period, AS_OF), label
+
+
+@pytest.mark.parametrize(("word", "field"), fields.EXAMPLES)
+def test_every_reader_reads_the_field_word_corpus_alike(word: str, field: str) -> None:
+    assert map_headers([word], "accounts").fields == {word: field}  # an accounts file's header
+    zh = bool(re.search(r"[\u4e00-\u9fff]", word))
+    question = f"{word}为空的客户" if zh else f"accounts without a {word}"  # a question
+    assert (field, "empty") in [(f, op) for f, op, _ in _filters(question)], question
