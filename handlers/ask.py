@@ -522,7 +522,7 @@ def _answer(
         total = len(res_all.rows) if spec.limit else res_all.total
     accounts = [{"id": r.id, "account_id": r.account_id, "name": r.name} for r in res_all.rows]
     page = res_all.rows[offset : offset + PAGE_SIZE]
-    rows = [_row(r, lang, spec) for r in page]
+    rows = [_row(r, lang, spec, fields) for r in page]
     if intent == "count":
         text = at.count_sentence(spec, total, lang, fields)
     elif intent == "aggregate":
@@ -604,7 +604,9 @@ def _window_of(spec: Spec | None, key: str) -> int | None:
     return window or next((s.window_days for s in spec.sort if s.field == key), None)
 
 
-def _row(r: Any, lang: str, spec: Spec | None = None) -> AccountRow:
+def _row(
+    r: Any, lang: str, spec: Spec | None = None, catalogue: dict[str, FieldDef] | None = None
+) -> AccountRow:
     zh = lang == "zh"
     fields = {("负责人" if zh else "owner"): r.owner or "—"}
     for key, v in r.values.items():
@@ -614,7 +616,7 @@ def _row(r: Any, lang: str, spec: Spec | None = None) -> AccountRow:
         if flt is not None and key in EVENT_MEASURES:
             lbl = at.measure_label(flt, lang)
         else:
-            lbl = at.label(key, lang, None, _window_of(spec, key))
+            lbl = at.label(key, lang, catalogue, _window_of(spec, key))  # 竞争对手, not competitor
         if key == "days_since_login" and v is None:
             fields[lbl] = "从未登录" if zh else "never"
         else:

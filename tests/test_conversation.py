@@ -278,6 +278,13 @@ def test_unknown_names_are_said_to_be_unknown(book: Services) -> None:
     assert hidden.data["accounts"] == [] and "Wang Wei" not in hidden.text
 
 
+def test_a_custom_field_value_is_asked_and_shown_by_its_label(book: Services) -> None:
+    zh = say(book, "竞争对手是纷享销客的客户")
+    assert names(zh) == ["天合金融科技有限公司"] and "竞争对手 纷享销客" in zh.data["text"]
+    en = say(book, "accounts whose competitor is salesforce")
+    assert names(en) == ["Harbor Pay"] and "Competitor Salesforce" in en.data["text"]
+
+
 def test_a_company_name_nobody_has_is_not_read_as_its_trade(book: Services) -> None:
     # "科技" / "Technologies" at the end of a name asked about is part of the name, not a filter
     for text, name in [
