@@ -899,11 +899,20 @@ class _Parser:
             r"(?:里面|里头|里|之中|当中|中)\s*[,，]?\s*(?P<tail>.+)$",
             t,
         )
+        asked = ""
+        if m is None:  # "which of my top 5 accounts have no EB", "how many of the 10 biggest …"
+            m = re.match(
+                r"^(?P<q>which|how\s+many)\s+of\s+(?P<head>(?:the\s+|my\s+|our\s+)?(?:top\s+\d+|"
+                r"\d+\s+(?:biggest|largest|smallest|highest|lowest|top))\b.*?)\s+(?P<tail>(?:are|is"
+                r"|have|has|had|do|does|did|were|was)\b.+)$",
+                t,
+            )
+            asked = m.group("q") + " " if m else ""
         if m is None:
             return None
         parts = []
         for key in ("head", "tail"):
-            sub = _Parser(m.group(key), self.lang, self.ctx)
+            sub = _Parser((asked if key == "tail" else "") + m.group(key), self.lang, self.ctx)
             sub.nested = True
             parts.append(sub.run())
         head, tail = parts

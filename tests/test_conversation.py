@@ -144,6 +144,8 @@ def test_of_those_after_a_top_n_narrows_the_n_shown(book: Services) -> None:
     [
         "among the top 3 accounts by ARR, which have no TB",
         "of the top 3 customers by ARR which have no technical buyer",
+        "which of the top 3 accounts by ARR have no TB",
+        "which of the 3 biggest accounts have no TB",
         "年合同额前3的客户里哪些没有技术负责人",
         "前3大客户中哪些没有TB",
     ],
@@ -157,6 +159,7 @@ def test_one_question_about_the_top_n_asks_it_of_the_n(book: Services, text: str
 def test_how_many_of_the_top_n_counts_among_them(book: Services) -> None:
     assert say(book, "前3大客户中有几个在上海").data["value"] == 2
     assert say(book, "of the top 3 accounts by ARR, how many are in Shanghai").data["value"] == 2
+    assert say(book, "how many of the top 3 accounts by ARR are in Shanghai").data["value"] == 2
 
 
 def test_sort_them_and_break_them_down_keep_the_filters(book: Services) -> None:
