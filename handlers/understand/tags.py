@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from store.lang import dates, grammar, people
+from store.lang import dates, grammar, negation, people
 
 # kind -> what it is. The pattern table (patterns.py) is written over these names.
 KINDS: dict[str, str] = {
@@ -64,7 +64,7 @@ def tables() -> dict[str, dict[str, Any]]:
         "ATTW": _table(people.ATTITUDE_WORDS),
         "CUE": _words(people.ATTITUDE_CUES),
         "KP": _words(people.KEY_PERSON_NOUNS),
-        "NEG": _words(grammar.NEGATION),
+        "NEG": _words(negation.NEGATION),
         "HAVE": _words(grammar.PRESENCE),
         "ABSENT": _words(grammar.ABSENCE_AFTER),
         "QANY": _words(grammar.QUESTION_ANY),

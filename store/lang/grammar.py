@@ -1,15 +1,11 @@
-"""Function words: negation, presence, "is there any", and the conjunctions that end a clause.
+"""Function words: presence, absence, "is there any", and the conjunctions that end a clause.
 
-Data only, in both languages (sloppy typing included: "dont", "doesnt"). The question parser's
-tagger (handlers/understand/tags.py) reads these tables; a negation binds to what follows it
-inside its own clause.
+Data only, in both languages. The question parser's tagger (handlers/understand/tags.py) reads
+these tables beside store/lang/negation.py; a negation binds to what follows it inside its own
+clause.
 """
 
 from __future__ import annotations
-
-# negation lives in store/lang/negation.py (its words, sloppy typing and corpus); the tagger reads
-# it here with the other function words
-from store.lang.negation import NEGATION  # noqa: F401
 
 # presence: "have an EB", "key people on file", "录入了决策人"
 PRESENCE: tuple[str, ...] = (
