@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.slack_messenger import SlackMessenger, make_web_client
+from bot.wecom import WeComMessenger
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -14,7 +16,6 @@ def attach_configured(services: Services) -> list[str]:
     added: list[str] = []
     s = services.settings
     if s.slack_bot_token is not None and "slack" not in services.messengers:
-        from bot.slack_messenger import SlackMessenger, make_web_client
 
         services.messengers["slack"] = SlackMessenger(make_web_client(s), services.session_factory)
         added.append("slack")
@@ -24,7 +25,6 @@ def attach_configured(services: Services) -> list[str]:
         and s.wecom_agent_id
         and "wecom" not in services.messengers
     ):
-        from bot.wecom import WeComMessenger
 
         services.messengers["wecom"] = WeComMessenger(services)
         added.append("wecom")

@@ -40,7 +40,7 @@ from bot.slack_blocks import (
     view_values,
 )
 from bot.slack_messenger import SlackMessenger, make_web_client
-from handlers import figures_held, router
+from handlers import alerts, figures_held, interview, router
 from handlers.actions import ActionId, CallbackId
 from handlers.alerts import alert_title
 from handlers.messages import AccountRow, IncomingMessage, Reply, detect_language
@@ -48,7 +48,10 @@ from handlers.services import Services
 from handlers.team import team_books
 from store.alerts import my_alerts
 from store.models import Account, SeenMessage, User
+from store.query import find_user as find_profile_user
+from store.query import run, scope_for
 from store.refresh import held
+from store.spec import Condition, Filter, Sort, Spec
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +188,6 @@ def _row(acc_id: int, ext: str | None, name: str, fields: dict[str, str]) -> Acc
 
 def build_home(services: Services, handle: str, language: str = "en") -> HomeSummary:
     """What the App Home shows: my accounts at risk, open alerts, renewals; team for managers."""
-    from store.query import find_user as find_profile_user
-    from store.query import scope_for
 
     zh = language == "zh"
     if not handle:
@@ -221,8 +222,6 @@ def build_home(services: Services, handle: str, language: str = "en") -> HomeSum
 
 
 def _home_lists(s, scope, as_of, zh: bool) -> tuple[list[AccountRow], list[AccountRow]]:  # noqa: ANN001
-    from store.query import run
-    from store.spec import Condition, Filter, Sort, Spec
 
     risk = run(
         s,
@@ -492,7 +491,6 @@ class SlackAdapter:
         trigger_id: str | None,
         respond,  # noqa: ANN001
     ) -> bool:
-        from handlers import interview
 
         payload_fn = interview.current_question_payload
         handle = resolve_user(self.services, client, where.user_id)
@@ -529,7 +527,6 @@ class SlackAdapter:
         self, action: str, value: dict[str, Any], handle: str, lang: str = "en"
     ) -> Reply:
         """Run an alert action through handlers.alerts (which re-checks the clicking user)."""
-        from handlers import alerts
 
         result = alerts.handle_action(
             self.services, handle, action, value, self.services.now(), lang=lang, platform="slack"
@@ -696,7 +693,6 @@ class SlackAdapter:
         self.show_result(client, body, reply, meta.get("origin") or {})
 
     def on_form_submit(self, body: dict[str, Any], client: WebClient, view: dict[str, Any]) -> None:
-        from handlers import interview
 
         submit = interview.submit_form
         user_id = (body.get("user") or {}).get("id", "")

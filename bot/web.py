@@ -26,6 +26,7 @@ from waitress.server import TcpWSGIServer
 
 from handlers import dashboard, dashboard_page
 from handlers.services import Services
+from store.importer import ImportAborted, import_rows
 
 log = logging.getLogger(__name__)
 
@@ -413,7 +414,6 @@ class WebApp:
                         400,
                         {"error": f"row {i}, column {col!r}: a value must be text or a number"},
                     )
-        from store.importer import ImportAborted, import_rows
 
         query = environ.get("QUERY_STRING") or ""
         kwargs: dict[str, Any] = {"actor": "api", "platform": "api"}

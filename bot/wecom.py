@@ -43,6 +43,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from handlers import alerts as alert_handlers
 from handlers.actions import ActionId
 from handlers.digest import user_language
+from handlers.imports import IMPORTERS
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.router import handle
 from handlers.services import Services
@@ -765,7 +766,6 @@ _OTHER_KINDS = ("image", "voice", "video", "shortvideo", "location", "link")
 
 
 def _may_import(services: Services, handle_: str) -> bool:
-    from handlers.imports import IMPORTERS
 
     with services.session_factory.begin() as s:
         user = s.scalars(select(User).where(User.handle == handle_)).first()

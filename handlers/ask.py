@@ -20,6 +20,7 @@ from handlers import chat_state, figures_held
 from handlers.lexicon import STOPWORDS_EN, VALUE_FIELDS
 from handlers.messages import AccountRow, IncomingMessage, Reply
 from handlers.parser import CustomRef, ParseContext, Parsed, UserRef, parse
+from handlers.profile import profile_reply
 from handlers.saved_segments import saved_segment_spec
 from handlers.services import Services
 from store import audit
@@ -33,6 +34,7 @@ from store.models import (
     CustomField,
     CustomValue,
     Event,
+    FiguresState,
     User,
 )
 from store.query import (
@@ -94,7 +96,6 @@ _CONTEXTS_MAX = 32
 def _context_key(session: Session, scope: Scope) -> tuple:
     """What the context depends on: data changes bump figures_state (mark_stale), and the
     accounts, tags, users and custom fields are fingerprinted directly (count, newest id)."""
-    from store.models import FiguresState
 
     state = session.execute(
         select(FiguresState.data_version, FiguresState.refreshed_at, FiguresState.as_of)
@@ -668,7 +669,6 @@ def profile_answer(
             language=msg.language,
             data={"text": text, "understood": understood, "accounts": [], "total": 0},
         )
-    from handlers.profile import profile_reply
 
     reply = profile_reply(services, session, acc, msg)
     data = dict(reply.data or {})

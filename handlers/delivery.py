@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
+from handlers.alerts import alert_reply
+from handlers.digest import build_digest, user_language
 from handlers.messages import Reply
 from handlers.services import Services
 from store.models import Account, Alert, OutboxMessage, User
@@ -227,8 +229,6 @@ def render(
 ) -> Reply:
     """The reply an outbox row stands for, in the recipient's language, built at send time (for
     a fallback recipient: in their language, saying why it came to them)."""
-    from handlers.alerts import alert_reply
-    from handlers.digest import build_digest, user_language
 
     p = row.payload or {}
     user = find_user(session, row.recipient or "")

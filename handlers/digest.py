@@ -28,7 +28,8 @@ from store.models import (
     User,
 )
 from store.people import People
-from store.query import account_rows, find_user, scope_for, team_of, user_identifiers
+from store.query import account_rows, find_user, matching_ids, scope_for, team_of, user_identifiers
+from store.refresh import ensure_fresh
 from store.spec import Condition, Filter, RelativeDate, Sort, Spec
 from store.vocab import shown
 
@@ -82,8 +83,6 @@ def build_digest(
     lang: str | None = None,
 ) -> Reply:
     """The digest for one manager as of now, in their language (or the one given)."""
-    from store.query import matching_ids
-    from store.refresh import ensure_fresh
 
     as_of = services.as_of or now.date()
     ensure_fresh(session, as_of)

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
 from handlers import figures_held
+from handlers.ask import no_access, scope_of
 from handlers.messages import Attachment, IncomingMessage, Reply
+from handlers.persona import last_segment_spec
 from handlers.services import Services
 from store.query import LOCAL_OPERATOR, account_rows, display_fields
 from store.spec import Spec
@@ -51,7 +53,6 @@ def table(
     session: Session, spec: Spec, user: str, as_of: dt.date, lang: str
 ) -> tuple[list[str], list[list[object]]]:
     """The header and rows of an export: every account the spec matches in the asker's scope."""
-    from handlers.ask import scope_of
 
     scope = scope_of(session, user)
     shown = display_fields(spec)
@@ -117,7 +118,6 @@ def export_reply(
     name: str | None = None,
 ) -> Reply:
     """A reply carrying the spreadsheet of a spec's accounts."""
-    from handlers.ask import no_access, scope_of
 
     as_of = services.today(msg.as_of)
     scope = scope_of(session, msg.user)
@@ -153,7 +153,6 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     fmt = match_export(msg.text)
     if fmt is None or msg.file_path:
         return None
-    from handlers.persona import last_segment_spec
 
     with services.session_factory.begin() as s:
         last = last_segment_spec(s, msg.user)

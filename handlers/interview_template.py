@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from store import interviews
 from store.fields import ACCOUNT_FIELDS
 from store.models import BUYING_ROLES
 
@@ -217,7 +218,6 @@ def packaged_names() -> list[str]:
 
 def load(session: Any, name: str = "default") -> Template:
     """The named template: an admin-stored one first, else the packaged one."""
-    from store import interviews
 
     body = interviews.template_text(session, name)
     if body is not None:

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
 from handlers import figures_held
+from handlers.ask import answer, cached_context, no_access, not_understood, scope_of
 from handlers.charts import comparison_chart
 from handlers.messages import IncomingMessage, Reply
+from handlers.parser import parse
 from handlers.services import Services
 from store import persona as persona_store
 from store import segments, vocab
@@ -169,8 +171,6 @@ def resolve_segment(
     services: Services, session: Session, text: str, msg: IncomingMessage, as_of: dt.date
 ) -> Segment | None:
     """A segment phrase as a spec: a saved segment, else the question parser, else churn words."""
-    from handlers.ask import cached_context, scope_of
-    from handlers.parser import parse
 
     clean = text.strip().strip("'\"“”‘’「」")
     saved = segments.find(session, clean)
@@ -456,7 +456,6 @@ def persona_reply(
     chart: bool = True,
 ) -> Reply:
     """Compare a segment with the rest of the asker's book (or with a second segment)."""
-    from handlers.ask import no_access, not_understood, scope_of
 
     zh = msg.zh
     lang = msg.language
@@ -706,7 +705,6 @@ def _save(services: Services, session: Session, msg: IncomingMessage, name: str)
         )
         return Reply(text=text, kind="error", language=msg.language, data={"text": text})
     row, created = segments.save(session, name, spec, source_text=msg.text, by=msg.user)
-    from handlers.ask import scope_of
 
     n = _count(
         session,
@@ -735,8 +733,6 @@ def _save(services: Services, session: Session, msg: IncomingMessage, name: str)
 
 def _drill(services: Services, session: Session, msg: IncomingMessage, value: str) -> Reply | None:
     """'show the 零售 ones' after a persona: the segment's accounts that also match the value."""
-    from handlers.ask import answer, cached_context, scope_of
-    from handlers.parser import parse
 
     _row, state = _state(session, msg.user)
     if state.get("last") != "persona" or not state.get("persona"):

@@ -22,7 +22,15 @@ from handlers.services import Services
 from store import audit, completeness, health, rfm
 from store.customfields import TYPE_ALIASES, FieldError, add_field, slug, values_for
 from store.fields import ACCOUNT_FIELDS, FIGURE_FIELDS
-from store.models import Account, AccountFigures, AccountTag, Contact, NpsResponse, Rule
+from store.models import (
+    Account,
+    AccountFigures,
+    AccountTag,
+    Contact,
+    CustomField,
+    NpsResponse,
+    Rule,
+)
 from store.notes import recent_notes
 from store.query import Scope, find_account, find_user, scope_for, sees
 from store.refresh import held, mark_stale
@@ -520,7 +528,6 @@ def _add_field_reply(services: Services, msg: IncomingMessage, args: dict[str, A
         if not key:
             from sqlalchemy import func
 
-            from store.models import CustomField
 
             n = (s.scalar(select(func.count()).select_from(CustomField)) or 0) + 1
             key = f"field_{n}"

@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 
 from handlers import answer_text as at
 from handlers import figures_held
+from handlers.ask import no_access, scope_of, understand
 from handlers.charts import bar_chart, line_chart, pie_chart
 from handlers.messages import IncomingMessage, Reply
+from handlers.persona import BAND_TEXT
 from handlers.services import Services
 from store import vocab
-from store.models import Event
+from store.models import Account, Event
+from store.persona import BANDS, band_of
 from store.query import (
     LOCAL_OPERATOR,
     Compiler,
@@ -123,13 +126,11 @@ _ARR = re.compile(r"\barr\b|年合同额|合同额|revenue|营收", re.I)
 
 
 def _scope(session: Session, user: str):  # noqa: ANN202
-    from handlers.ask import scope_of
 
     return scope_of(session, user)
 
 
 def _spec_of(services: Services, session: Session, msg: IncomingMessage, q: str) -> Spec | None:
-    from handlers.ask import understand
 
     inner = IncomingMessage(
         user=msg.user, text=q, platform=msg.platform, language=msg.language, as_of=msg.as_of
@@ -270,7 +271,6 @@ def chart_reply(
     services: Services, session: Session, msg: IncomingMessage, q: str, shape: str
 ) -> Reply:
     """The chart answering a question, with a short text and the figures behind it."""
-    from handlers.ask import no_access
 
     zh = msg.zh
     lang = msg.language
@@ -404,7 +404,6 @@ def _group_label(field: str | None, key: Any, lang: str) -> str:
 
 
 def _has_values(session: Session, key: str) -> bool:
-    from store.models import Account
 
     col = getattr(Account, key)
     return (
@@ -414,8 +413,6 @@ def _has_values(session: Session, key: str) -> bool:
 
 def _arr_tiers(session: Session, msg: IncomingMessage, as_of: dt.date, pie: bool) -> Reply:
     """Value tiers by ARR band when the book has no tier field filled."""
-    from handlers.persona import BAND_TEXT
-    from store.persona import BANDS, band_of
 
     zh = msg.zh
     rows = account_rows(session, Spec(), _scope(session, msg.user), as_of, ["arr"])

@@ -17,11 +17,13 @@ from typing import Any
 from handlers.actions import ActionId
 from handlers.chat_state import put_user_state, user_state
 from handlers.messages import Button, IncomingMessage, Reply
+from handlers.parser import ParseContext, parse
 from handlers.services import Services
 from store import vocab
 from store.fields import BUILTIN, EVENT_MEASURES
 from store.lang.yesno import read_yes_no
 from store.query import find_user, load_catalogue, scope_for, stored_event_types
+from store.refresh import ensure_fresh
 from store.rules import (
     Action,
     RuleDef,
@@ -250,7 +252,6 @@ def _confirm(services: Services, msg: IncomingMessage, text: str) -> list[Reply]
 
 def understand(services: Services, session, text: str, lang: str) -> RuleDef | None:  # noqa: ANN001
     """A rule sentence → RuleDef, None when the text is not a rule; RuleError when half-understood."""
-    from handlers.parser import ParseContext, parse
 
     m = ZH_RULE.match(text) if lang == "zh" else EN_RULE.match(text)
     if m is None:
@@ -330,7 +331,6 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
         return confirmed
     if not (EN_RULE.match(text) or ZH_RULE.match(text)):
         return None
-    from store.refresh import ensure_fresh
 
     zh = msg.zh
     lang = msg.language
