@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1155,19 +1156,33 @@ def account_candidates(
         return []
     visible = scope.clause()
     acc = _named_exactly(session, ref, visible)
-    if acc is not None:
-        return [acc]
     norm = normalise_name(ref)
-    if not norm or len(norm) < 2:
-        return []
-    return list(
-        session.scalars(
-            select(Account)
-            .where(Account.name_norm.like(f"%{like_escape(norm)}%", escape="\\"), visible)
-            .order_by(func.length(Account.name_norm), Account.name, Account.id)
-            .limit(limit)
-        )
+    stem_only = (
+        acc is not None
+        and norm == acc.name_norm
+        and _folded(ref) == _folded(norm)  # typed just the stem ("Acme"), no legal form
+        and _folded(acc.name) != _folded(norm)  # while the account's name says more
     )
+    if acc is not None and not stem_only:
+        return [acc]
+    if not norm or len(norm) < 2:
+        return [acc] if acc is not None else []
+    # "Acme" names Acme Corporation only once its legal suffix is dropped: when Acme Logistics
+    # Ltd is visible too, both are candidates (the one named first) and the asker chooses
+    others = session.scalars(
+        select(Account)
+        .where(Account.name_norm.like(f"%{like_escape(norm)}%", escape="\\"), visible)
+        .order_by(func.length(Account.name_norm), Account.name, Account.id)
+        .limit(limit)
+    )
+    found = [acc] if acc is not None else []
+    found += [a for a in others if acc is None or a.id != acc.id]
+    return found[:limit]
+
+
+def _folded(text: str | None) -> str:
+    """A name as typed, folded for comparison only (case, width, spaces, punctuation)."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text or "").lower())
 
 
 __all__ = [

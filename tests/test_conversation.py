@@ -327,3 +327,23 @@ def test_pronouns_counts_lists_and_sums_refer_to_the_previous_answer(book: Servi
     say(book, "上海的客户")
     resorted = say(book, "按年合同额从低到高排序")
     assert len(names(resorted)) == 5  # a re-sort keeps the whole answer (no top-10)
+
+
+def test_a_stem_shared_by_two_names_gets_a_choice_even_when_one_is_exact_without_its_suffix(
+    services: Services,
+) -> None:
+    """'Acme' is Acme Corporation once 'Corporation' is dropped, but Acme Logistics Ltd is an
+    Acme too: the asker chooses. 'Acme Corp' (a legal form typed) and the full name still go
+    straight to the card."""
+    with services.session_factory.begin() as s:
+        for name in ("Acme Corporation", "Acme Logistics Ltd", "华信科技有限公司", "华信物流"):
+            s.add(Account(name=name, name_norm=normalise_name(name), owner="local"))
+    for text in ("tell me about Acme", "what about acme"):
+        reply = say(services, text)
+        assert "1." in reply.text and "Acme Logistics" in reply.text, (text, reply.text)
+    picked = say(services, "2")
+    assert picked.title.startswith("Acme Logistics Ltd") and picked.kind != "error"
+    card = say(services, "tell me about Acme Corp")
+    assert card.title.startswith("Acme Corporation") and "Acme Logistics" not in card.plain()
+    zh = say(services, "华信的情况")
+    assert "华信物流" in zh.plain() and "华信科技" in zh.plain()
