@@ -25,7 +25,7 @@ from store.lang.numbers import (  # noqa: F401 (Amount re-exported)
     read_number,
     zh_int,
 )
-from store.lang.people import ATTITUDE_TEXT_WORDS, ROLE_VERBS, TITLE_ROLES
+from store.lang.people import ROLE_VERBS, TITLE_ROLES, attitude_in_text
 
 
 class AnswerError(ValueError):
@@ -187,15 +187,6 @@ def _clause_around(text: str, start: int, end: int) -> str:
     return text[left:right]
 
 
-def _attitude_in(clause: str) -> str | None:
-    low = clause.lower()
-    for attitude in ("blocker", "supporter", "neutral"):  # "不支持" before "支持"
-        for w in ATTITUDE_TEXT_WORDS[attitude]:
-            if w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low):
-                return attitude
-    return None
-
-
 def _role_by_verbs(clause: str) -> str | None:
     low = clause.lower()
     for role, verbs in ROLE_VERBS.items():
@@ -254,7 +245,7 @@ def find_people(text: str) -> list[Person]:
                     if len(display) <= 4
                     else display.title(),
                     role=verb_role if verb_role and title in ("vp", "owner", "boss") else role,
-                    attitude=_attitude_in(clause),
+                    attitude=attitude_in_text(clause),
                 )
             )
     people.sort(key=lambda p: text.find(p.name or p.title or ""))
@@ -428,15 +419,15 @@ def read_person(text: str, role: str | None = None) -> Person:
             "请给出姓名和职位，例如“李娜，财务总监”。",
         )
     name = parts[0]
-    if re.search(r"\d", name) or len(name) > 60 or _attitude_in(name) or is_unknown(name):
+    if re.search(r"\d", name) or len(name) > 60 or attitude_in_text(name) or is_unknown(name):
         raise AnswerError(
             "That doesn't look like a name: try 'Li Na, CFO'.",
             "这看起来不像姓名：例如“李娜，财务总监”。",
         )
     title = None
-    attitude = _attitude_in(t)
+    attitude = attitude_in_text(t)
     for p in parts[1:]:
-        if _attitude_in(p):
+        if attitude_in_text(p):
             continue
         title = p
         break

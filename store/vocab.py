@@ -370,12 +370,6 @@ yellow: 黄色（关注）| 黄色 | 黄灯 | amber
 red: 红色（风险）| 红色 | 红灯
 """
 
-_ATTITUDES = """
-supporter: 支持 | 支持者
-neutral: 中立 | 中性
-blocker: 反对 | 反对者 | 阻碍者
-"""
-
 _LEVELS = """
 high: 高 | 高等
 medium: 中 | 中等 | mid
@@ -437,7 +431,6 @@ escalated: 升级
 
 _SHOWN_TABLES: dict[str, str] = {
     "health_band": _HEALTH_BANDS,
-    "attitude": _ATTITUDES,
     "influence": _LEVELS,
     "severity": _LEVELS,
     "nps_class": _NPS_CLASSES,
@@ -475,6 +468,7 @@ STAGES, _STAGES_Q = _table(_STAGES)
 SHOWN: dict[str, dict[str, tuple[str, ...]]] = {k: _table(t)[0] for k, t in _SHOWN_TABLES.items()}
 # buying roles are the language layer's (store.lang.people): one table for every door
 SHOWN["role"] = {role.lower(): words for role, words in people.ROLE_WORDS.items()}
+SHOWN["attitude"] = {att: people.attitude_words(att) for att in people.ATTITUDE_LABELS}
 
 # words recognised in questions (the parser and the interview extractor read these)
 BY_FIELD: dict[str, dict[str, tuple[str, ...]]] = {

@@ -173,11 +173,12 @@ KEY_PERSON_NOUNS: tuple[str, ...] = (
 )
 
 
-# further words a whole attitude cell may use (an import): "support" alone is no attitude in a text
+# an attitude as a whole cell (an import, an edit) or a reply's label read back; a cell also reads
+# the question words above ("opponent", "negative"). "support" alone is no attitude in a text.
 ATTITUDE_CELL_WORDS: dict[str, tuple[str, ...]] = {
     "supporter": ("supporter", "support", "champion", "支持", "支持者"),
-    "neutral": ("neutral", "中立"),
-    "blocker": ("blocker", "opponent", "反对", "反对者", "阻碍"),
+    "neutral": ("neutral", "中立", "中性"),
+    "blocker": ("blocker", "opponent", "反对", "反对者", "阻碍", "阻碍者"),
 }
 
 # a job title in free text (an interview answer, a note) -> the buying role it implies; the words
@@ -364,6 +365,9 @@ ATTITUDE_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("支持", "supporter"),
     ("neutral", "neutral"),
     ("中立", "neutral"),
+    ("opponent", "blocker"),
+    ("阻碍者", "blocker"),
+    ("advocate", "supporter"),
 )
 
 
@@ -378,7 +382,7 @@ def _index(*tables: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 
 _ROLE_INDEX = _index(ROLE_WORDS, ROLE_CELL_WORDS)
-_ATTITUDE_INDEX = _index(ATTITUDE_CELL_WORDS)
+_ATTITUDE_INDEX = _index(ATTITUDE_CELL_WORDS, ATTITUDE_PERSON_WORDS, ATTITUDE_WORDS)
 _INFLUENCE_INDEX = _index(INFLUENCE_WORDS)
 
 
@@ -405,6 +409,24 @@ def read_attitude(cell: str) -> str | None:
 def read_influence(cell: str) -> str | None:
     """An influence cell to high/medium/low: the whole text, else any part ('高 (high)')."""
     return _read_cell(_INFLUENCE_INDEX, cell)
+
+
+def attitude_words(attitude: str) -> tuple[str, ...]:
+    """Every word read as this attitude in a cell, its Chinese label first (a reply's label)."""
+    label = ATTITUDE_LABELS.get(attitude, (attitude, attitude))[1]
+    words = [w for w, att in _ATTITUDE_INDEX.items() if att == attitude]
+    return (label, *[w for w in words if w != label])
+
+
+def attitude_in_text(text: str) -> str | None:
+    """The attitude a sentence about a person gives ('Li Na is against it', '王总不看好'), or None;
+    blocker words first, so "不支持" is no supporter."""
+    low = text.lower()
+    for attitude in ("blocker", "supporter", "neutral"):
+        for w in (*ATTITUDE_TEXT_WORDS[attitude], *ATTITUDE_PERSON_WORDS.get(attitude, ())):
+            if w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low):
+                return attitude
+    return None
 
 
 def attitude_label(attitude: str, language: str) -> str:
