@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.slack_blocks import (
@@ -139,32 +139,33 @@ class Where:
 
 
 def resolve_user(services: Services, client: WebClient, slack_id: str | None) -> str:
-    """The profilebot handle of a Slack user: by Slack id, else by the email Slack has for them
-    (the Slack id is then remembered); "" when no admin has added them."""
+    """The profilebot handle of a Slack user through the one identity resolver: by Slack id, else
+    by what Slack knows of them (email, display name, real name, any case or width); the Slack id
+    is then remembered. "" when no admin has added them."""
     if not slack_id:
         return ""
     with services.session_factory.begin() as s:
-        user = s.scalars(
-            select(User).where(User.slack_id == slack_id, User.active.is_(True))
-        ).first()
-        if user is not None:
+        user = find_profile_user(s, slack_id)
+        if user is not None and (user.slack_id or "").lower() == slack_id.lower():
             return user.handle
     try:
         info = client.users_info(user=slack_id)
-        email = ((info.get("user") or {}).get("profile") or {}).get("email")
+        found = info.get("user") or {}
     except Exception as exc:  # users:read.email missing, user gone, network: unknown, no data
         log.info("users.info for %s failed: %s", slack_id, exc)
         return ""
-    if not email:
-        return ""
+    profile = found.get("profile") or {}
+    spellings = [
+        profile.get("email"),
+        profile.get("display_name"),
+        profile.get("real_name"),
+        found.get("real_name"),
+        found.get("name"),
+    ]
     with services.session_factory.begin() as s:
-        user = s.scalars(
-            select(User).where(
-                func.lower(User.email) == email.strip().lower(), User.active.is_(True)
-            )
-        ).first()
-        if user is None:
-            return ""
+        user = next((u for u in (find_profile_user(s, w) for w in spellings if w) if u), None)
+        if user is None or (user.slack_id and user.slack_id != slack_id):
+            return ""  # another Slack account already signs in as them
         if not user.slack_id:
             user.slack_id = slack_id
         return user.handle

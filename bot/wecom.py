@@ -48,6 +48,7 @@ from handlers.messages import Button, IncomingMessage, Reply
 from handlers.router import handle
 from handlers.services import Services
 from store.models import Account, ChatState, SeenMessage, User
+from store.query import find_user
 from store.redact import redact, register_secrets
 
 log = logging.getLogger(__name__)
@@ -434,7 +435,7 @@ class WeComMessenger:
     # ---- messages
     def _wecom_id(self, user_handle: str) -> str:
         with self.services.session_factory.begin() as s:
-            user = s.scalars(select(User).where(User.handle == user_handle)).first()
+            user = find_user(s, user_handle)
             return (user.wecom_id if user and user.wecom_id else user_handle) or user_handle
 
     def send_card(self, to: dict[str, Any], reply: Reply, retries: int = 0) -> dict[str, Any]:
@@ -574,12 +575,18 @@ def first_time_seen(services: Services, message_id: str) -> bool:
 
 
 def user_handle_for(services: Services, wecom_user_id: str) -> str:
-    """The profilebot handle of a WeCom user, or '' when no admin added them."""
+    """The profilebot handle of a WeCom user through the one identity resolver (WeCom id, handle,
+    email or display name, any case or width; the WeCom id is then remembered), or '' when no
+    admin added them."""
+    if not wecom_user_id:
+        return ""
     with services.session_factory.begin() as s:
-        user = s.scalars(
-            select(User).where(User.wecom_id == wecom_user_id, User.active.is_(True))
-        ).first()
-        return user.handle if user else ""
+        user = find_user(s, wecom_user_id)
+        if user is None or (user.wecom_id and user.wecom_id.lower() != wecom_user_id.lower()):
+            return ""  # another WeCom account already signs in as them
+        if not user.wecom_id:
+            user.wecom_id = wecom_user_id
+        return user.handle
 
 
 class WeComCallback:

@@ -517,3 +517,27 @@ def test_a_typed_alert_command_in_a_dm_acts_like_the_button(slack_router: SlackS
     with slack.services.session_factory() as s:
         assert s.get(Alert, first).status == "acknowledged"
         assert s.get(Alert, second).snooze_reason == "客户休假"
+
+
+def test_sign_in_goes_through_the_identity_resolver_by_display_name(slack: SlackServer) -> None:
+    """Dave was added by name only (no email, no Slack id); Slack knows him as 'ＤＡＶＥ ＷＵ'
+    (full width, upper case): the one resolver signs him in and remembers his Slack id."""
+    dave = "UDAVE001"
+    with slack.services.session_factory.begin() as s:
+        upsert_user(s, handle="dave", role="sales", name="Dave Wu")
+        s.add(
+            Account(
+                external_id="D-1",
+                name="Delta Dairy",
+                name_norm="delta dairy",
+                owner="dave",
+                arr=1.0,
+            )
+        )
+    slack.standin.add_user(dave, email=None, name="ＤＡＶＥ ＷＵ")
+    slack.post_event(mention(dave, "my accounts", "EvDave"))
+    (call,) = slack.standin.wait_for("chat.postEphemeral")
+    assert "Delta Dairy" in call.blocks_text()
+    assert "not set up as a profilebot user" not in call.all_text()
+    with slack.services.session_factory() as s:
+        assert s.scalars(select(User).where(User.handle == "dave")).one().slack_id == dave

@@ -25,7 +25,7 @@ from bot.wecom import CALLBACK_PATH, WeComCallback, WeComMessenger, reply_markdo
 from handlers.messages import AccountRow, Reply
 from scheduler.jobs import send_outbox
 from store import alerts, outbox
-from store.models import Account, Alert, OutboxMessage
+from store.models import Account, Alert, OutboxMessage, User
 from store.rules import run_rules
 from store.users import upsert_user
 from tests.conftest import FIXTURES
@@ -595,3 +595,19 @@ def test_the_access_token_is_shared_through_the_database_and_refreshed_on_42001(
     assert standin.tokens == 2  # the refreshed token reached the other instance too
     used = [b["_query"]["access_token"] for b in standin.sends()]
     assert used == ["TOKEN1", "TOKEN1", "TOKEN1", "TOKEN2", "TOKEN2"]
+
+
+def test_wecom_sign_in_goes_through_the_identity_resolver(wecom):
+    """Li Lei was added by handle only (no WeCom id); WeCom sends his userid 'LILEI': the one
+    resolver signs him in by handle (any case), answers with data, and remembers the WeCom id."""
+    url, standin = wecom
+    with standin.services.session_factory.begin() as s:
+        upsert_user(s, handle="lilei", role="admin", name="李雷")
+    with _signed_post(url, "有多少客户", "LILEI", "9101"):
+        pass
+    [sent] = standin.wait_for(1)
+    assert sent["touser"] == "LILEI"
+    text = json.dumps(sent, ensure_ascii=False)
+    assert "管理员" not in text and "60" in text  # the demo book's 60 accounts, not a refusal
+    with standin.services.session_factory() as s:
+        assert s.scalars(select(User).where(User.handle == "lilei")).one().wecom_id == "LILEI"
