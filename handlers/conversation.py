@@ -25,7 +25,7 @@ from handlers.profile import profile_card, profile_ref, profile_reply
 from handlers.services import Services
 from store.identity import normalise_name
 from store.lang.numbers import zh_numeral
-from store.lang.people import ROLE_WORDS
+from store.lang.people import ROLE_LABELS, ROLE_WORDS, role_label
 from store.models import Account
 from store.query import LOCAL_OPERATOR, Scope, account_candidates, load_catalogue
 from store.spec import Condition, Filter, Spec
@@ -360,15 +360,9 @@ def _fact_answer(
     if key.startswith("role:") or key == "people":
         role = key.split(":")[1] if ":" in key else None
         people = [p for p in card["key_people"] if role is None or (p.get("role") or "") == role]
-        role_zh = {"EB": "决策人（EB）", "TB": "技术评估人（TB）", "UB": "使用者（UB）"}
-        role_en = {
-            "EB": "economic buyer (EB)",
-            "TB": "technical buyer (TB)",
-            "UB": "user buyer (UB)",
-        }
         what = (
-            (role_zh.get(role, "关键人") if zh else role_en.get(role, "key people"))
-            if role
+            role_label(role, "zh" if zh else "en", code=True)
+            if role in ROLE_LABELS
             else ("关键人" if zh else "key people")
         )
 
@@ -532,7 +526,7 @@ def _compare_reply(
                     v = (c.get("figures") or {}).get(key)
                 vals.append(at.format_value(key, v, lang) if v not in (None, "") else "—")
         if key == "EB":
-            label = "决策人（EB）" if zh else "EB"
+            label = role_label("EB", "zh", code=True) if zh else "EB"
         elif key == "health":
             label = "健康度" if zh else "Health"
         elif key == "nps":

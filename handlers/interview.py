@@ -38,7 +38,7 @@ from store import audit, completeness, customfields, outbox
 from store import interviews as repo
 from store.fields import BUILTIN, DEFAULT_KEY_FIELDS
 from store.identity import normalise_name
-from store.lang.people import ATTITUDE_LABELS, attitude_label
+from store.lang.people import ATTITUDE_LABELS, attitude_label, role_label
 from store.lang.yesno import read_yes_no
 from store.models import Account, Contact, InterviewSession
 from store.people import People
@@ -188,12 +188,7 @@ def field_label(q: Question, lang: str) -> str:
         return BUILTIN[q.field].label(lang)
     if q.kind == "contact":
         role = q.role or ""
-        names = {
-            "EB": ("economic buyer", "决策人"),
-            "TB": ("technical buyer", "技术评估人"),
-            "UB": ("user buyer", "使用者"),
-        }[role]
-        base = f"{role} " + _t(lang, names[0], names[1])
+        base = f"{role} " + role_label(role, lang)
         if q.attr is None:
             return base
         attr = {

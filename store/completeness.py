@@ -22,6 +22,7 @@ from sqlalchemy import String, Text, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.fields import ACCOUNT_FIELDS, BUILTIN, DEFAULT_KEY_FIELDS
+from store.lang import people as lang_people
 from store.models import Account, Contact, CustomField, CustomValue
 
 ROLE_FIELDS = ("contact:EB", "contact:TB", "contact:UB")
@@ -59,10 +60,10 @@ VALUE_ORDER: tuple[str, ...] = (
     "notes",
 )
 
+# a key person's field as a reply names it ("Economic buyer (EB)" / "决策人"), from the one role table
 ROLE_LABELS = {
-    "contact:EB": ("Economic buyer (EB)", "决策人"),
-    "contact:TB": ("Technical buyer (TB)", "技术评估人"),
-    "contact:UB": ("User buyer (UB)", "使用者"),
+    f"contact:{role}": (f"{en.capitalize()} ({role})", zh)
+    for role, (en, zh) in lang_people.ROLE_LABELS.items()
 }
 
 QUESTIONS: dict[str, tuple[str, str]] = {

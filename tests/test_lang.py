@@ -247,3 +247,11 @@ def test_every_reader_reads_the_field_word_corpus_alike(word: str, field: str) -
     zh = bool(re.search(r"[\u4e00-\u9fff]", word))
     question = f"{word}为空的客户" if zh else f"accounts without a {word}"  # a question
     assert (field, "empty") in [(f, op) for f, op, _ in _filters(question)], question
+
+
+@pytest.mark.parametrize("role", people.ROLES)
+def test_a_role_s_label_is_the_one_every_door_shows_and_reads_back(role: str) -> None:
+    en, zh = people.ROLE_LABELS[role]
+    assert vocab.shown("role", role, "zh") == zh  # a profile card, a persona
+    assert people.read_role(zh) == role and people.read_role(en) == role  # read back
+    assert _filters(f"有{zh}的客户") == [("contact_role", "eq", role)]

@@ -39,6 +39,13 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "UB": ("ub", "user buyer", "daily user", "使用者", "日常用户"),
 }
+# how a reply names a role: (English, Chinese); the Chinese is ROLE_WORDS' first Chinese word
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    "EB": ("economic buyer", "决策人"),
+    "TB": ("technical buyer", "技术评估人"),
+    "UB": ("user buyer", "使用者"),
+}
+
 # further words a whole cell may use for a role (an import, an edit), too loose for a question
 # ("user", "用户") or only ever seen in files
 ROLE_CELL_WORDS: dict[str, tuple[str, ...]] = {
@@ -427,6 +434,17 @@ def attitude_in_text(text: str) -> str | None:
             if w in low if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low):
                 return attitude
     return None
+
+
+def role_label(role: str, language: str, *, code: bool = False) -> str:
+    """How a reply names a role ('economic buyer' / '决策人'); with `code`, 'economic buyer (EB)' /
+    '决策人（EB）'. An unknown role as given."""
+    if role not in ROLE_LABELS:
+        return role
+    en, zh = ROLE_LABELS[role]
+    if not code:
+        return zh if language == "zh" else en
+    return f"{zh}（{role}）" if language == "zh" else f"{en} ({role})"
 
 
 def attitude_label(attitude: str, language: str) -> str:
