@@ -25,8 +25,9 @@ from bot.wecom import CALLBACK_PATH, WeComCallback, WeComMessenger, reply_markdo
 from handlers.messages import AccountRow, Reply
 from scheduler.jobs import send_outbox
 from store import alerts, outbox
-from store.models import Account, Alert, OutboxMessage, User
-from store.rules import run_rules
+from store.importer import run_import_rows
+from store.models import Account, Alert, AuditEntry, ChatState, OutboxMessage, User
+from store.rules import RuleDef, run_rules, save_rule
 from store.users import upsert_user
 from tests.conftest import FIXTURES
 
@@ -611,3 +612,69 @@ def test_wecom_sign_in_goes_through_the_identity_resolver(wecom):
     assert "管理员" not in text and "60" in text  # the demo book's 60 accounts, not a refusal
     with standin.services.session_factory() as s:
         assert s.scalars(select(User).where(User.handle == "lilei")).one().wecom_id == "LILEI"
+
+
+def test_reminders_go_through_the_wecom_send_api_with_fallbacks_and_failures_stay_unsent(
+    services,
+):
+    """Renewal DMs from a rule, delivered by the WeCom messenger to a stand-in WeCom API: the
+    token comes from the stand-in's gettoken and is kept in the database (one fetch for both
+    runs); amy has no WeCom id -> her manager gets it, an account with no owner -> the admin,
+    both recorded; a send WeCom refuses is not marked sent and goes out on the next run."""
+    standin = StandInWeCom()
+    try:
+        with services.session_factory.begin() as s:
+            upsert_user(s, handle="root", role="admin", name="Ada Admin", wecom_id="Root")
+            upsert_user(s, handle="boss", role="manager", name="Mia Boss", wecom_id="Boss")
+            upsert_user(s, handle="bob", role="sales", wecom_id="Bob", manager="boss")
+            upsert_user(s, handle="amy", role="sales", name="Amy Wu", manager="boss")
+        end = (services.today() + dt.timedelta(days=10)).isoformat()
+        rows = [
+            {"account_id": "A1", "name": "Alpha Ltd", "owner": "bob", "contract_end": end},
+            {"account_id": "A2", "name": "Beta Ltd", "owner": "amy", "contract_end": end},
+            {"account_id": "A3", "name": "Orphan Co", "owner": "", "contract_end": end},
+        ]
+        assert run_import_rows(services.session_factory, "accounts", rows).inserted == 3
+        rule = {
+            "name": "renewing soon",
+            "if": {"all": [{"field": "contract_end", "op": "le", "value": {"days": 30}}]},
+            "then": [{"dm": "owner"}],
+        }
+        with services.session_factory.begin() as s:
+            save_rule(s, RuleDef.model_validate(rule), actor="root")
+        services.settings = wecom_settings(services, standin.url)
+        services.messengers = {"wecom": WeComMessenger(services)}
+        now = dt.datetime.combine(services.today(), dt.time(9))
+        with services.session_factory.begin() as s:
+            run_rules(s, services.today(), now)
+
+        standin.script["/cgi-bin/message/send"] = [45033] * 3  # WeCom: rate limited, each send
+        first = send_outbox(services, now)
+        assert first["sent"] == 0 and first["retry"] == 3 and not first["by_platform"]
+        with services.session_factory() as s:
+            statuses = {m.status for m in s.scalars(select(OutboxMessage))}
+        assert statuses == {"pending"} and len(standin.sends()) == 3  # tried, not marked sent
+
+        standin.script.clear()
+        second = send_outbox(services, now + dt.timedelta(hours=1))
+        assert second["by_platform"] == {"wecom": 3}
+        latest = {b["touser"]: b for b in standin.sends()[3:]}
+        assert set(latest) == {"Bob", "Boss", "Root"}
+        assert "Alpha Ltd" in json.dumps(latest["Bob"], ensure_ascii=False)
+        assert "amy" in json.dumps(latest["Boss"], ensure_ascii=False)
+        assert "Orphan Co" in json.dumps(latest["Root"], ensure_ascii=False)
+        with services.session_factory() as s:
+            out = {m.payload.get("account"): m for m in s.scalars(select(OutboxMessage))}
+            assert {m.status for m in out.values()} == {"sent"}
+            assert out["Beta Ltd"].result["fallback"]["meant_for"] == "amy"
+            assert out["Orphan Co"].recipient == "root"
+            fell_back = s.scalars(
+                select(AuditEntry).where(AuditEntry.action == "outbox.fallback")
+            ).all()
+            # amy's redirection is recorded (once per attempt: the refused one and the sent one)
+            assert fell_back and all("amy" in json.dumps(a.detail) for a in fell_back)
+            token = s.get(ChatState, "~wecom:access_token")
+            assert token is not None and "TOKEN1" in json.dumps(token.state)
+        assert standin.tokens == 1  # fetched once, then read from the database
+    finally:
+        standin.server.shutdown()
