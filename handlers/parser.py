@@ -2576,7 +2576,7 @@ class _Parser:
                     key is None
                     or key
                     in lx.GROUPABLE
-                    - ({*lx.VALUE_FIELDS, "owner", "csm", "parent"} - {"price_sensitivity"})
+                    - ({*lx.VALUE_FIELDS, "owner", "csm", "parent", "price_sensitivity"})
                     and key != "tag"
                 ):
                     continue

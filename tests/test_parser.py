@@ -1220,3 +1220,19 @@ def test_impossible_sizes_and_periods_are_refused_with_a_hint(text: str) -> None
 def test_valid_periods_and_sizes_are_not_refused(text: str) -> None:
     p = parse(text, context=R5)
     assert p.matched and not p.problem
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("价格敏感度为空的客户", "empty", None),
+        ("没有填价格敏感度的客户", "empty", None),
+        ("accounts without a price sensitivity", "empty", None),
+        ("price sensitivity is missing", "empty", None),
+        ("价格敏感度高的客户", "eq", "high"),
+        ("价格不敏感的客户", "eq", "low"),
+    ],
+)
+def test_a_missing_price_sensitivity_is_not_a_high_one(text: str, op: str, value) -> None:  # noqa: ANN001
+    (f,) = flt(text)
+    assert (f.field, f.op, f.value) == ("price_sensitivity", op, value)
