@@ -4,6 +4,7 @@ folder with a SOURCE.txt saying where its files came from, and no test reads the
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -34,3 +35,22 @@ def test_no_test_reads_outside_the_clone() -> None:
         "tests must read tests/fixtures/, not the shared folder beside the clone:\n"
         + "\n".join(offenders)
     )
+
+
+def test_every_package_is_installed() -> None:
+    """`pip install .` (what CI does) installs only the packages pyproject.toml lists: a new
+    package folder left off the list works in a checkout and fails once installed."""
+    import tomllib
+
+    root = TESTS.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {
+        ".".join(p.parent.relative_to(root).parts)
+        for top in ("bot", "handlers", "store", "scheduler", "prompts")
+        for p in (root / top).rglob("__init__.py")
+    }
+    assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"
