@@ -40,8 +40,6 @@ def test_no_test_reads_outside_the_clone() -> None:
 def test_every_package_is_installed() -> None:
     """`pip install .` (what CI does) installs only the packages pyproject.toml lists: a new
     package folder left off the list works in a checkout and fails once installed."""
-    import tomllib
-
     root = TESTS.parent
     listed = set(
         tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
