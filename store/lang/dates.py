@@ -196,6 +196,7 @@ _UNIT_OF = {"年": "year", "月": "month", "季度": "quarter", "季": "quarter"
 _UNIT_OF.update({"ytd": "year", "mtd": "month", "qtd": "quarter", "wtd": "week"})
 _END_OF = (
     r"\b(?:before|by|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<e1>{units})\b"
+    r"|\b(?:before|by|until|till)\s+(?:the\s+|this\s+)?(?P<e4>{units})[\s-]?end\b"
     r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)?"
     r"|(?P<e3>今年|本年度|本季度|本季|本月|这个月|本周|这周)\s*(?:之)?内"
 )
@@ -299,6 +300,8 @@ WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] =
 # a bound said of a date field ("contracts ending …") -> first and last day on AS_OF
 DEADLINE_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] = (
     ("before the end of the year", (AS_OF, dt.date(2026, 12, 31))),
+    ("before year end", (AS_OF, dt.date(2026, 12, 31))),
+    ("by quarter-end", (AS_OF, dt.date(2026, 12, 31))),
     ("年底前", (AS_OF, dt.date(2026, 12, 31))),
     ("by end of quarter", (AS_OF, dt.date(2026, 12, 31))),
     ("月底前", (AS_OF, dt.date(2026, 11, 30))),
@@ -647,7 +650,7 @@ def find_deadline(text: str) -> tuple[int, int, RelativeDate] | None:
     if m.group("e3"):
         period = next(p for p, words in PERIOD_WORDS.items() if re.fullmatch(words, m.group("e3")))
         return m.start(), m.end(), RelativeDate(period=period, edge="end")
-    word = m.group("e1") or m.group("e2")
+    word = m.group("e1") or m.group("e2") or m.group("e4")
     period = next(p for p, words in PERIOD_ENDS.items() if re.fullmatch(words, word))
     return m.start(), m.end(), RelativeDate(period=period, edge="end")
 
