@@ -65,7 +65,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from tests import heldout
 
@@ -961,9 +960,6 @@ def report(results) -> dict:
     }
 
 
-@pytest.mark.xfail(
-    strict=False, reason="held-out book 5: first sight 65.9%; parser work in progress"
-)
 def test_unseen_book5(tmp_path):
     rep = evaluate(tmp_path)
     assert not rep["problems"], rep["problems"]
