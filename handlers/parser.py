@@ -2102,6 +2102,13 @@ class _Parser:
                 "tickets",
             ),
             (
+                # a question that opens with the events and their window: "tickets in the last
+                # 90 days", "logins this week", "purchases since October 1" (they happened)
+                r"^\s*(?:show\s+(?:me\s+)?|list\s+)?(?:(?P<t>(?:support\s+)?tickets)|(?P<l>logins|log-ins"
+                r"|sign-ins)|(?P<p>purchases|orders))\b",
+                "opening",
+            ),
+            (
                 r"\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?"
                 r"(?:logins|log-ins|sign-ins|signins)\b"
                 r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:logins?|log-ins?|sign-ins?|signins?)\b",
@@ -2122,8 +2129,23 @@ class _Parser:
         neg_before = (
             r"(?:\bnot|\bnever|\bno|\bwithout|\bzero|没有|没|未|无|从未|从没|不曾)\s*(?:\w+\s+)?$"
         )
-        for pat, key in cues:
+        for pat, cue_key in cues:
             for m in r.finditer(pat):
+                key, said = cue_key, None
+                if key == "opening":
+                    key = (
+                        "tickets"
+                        if m.group("t")
+                        else "logins"
+                        if m.group("l")
+                        else "purchase_count"
+                    )
+                    if re.search(r"(?:>=|<=|!=|>|<|=)\s*\d|\b(?:most|least)\b|最", r.s[m.end() :]):
+                        continue  # "logins in the last 7 days up to 5": a comparison, read later
+                    days = self._rolling_window(Mention(m.start(), m.end(), key))
+                    said = {"window_days": days} if days else self._window_at(m.start(), m.end())
+                    if said is None:
+                        continue  # no window said: "logins" alone is no condition
                 after = r.s[m.end() : m.end() + 16]
                 cmp_ = re.match(
                     r"\s*(?P<sum>(?:total(?:l?ing|l?ed|s)?|worth|amounting\s+to|合计|总计|累计|总额)\s*)?"
@@ -2145,7 +2167,8 @@ class _Parser:
                 mn = Mention(m.start(), m.end(), key)
                 op, value = ("eq", 0) if neg else ("ge", 1)
                 never = bool(neg) and self._said_never(m.start(), m.end())
-                self.add(Filter(field=key, op=op, value=value, **self._window_kw(mn, never)))
+                kw = dict(said) if cue_key == "opening" else self._window_kw(mn, never)
+                self.add(Filter(field=key, op=op, value=value, **kw))
                 if key not in self.show:
                     self.show.append(key)
                 r.take(*m.span())

@@ -131,6 +131,9 @@ def test_accounts_i_serve_are_mine(text: str) -> None:
         ("accounts with no logins this month", "logins", "eq", 0, None, "this_month"),
         ("accounts with support tickets this quarter", "tickets", "ge", 1, None, "this_quarter"),
         ("accounts with tickets in the last 90 days", "tickets", "ge", 1, 90, None),
+        ("tickets in the last 90 days", "tickets", "ge", 1, 90, None),
+        ("logins this week", "logins", "ge", 1, None, "this_week"),
+        ("support tickets last month", "tickets", "ge", 1, None, "last_month"),
     ],
 )
 def test_with_events_is_a_condition_not_a_column(  # noqa: PLR0913
