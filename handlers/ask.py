@@ -292,11 +292,10 @@ def understand(
         return None, "parser", parsed
     if use_llm and services.understander is not None:
         try:
-            spec = services.understander.understand(
-                msg.text, msg.language, llm_context(session, as_of, msg.language)
-            )
+            context = llm_context(session, as_of, msg.language)
+            spec = services.understander.understand(msg.text, msg.language, context)
             if spec is not None:
-                validate_spec(spec, load_catalogue(session), stored_event_types(session))
+                validate_spec(spec, load_catalogue(session), context["values"]["event_type"])
                 return spec, "llm", parsed
         except Exception:  # any LLM failure falls back to the parser
             log.warning("LLM understanding failed; using the parser", exc_info=True)
@@ -771,7 +770,8 @@ def try_handle(services: Services, msg: IncomingMessage) -> list[Reply] | None:
     with services.session_factory.begin() as s:
         if model_spec is not None:
             try:
-                validate_spec(model_spec, load_catalogue(s), stored_event_types(s))
+                # the types the model was shown (read once, not a second scan of the events)
+                validate_spec(model_spec, load_catalogue(s), model_context["values"]["event_type"])
                 spec, source = model_spec, "llm"
             except Exception:  # an invalid spec falls back to the parser's reading
                 log.warning("LLM spec invalid; using the parser", exc_info=True)
