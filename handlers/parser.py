@@ -28,6 +28,7 @@ from typing import Any
 from handlers import lexicon as lx
 from handlers.textnorm import normalise
 from handlers.understand import patterns
+from handlers.understand.table import Count, DefaultSort, Env, GroupBy, Item, Limit, Show
 from store import vocab
 from store.identity import company_form, normalise_name
 from store.lang import dates, events, grammar
@@ -77,6 +78,13 @@ class ParseContext:
 EMPTY_CONTEXT = ParseContext()
 
 
+def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
+    """Tag tables only this book knows (kind -> lower-cased phrase -> value), for the pattern
+    table's tagger (handlers/understand/tags.py), beside its fixed tables from the language layer.
+    Empty until a topic needs the book's own words."""
+    return {}
+
+
 @dataclass
 class Parsed:
     """The parser's answer: a spec (or None), whether it understood, and what it left over."""
@@ -95,9 +103,6 @@ class Parsed:
     def where(self) -> Condition:
         return self.spec.where if self.spec else Condition()
 
-
-# the topics read by the pattern table (handlers/understand) rather than by the steps below
-TOPICS = ("key person", "question words")
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -637,7 +642,7 @@ class _Parser:
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
         self.note_search()
         self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
-        self.understand(TOPICS)
+        self.understand(("key person", "question words"))
         self.perspective()
         self.event_windows()
         self.event_types()
@@ -666,14 +671,41 @@ class _Parser:
         return self.finish()
 
     def understand(self, topics: tuple[str, ...]) -> None:
-        """The topics moved to the pattern table: their rows add spec items and take the words."""
-        hits = patterns.find(self.rest.s, self.t, topics)
+        """Topics read by the pattern table (handlers/understand), called where the step they
+        replaced stood: their rows add spec items and take the words they used."""
+        env = Env(ctx=self.ctx, lang=self.lang, text=self.t)
+        hits = patterns.find(self.rest.s, self.t, topics, env, book_tags(self.ctx))
         for hit in hits:
             for item in hit.items:
-                self.add(item)
+                self.apply(item)
             self.rest.take(hit.start, hit.end)
         for joint in patterns.joints(self.rest.s, hits, self.t):
             self.rest.take(joint.start, joint.end)
+
+    def apply(self, item: Item) -> None:
+        """One item a pattern row built, into the spec being assembled."""
+        if isinstance(item, (Filter, Condition)):
+            self.add(item)
+        elif isinstance(item, Sort):
+            self.sort.append(item)
+            self.found_something = True
+        elif isinstance(item, Aggregate):
+            self.aggregate = item
+            self.found_something = True
+        elif isinstance(item, Limit):
+            self.limit = item.n
+        elif isinstance(item, GroupBy):
+            self.group_by = item.field
+            self.found_something = True
+        elif isinstance(item, Count):
+            self.count = True
+        elif isinstance(item, Show):
+            if item.field not in self.show:
+                self.show.append(item.field)
+        elif isinstance(item, DefaultSort):
+            self.default_sort = item.sort
+        else:  # pragma: no cover - a new item kind must be applied here
+            raise TypeError(f"unknown spec item {item!r}")
 
     # -- named account: "tell me about X", "X的客户画像"
     def profile(self) -> str | None:

@@ -12,236 +12,30 @@ filler (stop words: "who is a", "的", "是"); a row never reaches across other 
 end. Where matches overlap, the one using more content tags (not HAVE/NEG/QANY) wins, then the one
 using more tags, then the earlier row.
 
-Example notation (the spec items a row adds): "+role=EB attitude=blocker" is one key person with
-both; "-role=TB" is no key person with them; "-" is no key person at all; "attitude!=blocker" is a
-key person whose attitude is anything but; "title=CFO" a title among the CFO spellings; "" nothing
-(a question word only).
+Each topic module (topics/) holds its rows and says its example notation.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from handlers import lexicon as lx
 from handlers.understand import clauses
+from handlers.understand.table import Env, Hit, Row
 from handlers.understand.tags import KINDS, Tag, tag
-from store.spec import Condition, Filter
+from handlers.understand.topics import MODULES
 
-Item = Filter | Condition
-Builder = Callable[[Sequence[Tag]], list[Item]]
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    topic: str
-    pattern: str  # over tag kinds and the macros below; ? * + | ( ) as in a regex
-    build: Builder
-    examples: tuple[tuple[str, str], ...]  # (question, the spec items it yields, notation above)
-    unless: tuple[str, ...] = ()  # kinds that, anywhere in the clause, stop this row
-    not_examples: tuple[str, ...] = ()  # questions this row must not read (its counter-tests)
-
-
-@dataclass(frozen=True)
-class Hit:
-    row: Row
-    tags: tuple[Tag, ...]
-    items: tuple[Item, ...]
-
-    @property
-    def start(self) -> int:
-        return self.tags[0].start
-
-    @property
-    def end(self) -> int:
-        return self.tags[-1].end
-
-
-# ----------------------------------------------------------------------------- builders
-
-_TRAIT = {"ROLE": "contact_role", "TITLE": "contact_title", "ATT": "contact_attitude"}
-_TRAIT["ATTW"] = "contact_attitude"
-
-
-def key_person(tags: Sequence[Tag]) -> list[Item]:
-    """One key person described by every trait matched (role, title, attitude); a negation
-    before the person says there is none such, a negation before an attitude says any other
-    attitude. A trait said twice ("EB TB") is a second person."""
-    people: list[list[Filter]] = [[]]
-    negate = False
-    pending_neg = False
-    seen_person = False
-    for t in tags:
-        if t.kind == "ABSENT":  # "没有录入决策人", "the EB is unknown": no such person
-            negate = True
-            continue
-        if t.kind == "NEG":
-            if seen_person:
-                pending_neg = True
-            else:
-                negate = True
-            continue
-        if t.kind == "KP":
-            seen_person = True
-            continue
-        field = _TRAIT.get(t.kind)
-        if field is None:
-            continue
-        seen_person = True
-        if any(f.field == field for f in people[-1]):
-            people.append([])
-        if field == "contact_title":
-            people[-1].append(Filter(field=field, op="has_word", value=list(t.value)))
-        else:
-            op = "ne" if pending_neg and field == "contact_attitude" else "eq"
-            people[-1].append(Filter(field=field, op=op, value=t.value))
-        pending_neg = False
-    return [Condition(all=list(p), on="contact", negate=negate) for p in people]
-
-
-def nothing(tags: Sequence[Tag]) -> list[Item]:
-    """Words that only shape the question ("有没有"): taken, adding no condition."""
-    return []
-
-
-# ----------------------------------------------------------------------------- the table
-
-MACROS = {
-    # presence and its negation before a person: "have", "dont have", "have no", "没有录入"
-    "PRE": "(HAVE? NEG HAVE? | HAVE | ABSENT)?",
-    # who is meant: a role, a title or "key person", possibly two of them ("CFO contact")
-    "WHO": "(ROLE | TITLE | KP) HAVE? (ROLE | TITLE | KP)?",
-    "ATTX": "(ATT | ATTW)",
-}
-
-ROWS: tuple[Row, ...] = (
-    Row(
-        "key person: a role, title or attitude",
-        "key person",
-        "PRE (ROLE | TITLE | ATT) (HAVE? KP)? (HAVE | ABSENT)?",
-        key_person,
-        (
-            ("accounts with a blocker", "+attitude=blocker"),
-            ("有反对者的客户", "+attitude=blocker"),
-            ("accounts without a TB", "-role=TB"),
-            ("no EB", "-role=EB"),
-            ("accounts that dont have an EB", "-role=EB"),
-            ("which of those have no TB", "-role=TB"),
-            ("没有录入决策人的客户有几个", "-role=EB"),
-            ("缺少技术负责人的客户", "-role=TB"),
-            ("accounts where we haven't identified the EB", "-role=EB"),
-            ("which accounts have no decision maker identified", "-role=EB"),
-            ("accounts whose economic buyer is unknown", "-role=EB"),
-            ("决策人未知的客户", "-role=EB"),
-            ("which customers have a CFO among their contacts", "+title=CFO"),
-            ("有财务总监联系人的客户", "+title=finance director"),
-            ("持反对态度的关键人", "+attitude=blocker"),
-            ("accounts with no CTO on file", "-title=CTO"),
-            ("没有首席技术官的客户", "-title=CTO"),
-        ),
-    ),
-    Row(
-        "key person: anyone on file",
-        "key person",
-        "PRE KP (HAVE | ABSENT)?",
-        key_person,
-        (
-            ("accounts with no key people on file", "-"),
-            ("customers that don't have any contacts", "-"),
-            ("没有关键人的客户", "-"),
-            ("没有录入联系人的客户有哪些", "-"),
-            ("有关键人的客户", "+"),
-            ("哪些客户没有任何联系人", "-"),
-            ("关键人都没录入的客户", "-"),
-        ),
-        unless=("WINDOW",),  # a contact in a time window is an interaction, not a person
-        not_examples=(
-            "accounts with no contact in the last 30 days",
-            "no contact since march",
-            "上个月没有联系的客户",
-            "accounts without a contact phone",
-            "没有联系人电话的客户",
-            "accounts with email contact",
-        ),
-    ),
-    Row(
-        "key person: who is <attitude>",
-        "key person",
-        "PRE WHO NEG? ATTX",
-        key_person,
-        (
-            ("accounts with an EB who is a blocker", "+role=EB attitude=blocker"),
-            ("accounts whose EB is a blocker", "+role=EB attitude=blocker"),
-            ("where is the decision maker against us?", "+role=EB attitude=blocker"),
-            ("decision maker is a supporter", "+role=EB attitude=supporter"),
-            ("accounts where a key person is neutral", "+attitude=neutral"),
-            ("accounts whose CFO is a blocker", "+title=CFO attitude=blocker"),
-            ("accounts whose EB is not a blocker", "+role=EB attitude!=blocker"),
-            ("accounts whose technical buyer opposes us", "+role=TB attitude=blocker"),
-            ("哪些客户的决策人是反对者", "+role=EB attitude=blocker"),
-            ("决策人持反对态度的客户", "+role=EB attitude=blocker"),
-            ("我的客户里有没有决策人反对的", "+role=EB attitude=blocker"),
-            ("决策者是支持者的客户", "+role=EB attitude=supporter"),
-            ("技术负责人是反对者的客户一共有几家", "+role=TB attitude=blocker"),
-            ("财务总监是反对者的客户", "+title=finance director attitude=blocker"),
-            ("决策人不是支持者的客户", "+role=EB attitude!=supporter"),
-        ),
-    ),
-    Row(
-        "key person: <attitude> as who",
-        "key person",
-        "PRE ATTX WHO",
-        key_person,
-        (
-            ("which accounts have a blocker as economic buyer", "+role=EB attitude=blocker"),
-            ("customers with a supportive contact", "+attitude=supporter"),
-            ("accounts with no opposed decision maker", "-role=EB attitude=blocker"),
-            ("有反对的决策人的客户", "+role=EB attitude=blocker"),
-            ("没有支持者决策人的客户", "-role=EB attitude=supporter"),
-        ),
-    ),
-    Row(
-        "key person: attitude is <attitude>",
-        "key person",
-        "PRE WHO? CUE NEG? ATTX CUE? KP?",
-        key_person,
-        (
-            ("accounts whose key contact attitude is negative", "+attitude=blocker"),
-            ("decision maker attitude is against us", "+role=EB attitude=blocker"),
-            ("关键人态度为反对的美国客户", "+attitude=blocker"),
-            ("关键人态度是支持的客户", "+attitude=supporter"),
-            ("决策人态度是反对的客户", "+role=EB attitude=blocker"),
-            ("态度中立的关键人所在客户", "+attitude=neutral"),
-            ("联系人态度为中立", "+attitude=neutral"),
-            ("首席财务官持中立态度的客户", "+title=CFO attitude=neutral"),
-            ("key people whose stance is neutral", "+attitude=neutral"),
-        ),
-    ),
-    Row(
-        "key person: <attitude> attitude",
-        "key person",
-        "PRE ATTW CUE WHO?",
-        key_person,
-        (
-            ("accounts with a negative attitude decision maker", "+role=EB attitude=blocker"),
-            ("反对态度的决策人", "+role=EB attitude=blocker"),
-            ("中立立场的关键人", "+attitude=neutral"),
-        ),
-    ),
-    Row(
-        "question: is there any",
-        "question words",
-        "QANY",
-        nothing,
-        (
-            ("is there any account with a blocker", "+attitude=blocker"),
-            ("有没有反对者", "+attitude=blocker"),
-        ),
-    ),
-)
+ROWS: tuple[Row, ...] = tuple(r for mod in MODULES for r in mod.ROWS)
+MACROS: dict[str, str] = {}
+for _mod in MODULES:
+    for _name, _body in _mod.MACROS.items():
+        if _name in MACROS and MACROS[_name] != _body:
+            raise ValueError(f"macro {_name} defined twice ({_mod.__name__})")
+        MACROS[_name] = _body
+__all__ = ["ROWS", "MACROS", "Hit", "Row", "find", "joints"]
 
 
 # ----------------------------------------------------------------------------- matching
@@ -332,7 +126,13 @@ def _token_string(tags: Sequence[Tag], original: str) -> str:
 _LIGHT = frozenset({"HAVE", "QANY", "NEG"})
 
 
-def find(text: str, original: str | None = None, topics: Sequence[str] | None = None) -> list[Hit]:
+def find(
+    text: str,
+    original: str | None = None,
+    topics: Sequence[str] | None = None,
+    env: Env | None = None,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Hit]:
     """Every row that matches text, best first, none overlapping.
 
     `text` is what is left to read (taken spans blank); `original` is the whole question, for
@@ -340,7 +140,8 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
     original = text if original is None else original
     rows = [r for r in ROWS if topics is None or r.topic in topics]
     hits: list[Hit] = []
-    for clause in clauses.split(text, tag(text)):
+    env = env if env is not None else Env(text=original)
+    for clause in clauses.split(text, tag(text, extra=extra)):
         tags = clause.tags
         tokens = _token_string(tags, original)
         cands: list[tuple[int, int, int, tuple[Tag, ...]]] = []
@@ -371,7 +172,7 @@ def find(text: str, original: str | None = None, topics: Sequence[str] | None = 
                 continue
             used |= ids
             row = rows[order]
-            hits.append(Hit(row, matched, tuple(row.build(matched))))
+            hits.append(Hit(row, matched, tuple(row.build(matched, env))))
     return sorted(hits, key=lambda h: h.start)
 
 

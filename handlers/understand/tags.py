@@ -95,12 +95,34 @@ def _kind_rx(kind: str) -> re.Pattern:
     return re.compile("|".join(_edge(p) for p in phrases))
 
 
-def tag(text: str, kinds: Iterable[str] = tuple(KINDS)) -> list[Tag]:
-    """Every tag of the given kinds in (lower-cased) text, longest first where they overlap."""
+@lru_cache(maxsize=64)
+def _phrases_rx(phrases: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(_edge(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+def tag(
+    text: str,
+    kinds: Iterable[str] | None = None,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Tag]:
+    """Every tag of the given kinds in (lower-cased) text, longest first where they overlap.
+
+    `kinds` None is every kind. `extra` adds tables known only for one book (kind -> lower-cased phrase -> value: its
+    industries, custom values, users), read like the fixed ones; a kind in both reads both."""
     found: list[Tag] = []
+    dynamic = {k: v for k, v in (extra or {}).items() if v}
+    if kinds is None:  # every kind, the book's own included
+        kinds = [*KINDS, *(k for k in dynamic if k not in KINDS)]
     for kind in kinds:
         table = tables().get(kind)
-        for m in _kind_rx(kind).finditer(text):
+        matches = (
+            list(_kind_rx(kind).finditer(text)) if kind in tables() or kind in RX_KINDS else []
+        )
+        if kind in dynamic:
+            book = dynamic[kind]
+            table = {**book, **(table or {})}
+            matches += list(_phrases_rx(tuple(sorted(book))).finditer(text))
+        for m in matches:
             if not m.group():
                 continue
             key = re.sub(r"\s+", " ", m.group())

@@ -1,0 +1,101 @@
+"""What a row of the pattern table is, and what it may add to a question's spec.
+
+A row (patterns.py explains the matching) is a pattern over tag kinds, a builder and its examples.
+A builder turns the matched tags into items: conditions (Filter, Condition) and the other parts of
+a spec a question can ask for (a Sort, an Aggregate, a limit, a breakdown, a count, a column).
+The parser applies every item of every hit; a topic never touches the parser's state itself.
+
+Topic modules (handlers/understand/topics/) each hold their ROWS, their MACROS and their builders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.understand.tags import Tag
+from store.spec import Aggregate, Condition, Filter, Sort
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Show only the first n ("top 5", "前十")."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class GroupBy:
+    """A breakdown by a field ("by city", "按行业")."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class Count:
+    """The question asks how many ("how many", "几家")."""
+
+
+@dataclass(frozen=True)
+class Show:
+    """A column the answer should show."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class DefaultSort:
+    """The order used when the question asks for none."""
+
+    sort: Sort
+
+
+Item = Filter | Condition | Sort | Aggregate | Limit | GroupBy | Count | Show | DefaultSort
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a builder may know beyond its tags: the parser's context (the book's values, custom
+    fields, users; a handlers.parser.ParseContext), the asker's language, the whole question."""
+
+    ctx: Any = None
+    lang: str = "en"
+    text: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Builder = Callable[[Sequence[Tag], Env], list[Item]]
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    topic: str
+    pattern: str  # over tag kinds and the macros; ? * + | ( ) as in a regex
+    build: Builder
+    examples: tuple[
+        tuple[str, str], ...
+    ]  # (question, the spec items it yields, notation of the topic)
+    unless: tuple[str, ...] = ()  # kinds that, anywhere in the clause, stop this row
+    not_examples: tuple[str, ...] = ()  # questions this row must not read (its counter-tests)
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: Row
+    tags: tuple[Tag, ...]
+    items: tuple[Item, ...]
+
+    @property
+    def start(self) -> int:
+        return self.tags[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tags[-1].end
+
+
+def nothing(tags: Sequence[Tag], env: Env) -> list[Item]:
+    """Words that only shape the question ("有没有"): taken, adding no condition."""
+    return []
