@@ -347,6 +347,18 @@ def questions(b: Book) -> list[tuple]:
         n = b.nps
         return df[df.account_id.isin(set(n[n.comment.str.contains(term, case=False)].account))]
 
+    def churn_risk(df):
+        """PRODUCT.md's churn_risk: no login for 15 days (or never), or logins in the last 30 days at
+        most half of the 30 days before (which had some), or latest NPS <= 6 and the contract ends
+        within 90 days (from as-of on)."""
+        cur = b.count_col(df, "login", L30)
+        prev = b.count_col(df, "login", (ao - dt.timedelta(days=59), ao - dt.timedelta(days=30)))
+        quiet = df.dsl.isna() | (df.dsl >= 15)
+        fell = (prev > 0) & (cur * 2 <= prev)
+        soon = (df.contract_end >= ao) & (df.contract_end <= ao + dt.timedelta(days=90))
+        unhappy = df.nps.notna() & (df.nps <= 6) & soon
+        return df[quiet | fell | unhappy]
+
     def with_col(df, name, series):
         df = df.copy()
         df[name] = series
@@ -392,6 +404,8 @@ def questions(b: Book) -> list[tuple]:
         # "已经过期": the contract end date is before as-of
         zh("list", HJ, "合同已经过期的客户", S(sc(HJ)[sc(HJ).contract_end < ao])),
         zh("list", WH, "广东省的客户", S(sc(WH)[sc(WH).province == "广东"])),
+        en("list", TOM, "show churn-risk accounts", S(churn_risk(sc(TOM)))),
+        zh("list", HJ, "有流失风险的客户", S(churn_risk(sc(HJ)))),
         # ---- count
         en("count", SUMMER, "how many of our accounts are on the Basic plan?", C(basic(sc(SUMMER)))),
         en("count", TOM, "number of enterprise customers", C(ent(sc(TOM)))),
