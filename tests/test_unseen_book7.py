@@ -1,4 +1,50 @@
-"""Held-out book 7 (tests/fixtures/unseen_book7): FIRST-SIGHT placeholder, filled after the first run."""
+"""Held-out book 7: plain questions nobody tuned the product for, in English and Chinese, asked through
+the real CLI (`profilebot ask --json`, `profilebot chat --json`) of a book imported into a fresh SQLite
+file, with no LLM configured; each answer is scored right / wrong without saying so / refused against
+a pandas oracle over the fixture files (PRODUCT.md's definitions, the asker's scope).
+
+The book (tests/fixtures/unseen_book7, see SOURCE.txt): 41 English accounts from the Maven CRM sales
+pipeline (Won deals as purchases, dates moved so the last close lands on 2026-03-10) paired with RavenStack
+usage, tickets, plans and seats; 28 hand-written Chinese accounts in a GBK file with Chinese headers and
+money like 十五万 / 1千万 / 1.2万元 / ￥5,000 / 5w / 40k, their purchases from the rfm package's orders; key
+people, NPS with comments, notes typed in chat, custom fields lead_source / seats / competitor; English
+and Chinese users (sales, CSM, manager, admin). As-of 2026-03-11 (a Wednesday).
+
+Run: `python -m tests.test_unseen_book7 [--failures FILE.md]` (prints the failures and the table; with
+--failures also writes them as markdown, as tests/fixtures/unseen_book7/first_sight_failures.md was written
+by the first run). Under pytest only with `pytest --full`.
+
+First sight: main at d7d65a8, run 2026-12-01 15:51 UTC (4 minutes): 159/183 = 86.9% right
+(English 74/84 = 88.1%, Chinese 85/99 = 85.9%); right 159, wrong without saying so 15, refused 9.
+
+    category          n  right  wrong  refused     rate
+    list             22     21      1        0    95.5%
+    count            12     11      1        0    91.7%
+    top              11     10      1        0    90.9%
+    breakdown        13     13      0        0   100.0%
+    keyperson        12     11      0        1    91.7%
+    events           16     13      3        0    81.2%
+    aggregate        10      8      1        1    80.0%
+    negation         12      8      1        3    66.7%
+    money            11     11      0        0   100.0%
+    textsearch       10     10      0        0   100.0%
+    scope            13      9      2        2    69.2%
+    card             18     17      1        0    94.4%
+    conversation     23     17      4        2    73.9%
+    --------------------------------------------------
+    English          84     74      7        3    88.1%
+    Chinese          99     85      8        6    85.9%
+
+Checker/oracle fixes after first sight: none so far.
+
+Readings PRODUCT.md leaves open, chosen here: "last month" / 上个月 = the calendar month before as-of;
+"this quarter" = the calendar quarter up to as-of; "since Oct 1" = 2025-10-01 to as-of; "renew before
+the end of September" = contract end from as-of to 2026-09-30; "合同已经过期" = contract end before
+as-of; "今年到期" = contract end in calendar 2026; "超过 / over / more than" strict, "以上" inclusive (no
+value sits on a boundary anyway); NPS of an account = its latest answer; text searches look in every NPS
+comment and note; a breakdown's blank group is ignored. No event falls on a window's first or last day
+and no contract ends on a threshold day, so inclusive/exclusive edges cannot change an answer.
+"""
 
 from __future__ import annotations
 
@@ -990,5 +1036,10 @@ if __name__ == "__main__":
 
     with tempfile.TemporaryDirectory() as d:
         r = evaluate(Path(d))
-    (BOOK / "first_sight_failures.md").write_text(failure_report(r), encoding="utf-8")
+    if (
+        "--failures" in sys.argv
+    ):  # the first sight wrote tests/fixtures/unseen_book7/first_sight_failures.md
+        Path(sys.argv[sys.argv.index("--failures") + 1]).write_text(
+            failure_report(r), encoding="utf-8"
+        )
     sys.exit(0 if r["rate"] >= TARGET else 1)
