@@ -81,8 +81,14 @@ EMPTY_CONTEXT = ParseContext()
 def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
     """Tag tables only this book knows (kind -> lower-cased phrase -> value), for the pattern
     table's tagger (handlers/understand/tags.py), beside its fixed tables from the language layer.
-    Empty until a topic needs the book's own words."""
-    return {}
+    FIELD: a custom field's key, labels and aliases (a book's own field named like a built-in one
+    is the one meant)."""
+    fields: dict[str, str] = {}
+    for c in ctx.custom:
+        for name in (c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases):
+            if name:
+                fields[name.lower()] = c.key
+    return {"FIELD": fields}
 
 
 @dataclass

@@ -14,6 +14,7 @@ from handlers.alerts import snooze_length
 from handlers.extract import find_people, read_value
 from handlers.parser import ParseContext, parse
 from handlers.textnorm import normalise
+from handlers.understand.tags import tag
 from store import vocab
 from store.aliases import map_headers
 from store.lang import compare, dates, events, fields, negation, numbers, people, yesno
@@ -40,6 +41,29 @@ def test_every_reader_reads_the_chinese_numeral_corpus_alike(text: str, value: i
     assert read_value("integer", text, today=dt.date(2026, 11, 1)) == value  # interview answers
     assert normalise(f"员工超过{text}人的客户") == f"员工 > {value}人的客户"  # questions
     assert snooze_length(text, "天") == dt.timedelta(days=value)  # "暂缓两天" on an alert
+
+
+@pytest.mark.parametrize(("text", "value"), numbers.EXAMPLES)
+def test_the_tagger_reads_the_number_corpus_alike(text: str, value: float) -> None:
+    # as typed (MONEY when written as money) and as the question parser sees it
+    for seen in (text.lower(), normalise(text)):
+        (t,) = [t for t in tag(seen) if t.kind in ("NUMBER", "MONEY")]
+        assert (t.value, t.text) == (value, seen), seen
+    (t,) = tag(normalise(f"ARR超过{text}"), ("NUMBER", "MONEY"))
+    assert t.value == value
+
+
+@pytest.mark.parametrize(("text", "bounds"), compare.RANGE_EXAMPLES)
+def test_the_tagger_reads_the_range_corpus_alike(text: str, bounds: tuple[float, float]) -> None:
+    for seen in (text, normalise(text)):
+        (t,) = tag(seen, ("NUMBER", "MONEY", "CMP", "CONJ"))
+        assert (t.kind, t.value) == ("NUMBER", bounds), seen
+
+
+def test_a_date_or_a_count_is_no_money() -> None:
+    assert [t.kind for t in tag("2026-03-01", ("NUMBER", "MONEY"))] == []
+    (t,) = tag("5万人", ("NUMBER", "MONEY"))
+    assert (t.kind, t.value) == ("NUMBER", 50000)
 
 
 def test_lone_letters_apart_from_a_number_are_no_scale() -> None:
@@ -217,6 +241,12 @@ def test_every_reader_reads_the_comparator_corpus_alike(phrase: str, symbol: str
         assert _filters(question) == [("arr", _OPS[symbol], 50000)], question
 
 
+@pytest.mark.parametrize(("phrase", "symbol"), compare.EXAMPLES)
+def test_the_tagger_reads_the_comparator_corpus_alike(phrase: str, symbol: str) -> None:
+    for seen in (phrase, normalise(f"{phrase} 5")):
+        assert [t.value for t in tag(seen, ("CMP",))] == [_OPS[symbol]], seen
+
+
 @pytest.mark.parametrize("spellings", negation.EXAMPLES)
 def test_every_spelling_of_a_negation_reads_alike(spellings: tuple[str, ...]) -> None:
     # the question parser reads through textnorm (write_negations) and the tagger (NEGATION)
@@ -247,6 +277,7 @@ def test_every_reader_reads_the_field_word_corpus_alike(word: str, field: str) -
     zh = bool(re.search(r"[\u4e00-\u9fff]", word))
     question = f"{word}为空的客户" if zh else f"accounts without a {word}"  # a question
     assert (field, "empty") in [(f, op) for f, op, _ in _filters(question)], question
+    assert [t.value for t in tag(word.lower(), ("FIELD",))] == [field]  # the tagger
 
 
 @pytest.mark.parametrize("role", people.ROLES)

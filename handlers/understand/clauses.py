@@ -1,6 +1,7 @@
 """Clauses: a question cut at its conjunctions, so a negation or a window binds inside its own.
 
-"accounts with an EB who is a blocker and no TB" is two clauses; "no" reaches the TB only.
+"accounts with an EB who is a blocker and no TB" is two clauses; "no" reaches the TB only. Two
+bounds of one comparison joined by a conjunction ("over 50k and under 100k") stay one clause.
 """
 
 from __future__ import annotations
@@ -17,12 +18,33 @@ class Clause:
     tags: tuple[Tag, ...]  # the clause's tags, conjunctions left out
 
 
+_NUM = ("NUMBER", "MONEY")
+
+
+def _bounds(tags: list[Tag], i: int) -> bool:
+    """A conjunction between two bounds of one comparison ("ARR over 50k and under 100k",
+    "大于5万且小于10万"): the second has no field of its own after it, so it is no new clause."""
+    before = tags[i - 1] if i else None
+    after = tags[i + 1 : i + 4]
+    kinds = [t.kind for t in after]
+    return (
+        before is not None
+        and before.kind in _NUM
+        and kinds[:1] == ["CMP"]
+        and len(kinds) > 1
+        and kinds[1] in _NUM
+        and kinds[2:3] != ["FIELD"]
+    )
+
+
 def split(text: str, tags: list[Tag]) -> list[Clause]:
     """The clauses of text, each with its tags, in order."""
     out: list[Clause] = []
     start = 0
     current: list[Tag] = []
-    for t in tags:
+    for i, t in enumerate(tags):
+        if t.kind == "CONJ" and _bounds(tags, i):
+            continue
         if t.kind == "CONJ":
             out.append(Clause(start, t.start, tuple(current)))
             start, current = t.end, []

@@ -10,7 +10,8 @@ Matching: the question is tagged, cut into clauses (clauses.py), and in each cla
 matched over the sequence of tags. Two tags are neighbours only when the text between them is
 filler (stop words: "who is a", "的", "是"); a row never reaches across other words or a clause
 end. Where matches overlap, the one using more content tags (not HAVE/NEG/QANY) wins, then the one
-using more tags, then the earlier row.
+using more tags, then the earlier row. `!KIND` in a pattern says the match is not followed by a
+neighbour of that kind. A builder may decline a match (None): its tags stay for the next one.
 
 Each topic module (topics/) holds its rows and says its example notation.
 """
@@ -53,11 +54,14 @@ def _compile(pattern: str) -> re.Pattern:
             return "(?:"
         if s.isspace():
             return ""
-        if s not in KINDS:
-            raise ValueError(f"unknown tag kind {s!r} in a pattern")
-        return rf"(?:{s}#\d+ )"
+        kind = s.lstrip("!")
+        if kind not in KINDS:
+            raise ValueError(f"unknown tag kind {kind!r} in a pattern")
+        if s.startswith("!"):  # not followed by a neighbour of this kind
+            return rf"(?!{kind}#\d+ )"
+        return rf"(?:{kind}#\d+ )"
 
-    return re.compile(re.sub(r"[A-Z]+|\s+|\(", piece, pattern))
+    return re.compile(re.sub(r"!?[A-Z]+|\s+|\(", piece, pattern))
 
 
 @lru_cache(maxsize=1)
@@ -99,7 +103,7 @@ def _modified(original: str, start: int) -> bool:
     if not before:
         return False
     tail = before[-12:]
-    near = tag(tail)
+    near = [t for t in tag(tail) if t.kind != "FIELD"]  # a field word is a content word
     if near and near[-1].end == len(tail):
         return False  # a negation, a presence word, a role … right before
     zh_rx, en = _filler_rx()
@@ -170,9 +174,12 @@ def find(
             ids = {id(t) for t in matched}
             if ids & used:
                 continue
-            used |= ids
             row = rows[order]
-            hits.append(Hit(row, matched, tuple(row.build(matched, env))))
+            items = row.build(matched, env)
+            if items is None:  # the builder declined: the tags stay for another row
+                continue
+            used |= ids
+            hits.append(Hit(row, matched, tuple(items)))
     return sorted(hits, key=lambda h: h.start)
 
 

@@ -65,7 +65,8 @@ class Env:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-Builder = Callable[[Sequence[Tag], Env], list[Item]]
+# a builder returns None to decline a match it cannot read (its tags stay for another row)
+Builder = Callable[[Sequence[Tag], Env], list[Item] | None]
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ the text handed in, so it is never tagged twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from store.lang import dates, grammar, negation, people
+from handlers import lexicon as lx
+from store.lang import compare, dates, grammar, negation, numbers, people
 
 # kind -> what it is. The pattern table (patterns.py) is written over these names.
 KINDS: dict[str, str] = {
@@ -30,6 +31,12 @@ KINDS: dict[str, str] = {
     "QANY": "'is there any' (有没有), a question, not a negation",
     "CONJ": "a word or mark that ends a clause (and, but, 且, ，)",
     "WINDOW": "a time window (30天, this month, 上个月, since)",
+    "MONEY": "a number written as money (¥5,000, 1.2万元, $40k, 十五万); value: the amount",
+    "NUMBER": "a number (40, 1.5, 500人, 20%) or a range ('between 10 and 50', '100到500之间'); "
+    "value: the number, or (low, high)",
+    "CMP": "a comparator (>, at least, 超过, 以上, is 9, between); value: gt ge lt le eq ne between",
+    "AGO": "a duration is an age (ago, old, 之前); the dates helper may fold it into DURATION",
+    "FIELD": "a field named (ARR, 员工数, health score, a custom field's label); value: its key",
 }
 
 
@@ -69,6 +76,8 @@ def tables() -> dict[str, dict[str, Any]]:
         "ABSENT": _words(grammar.ABSENCE_AFTER),
         "QANY": _words(grammar.QUESTION_ANY),
         "CONJ": _words(grammar.CONJUNCTIONS + grammar.CLAUSE_MARKS),
+        "FIELD": _table(lx.FIELD_PHRASES),
+        "AGO": _words(dates.AGO),
     }
 
 
@@ -84,6 +93,55 @@ def _edge(p: str) -> str:
 # kinds read by a regex of the language layer rather than a word table
 RX_KINDS: dict[str, str] = {
     "WINDOW": "|".join([r"\d+\s*天", r"\bsince\b|以来|至今", *dates.PERIOD_WORDS.values()]),
+    "CMP": compare.comparator_rx(),
+}
+# how an RX kind's matched text reads as its value (the text itself when none is given)
+RX_READERS: dict[str, Callable[[str], Any]] = {"CMP": compare.comparator_op}
+
+
+def _plain(v: float) -> float | int:
+    return int(v) if v == int(v) else v
+
+
+_UNIT_AFTER = re.compile(
+    r"\s*(?:%|(?:"
+    + "|".join(
+        re.escape(u) + (r"\b" if u.isascii() else "")
+        for u in sorted(numbers.COUNT_UNITS, key=len, reverse=True)
+    )
+    + "))"
+)
+
+
+def _numbers(text: str) -> list[tuple[str, int, int, Any]]:
+    """NUMBER and MONEY: every amount of the text (store/lang/numbers.py reads it: 40k, 十五万,
+    ¥5,000 and 1.2万元 alike), a count unit or % after it kept with it, and every range
+    (store/lang/compare.py: between 10 and 50, 100到500之间). An ISO date or a time is no number."""
+    out: list[tuple[str, int, int, Any]] = []
+    for start, end, (lo, hi) in compare.find_ranges(text):
+        out.append(("NUMBER", start, end, (_plain(lo), _plain(hi))))
+    for a in numbers.find_amounts(text):
+        if re.search(r"\d[-/:.]$", text[: a.start]) or re.match(r"[-/:]\d", text[a.end :]):
+            continue  # a piece of a date or a time
+        end = a.end
+        unit = _UNIT_AFTER.match(text, end)
+        if unit:  # "5万人" counts people, "60分" points: no money
+            end = unit.end()
+        money = not unit and (a.explicit or re.search("[万亿]", text[a.start : a.end]))
+        neg = (
+            text[a.start - 1 : a.start] == "-"
+            and not text[max(0, a.start - 2) : a.start - 1].isalnum()
+        )
+        start = a.start - 1 if neg else a.start
+        value = -a.value if start < a.start else a.value
+        out.append(("MONEY" if money else "NUMBER", start, end, _plain(value)))
+    return out
+
+
+# kinds read by a reader of the layer: text -> (kind, start, end, value) for each one found
+FINDERS: dict[str, Callable[[str], list[tuple[str, int, int, Any]]]] = {
+    "NUMBER": _numbers,
+    "MONEY": _numbers,
 }
 
 
@@ -113,22 +171,39 @@ def tag(
     dynamic = {k: v for k, v in (extra or {}).items() if v}
     if kinds is None:  # every kind, the book's own included
         kinds = [*KINDS, *(k for k in dynamic if k not in KINDS)]
+    kinds = list(kinds)
+    own: set[tuple[str, int, int]] = set()  # tags read from the book's own tables: they win a tie
+    finders_run: set[Callable] = set()
     for kind in kinds:
+        if kind in FINDERS:
+            finder = FINDERS[kind]
+            if finder not in finders_run:
+                finders_run.add(finder)
+                for k, start, end, value in finder(text):
+                    if k in kinds:
+                        found.append(Tag(k, start, end, value, text[start:end]))
+            if kind not in dynamic:
+                continue
         table = tables().get(kind)
         matches = (
             list(_kind_rx(kind).finditer(text)) if kind in tables() or kind in RX_KINDS else []
         )
         if kind in dynamic:
             book = dynamic[kind]
-            table = {**book, **(table or {})}
-            matches += list(_phrases_rx(tuple(sorted(book))).finditer(text))
+            table = {**(table or {}), **book}  # a book's own word is the one it means
+            booked = list(_phrases_rx(tuple(sorted(book))).finditer(text))
+            own.update((kind, m.start(), m.end()) for m in booked)
+            matches += booked
         for m in matches:
             if not m.group():
                 continue
             key = re.sub(r"\s+", " ", m.group())
-            value = table[key] if table is not None else key
+            if table is not None and key in table:
+                value = table[key]
+            else:
+                value = RX_READERS.get(kind, lambda x: x)(key)
             found.append(Tag(kind, m.start(), m.end(), value, m.group()))
-    found.sort(key=lambda t: (-(t.end - t.start), t.start))
+    found.sort(key=lambda t: (-(t.end - t.start), t.start, (t.kind, t.start, t.end) not in own))
     chosen: list[Tag] = []
     for t in found:
         if not any(t.start < c.end and c.start < t.end for c in chosen):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from store.lang.numbers import AMOUNT_PIECE_RX, read_number
+
 # phrase -> comparator symbol; matched longest first, so 不超过 wins over 超过
 COMPARATORS: list[tuple[str, str]] = [
     # English
@@ -134,6 +136,108 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("≤", "<="),
 )
 _SYMBOLS = ("!=", ">=", "<=", ">", "<", "=")
+OPS: dict[str, str] = {">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq", "!=": "ne"}
+
+# after a number: "50 以上", "5次以内" ("or more" / "+" are written as 以上 by write_comparators)
+POST_COMPARATORS: dict[str, str] = {
+    "及以上": ">=",
+    "或以上": ">=",
+    "以上": ">=",
+    "及以下": "<=",
+    "或以下": "<=",
+    "以下": "<=",
+    "以内": "<=",
+    "之内": "<=",
+}
+# "is" before a number says equal ("NPS is 9", "员工数为500"); "in" / "于" before a year ("founded
+# in 2015", "成立于2015年"); 在 before a year or a range ("在100到500之间")
+EQUAL_BEFORE_NUMBER: tuple[str, ...] = ("is", "are", "was", "of", "为", "是")
+EQUAL_BEFORE_YEAR: tuple[str, ...] = ("in", "于", "在")
+# a range: "between 10 and 50", "10 to 50", "10-50", "介于10和50之间", "100到500之间", "2010至2015"
+BETWEEN: tuple[str, ...] = ("between", "介于")
+RANGE_JOINERS: tuple[str, ...] = ("to", "-", "~", "–", "—", "到", "至")
+RANGE_AND: tuple[str, ...] = ("and", "和", "与", "跟")  # only after a between word
+RANGE_END: tuple[str, ...] = ("之间", "间")
+
+# the range corpus: text -> the two bounds, read alike by the tagger and the question parser
+RANGE_EXAMPLES: tuple[tuple[str, tuple[float, float]], ...] = (
+    ("between 10 and 50", (10, 50)),
+    ("10 to 50", (10, 50)),
+    ("10-50", (10, 50)),
+    ("10k-50k", (10000, 50000)),
+    ("between 10k and 50k", (10000, 50000)),
+    ("介于10和50之间", (10, 50)),
+    ("10到50之间", (10, 50)),
+    ("1万至5万", (10000, 50000)),
+)
+
+
+def _alt(words) -> str:
+    out = []
+    for w in sorted(words, key=len, reverse=True):
+        e = re.escape(w)
+        if w[0].isascii() and w[0].isalpha():
+            e = r"(?<![a-z0-9_])" + e
+        if w[-1].isascii() and w[-1].isalpha():
+            e += r"(?![a-z0-9_])"
+        out.append(e)
+    return "|".join(out)
+
+
+def comparator_rx() -> str:
+    """A regex over a text's comparators (words and symbols, before or after the number); the
+    matched text reads with `read_comparator` or POST_COMPARATORS / EQUAL_* ('eq')."""
+    num = r"(?=\s*-?\d)"
+    year = r"(?=\s*(?:18|19|20)\d\d(?![\d-]))"
+    words = [p if p[0].isascii() else re.escape(p) for p, _ in COMPARATORS]
+    words = [rf"\b{w}\b" if w[0].isascii() else w for w in words]
+    return "|".join(
+        [
+            *sorted(words, key=len, reverse=True),
+            r">=|<=|!=|=>|=<|≥|≤|>|<|=",
+            _alt(POST_COMPARATORS),
+            rf"(?:{_alt(EQUAL_BEFORE_NUMBER)}){num}",
+            rf"(?:{_alt(EQUAL_BEFORE_YEAR)}){year}",
+            _alt(BETWEEN),
+        ]
+    )
+
+
+def comparator_op(phrase: str) -> str:
+    """The op of one matched comparator ('>' -> 'gt', '以上' -> 'ge', 'is' -> 'eq', 'between')."""
+    p = re.sub(r"\s+", " ", phrase.strip().lower())
+    if p in BETWEEN:
+        return "between"
+    if p in POST_COMPARATORS:
+        return OPS[POST_COMPARATORS[p]]
+    if p in EQUAL_BEFORE_NUMBER or p in EQUAL_BEFORE_YEAR:
+        return "eq"
+    sym = read_comparator(p)
+    return OPS[sym] if sym else "eq"
+
+
+def find_ranges(text: str) -> list[tuple[int, int, tuple[float, float]]]:
+    """Every range of two numbers in a (lower-cased) text, with its between word and 之间:
+    'between 10k and 50k' -> (10000, 50000). A date (2026-03, 2026-03-01) is no range."""
+    n = AMOUNT_PIECE_RX
+    between = rf"(?:(?:{_alt(BETWEEN)})\s*)"
+    end = rf"(?:\s*(?:{_alt(RANGE_END)}))?"
+    rx = re.compile(
+        rf"(?:{between}?(?P<a>{n})\s*(?:{_alt(RANGE_JOINERS)})\s*(?P<b>{n}){end}"
+        rf"|{between}(?P<c>{n})\s*(?:{_alt(RANGE_AND)})\s*(?P<d>{n}){end})"
+    )
+    out = []
+    for m in rx.finditer(text):
+        a, b = (m.group("a"), m.group("b")) if m.group("a") else (m.group("c"), m.group("d"))
+        if re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", m.group().strip()) or re.match(
+            r"-\d", text[m.end() :]
+        ):
+            continue  # an ISO date or month
+        lo, hi = read_number(a), read_number(b)
+        if lo is None or hi is None or lo > hi:
+            continue
+        out.append((m.start(), m.end(), (lo, hi)))
+    return out
 
 
 def read_comparator(phrase: str) -> str | None:

@@ -114,6 +114,9 @@ PERIOD_ENDS: dict[str, str] = {
     "this_week": r"week|周末",
 }
 # days in a unit of a rolling duration
+# words after a duration that make it an age, a day that long before as-of ("10 years ago",
+# "成立10年以前", "companies more than 20 years old")
+AGO: tuple[str, ...] = ("ago", "old", "之前", "以前")
 DURATION_UNITS: dict[str, int] = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90}
 DURATION_UNITS["year"] = 365
 _UNIT_WORDS: dict[str, str] = {

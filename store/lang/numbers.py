@@ -134,6 +134,32 @@ AMOUNT_RX = re.compile(
     re.IGNORECASE,
 )
 
+# one amount without its groups, for readers that build on it (a range: store/lang/compare.py)
+AMOUNT_PIECE_RX = (
+    rf"(?:(?:{_CUR_BEFORE})\s*)?(?<![a-z0-9_.])(?:{NUM_RX}|{ZH_NUM_RX})"
+    rf"(?:\s*(?:{_SCALE_RX}))?(?:\s*(?:{_CUR_AFTER}))?"
+)
+# words that count what a number is of, right after it: "500人", "3次", "60分", "10 points"
+COUNT_UNITS: tuple[str, ...] = (
+    "人",
+    "名",
+    "个",
+    "家",
+    "次",
+    "笔",
+    "单",
+    "张",
+    "分",
+    "条",
+    "位",
+    "points",
+    "point",
+    "pts",
+    "pt",
+)
+# units that say a number counts events, not money ("5 purchases" vs "purchases over 5000")
+EVENT_COUNT_UNITS: tuple[str, ...] = ("次", "笔", "单", "times", "time", "orders", "order")
+
 
 @dataclass(frozen=True)
 class Amount:
