@@ -8,7 +8,16 @@ from typing import Any
 from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
 from store.lang import events
 from store.lang.dates import MONTH_ABBR_EN, PERIOD_LABELS
-from store.spec import OP_TEXT_EN, OP_TEXT_ZH, Condition, Filter, RelativeDate, Sort, Spec
+from store.spec import (
+    OP_TEXT_EN,
+    OP_TEXT_ZH,
+    Aggregate,
+    Condition,
+    Filter,
+    RelativeDate,
+    Sort,
+    Spec,
+)
 from store.vocab import shown
 
 MEASURE_LABELS = {
@@ -44,7 +53,9 @@ def label(
     return key
 
 
-def measure_label(flt: Filter | Sort, lang: str, fields: dict[str, FieldDef] | None = None) -> str:
+def measure_label(
+    flt: Filter | Sort | Aggregate, lang: str, fields: dict[str, FieldDef] | None = None
+) -> str:
     """An event measure with its window and feature: 'API feature uses since Oct 1',
     '上个月购买次数', 'purchases between Dec 1 and Jan 31'."""
     zh = lang == "zh"
@@ -350,13 +361,19 @@ def _agg_text(spec: Spec, lang: str, fields: dict[str, FieldDef] | None) -> str:
     agg = spec.aggregate
     if agg is None or agg.func == "count" or not agg.field:
         return "客户数" if zh else "number of accounts"
-    name = label(agg.field, lang, fields)
+    if agg.field in EVENT_MEASURES or agg.field == "events":
+        name = measure_label(agg, lang, fields)  # over the window it was asked over
+    else:
+        name = label(agg.field, lang, fields)
     words = {
         "sum": ("total", "总"),
         "avg": ("average", "平均"),
         "min": ("minimum", "最低"),
         "max": ("maximum", "最高"),
     }[agg.func]
+    if zh and agg.windowed():  # "2025-12-01至2026-01-31购买金额总计", not "总2025-…"
+        after = {"sum": "总计", "avg": "平均值", "min": "最低值", "max": "最高值"}[agg.func]
+        return f"{name}{after}"
     return f"{words[1]}{name}" if zh else f"{words[0]} {name}"
 
 

@@ -311,6 +311,8 @@ def _trim(text: str) -> str:
 _STRONG_EN = re.compile(
     r"^(?:who|what|when)(?:'s|\s+is|\s+are|\s+does)\s+(?:the\s+)?(?P<f>.+?)\s+(?:at|of|for|in)\s+"
     r"(?P<x>.+?)\s*\??$|^(?:what|when)(?:'s|\s+is|\s+are)\s+(?P<x2>.+?)'s\s+(?P<f2>.+?)\s*\??$"
+    r"|^how\s+(?:many|much)\s+(?P<f3>.+?)\s+(?:does|do|has)\s+(?P<x3>.+?)\s+(?:have|got|hold|own)"
+    r"\s*\??$"
 )
 _STRONG_ZH = re.compile(
     r"^(?P<x>.+?)的(?P<f>.+?)(?:是谁|是什么|是多少|是哪[个位些]|怎么样|如何|有哪些|[?？])"
@@ -697,10 +699,11 @@ def _ref_around(text: str, span: tuple[int, int]) -> str:
     return _trim(text[:i] + " " + text[j:])
 
 
-def _strong(text: str, fields: dict[str, Any]) -> tuple[Fact, str] | None:
-    """ "who is the EB at X" / "what is X's ARR" / "X的决策人是谁": (the fact, X as written)."""
+def _strong(text: str, fields: dict[str, Any]) -> tuple[Fact, str, str] | None:
+    """ "who is the EB at X" / "what is X's ARR" / "X的决策人是谁": (the fact, X as written with
+    the frame taken off, X as written)."""
     m = _STRONG_EN.match(text.lower())
-    groups = (("f", "x"), ("f2", "x2"))
+    groups = (("f", "x"), ("f2", "x2"), ("f3", "x3"))
     if m is None:
         m = _STRONG_ZH.match(text)
         groups = (("f", "x"),)
@@ -710,9 +713,10 @@ def _strong(text: str, fields: dict[str, Any]) -> tuple[Fact, str] | None:
         if m.group(gf) is None:
             continue
         facts = _find_facts(text[m.start(gf) : m.end(gf)], fields)
-        ref = _trim(text[m.start(gx) : m.end(gx)])
+        whole = text[m.start(gx) : m.end(gx)]
+        ref = _trim(whole)
         if facts and ref:
-            return facts[0][0], ref
+            return facts[0][0], ref, whole
     return None
 
 
@@ -732,9 +736,9 @@ def _direct(
     if strong is not None and _PRONOUN.match(strong[1]):
         return None  # "它们的年合同额总和是多少": about the previous answer, a follow-up
     if strong is not None:
-        fact, ref = strong
-        if len(ref) > 60 or _looks_like_filter(ref, ctx, msg.language):
-            return None  # "who is the EB at fintech accounts": a question over many accounts
+        fact, ref, whole = strong
+        if len(ref) > 60 or any(_looks_like_filter(x, ctx, msg.language) for x in {ref, whole}):
+            return None  # "who is the EB at fintech accounts", "所有客户的…": over many accounts
         cands = _resolve(s, scope, ref)
         if not cands:
             return _no_account(msg, ref)

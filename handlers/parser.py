@@ -738,8 +738,8 @@ class _Parser:
             r"draft [a-z ]+ for|give me a summary for)\s+(?P<x>.+?)\s*(?:before my call)?$",
             r"^(?:请|帮我|给我)?(?:查看|看看|看一下|介绍一下|介绍|查一下|打开|分析|评估|说说|讲讲|"
             r"聊聊|了解一下|查查|"
-            r"分析一下|评估一下)?\s*(?:客户)?\s*(?P<x>.+?)\s*(?:的)?\s*(?:怎么样|如何|情况|近况|"
-            r"最近互动|健康度|流失风险|最近怎么样)?\s*$",
+            r"分析一下|评估一下)?\s*(?:客户)?\s*(?P<x>.+?)\s*(?:的)?\s*(?:(?:怎么样|如何|情况|近况|"
+            r"最近互动|健康度|流失风险|最近怎么样)\s*)*$",
         ]
         ref = self.account_ref_in_text()
         if ref is not None:
@@ -976,15 +976,33 @@ class _Parser:
         "Zenith Technologies") that no visible account has, its own part ("华夏星辰") being
         nothing the parser reads as a filter ("上海科技" stays Shanghai + technology). Keeps the
         name as written for "no account called X"."""
-        x = self.raw_ref(re.sub(r"(?:'s|的)$", "", x.strip()).strip())
+        given = re.sub(r"(?:'s|的)$", "", x.strip()).strip()
+        x = self.raw_ref(given)
         if self.nested or not x or self._generic_phrase(x) or self.match_account(x):
             return False
         form = company_form(x)
-        if form is None or "的" in form[0]:
-            return False
         k = self.raw.lower().find(x.lower())
         words = re.findall(r"[A-Za-z][\w'&.-]*", self.raw[k : k + len(x)] if k >= 0 else x)
         named = all(w[0].isupper() or w.lower() in ("of", "and", "the", "&") for w in words)
+        if form is None:
+            # no legal form or trade word: still a name when written as one and asked about as
+            # one ("show Scotfind", "看一下北京智造机械"), unless it reads whole as a question
+            one_run = (
+                "的" not in given
+                and re.fullmatch(r"[\u3400-\u9fff]{4,}", given) is not None
+                and not re.search(lx.ACCOUNT_NOUNS_ZH, given)
+            )
+            if not (one_run or (x.isascii() and k >= 0 and named and words)):
+                return False
+            if one_run:  # a Chinese run is a name when parts of it read as filters, not all
+                part = _Parser(given, self.lang, self.ctx)
+                part.nested = True
+                read = part.run()
+                if not (read.matched and read.spec is not None and read.unparsed):
+                    return False
+            form = (x, "")
+        if "的" in form[0]:
+            return False
         if not framed and x.isascii() and not (k >= 0 and named):
             return False  # unframed, a name is written as one: "Zenith Tech", not "big tech"
         sub = _Parser(form[0], self.lang, self.ctx)
@@ -1115,7 +1133,10 @@ class _Parser:
         t = self.t if text is None else text
         norms = self.ctx.account_norms
         if _CJK.search(t):
+            values = self._book_values()
             for name, (i, j) in _short_cjk_names(t, tuple(self.ctx.accounts), norms):
+                if t[i:j] in values:
+                    continue  # "零售行业的客户": the trade, not 成都零售通科技 by a part of its name
                 if self._another_name(t, i, j, name):
                     continue
                 if best is None or (j - i) > (best[1][1] - best[1][0]):
@@ -1147,6 +1168,10 @@ class _Parser:
             self.unseen_account = None
         return best
 
+    def _book_values(self) -> frozenset[str]:
+        """Every value the book holds for a field (industries, cities, plans …), lower-cased."""
+        return frozenset(str(v).lower() for vs in self.ctx.values.values() for v in vs if v)
+
     def _another_name(self, t: str, i: int, j: int, name: str) -> bool:
         """Whether t[i:j] matched `name` only as a lookalike: the question goes on naming another
         company. The name asked is kept (unseen_account) so the answer can say it is not one the
@@ -1166,6 +1191,11 @@ class _Parser:
         mine = r.search(
             r"\b(?:my|our)\s+(?:own\s+)?(?:sales\s+)?(?:team|group|squad|reports|direct\s+reports)"
             r"(?:'s|s')?|(?:我的|我们的?|我|本)\s*(?:团队|小组|组员|下属|手下|部门)(?:的)?"
+            # the team said alone, as the whole subject: "团队的客户", "整个团队", "the team's accounts"
+            r"|(?:^|(?<=看看|查看|列出|显示|给我|统计)|(?<=看一下|列一下))\s*(?:整个|全)?\s*(?:团队|部门)"
+            r"(?:的)?(?=\s*(?:所有|全部)?\s*(?:客户|的|$))|(?:整个|全)\s*(?:团队|部门)(?:的)?"
+            r"|^(?:the\s+)?(?:whole\s+|entire\s+)?team(?:'s)?(?=\s+(?:accounts|customers|clients)\b)"
+            r"|\b(?:across|for)\s+the\s+(?:whole\s+|entire\s+)?team\b"
         )
         if mine:
             # a manager's own accounts are their team's (the scope says so); for anyone else

@@ -158,6 +158,7 @@ def profile_card(
         | {"note": figures_note(state, as_of, lang == "zh")},
         "fields": fields,
         "custom_fields": {k: _json_value(v) for k, v in values_for(session, account.id).items()},
+        "custom_labels": {k: completeness.label(k, lang, custom_defs) for k in custom_defs},
         "key_people": people,
         "tags": tags,
         "nps": {
@@ -197,6 +198,13 @@ def _money(v: Any) -> str:
     if v is None:
         return "—"
     return f"¥{float(v):,.0f}"
+
+
+def _plain(v: Any) -> Any:
+    """A custom value as written: 7 not 7.0."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
 
 
 def _pct(v: Any) -> str:
@@ -284,6 +292,13 @@ def _sections(card: dict[str, Any], zh: bool) -> list[tuple[str, str]]:
         ("客户终身价值" if zh else "LTV", _money(g.get("ltv"))),
     ]
     sections.append(("💰 " + ("交易" if zh else "Transactions"), _line(trans)))
+
+    custom = [  # the book's own fields ("seats", "竞争对手"), by their labels
+        (card.get("custom_labels", {}).get(k, k), _plain(v))
+        for k, v in card.get("custom_fields", {}).items()
+    ]
+    if any(v not in (None, "") for _, v in custom):
+        sections.append(("🧩 " + ("其他资料" if zh else "More fields"), _line(custom)))
 
     people = card["key_people"]
     if people:
@@ -527,7 +542,6 @@ def _add_field_reply(services: Services, msg: IncomingMessage, args: dict[str, A
         key = args.get("key")
         if not key:
             from sqlalchemy import func
-
 
             n = (s.scalar(select(func.count()).select_from(CustomField)) or 0) + 1
             key = f"field_{n}"

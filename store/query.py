@@ -51,7 +51,7 @@ from store.models import (
     User,
 )
 from store.segments import segment_key
-from store.spec import Condition, Filter, RelativeDate, Sort, Spec, period_bounds
+from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec, period_bounds
 
 DEFAULT_LIMIT = 20
 LOCAL_OPERATOR = "local"  # the terminal user when no --as is given: sees every account
@@ -263,7 +263,7 @@ class Compiler:
             raise SpecError(f"unknown field '{key}'")
         return f
 
-    def window_of(self, flt: Filter | Sort) -> tuple[dt.datetime, dt.datetime] | None:
+    def window_of(self, flt: Filter | Sort | Aggregate) -> tuple[dt.datetime, dt.datetime] | None:
         """The datetime range [start, end) of a filter's calendar or absolute window (None: a
         rolling window of window_days); never past as-of."""
         since = getattr(flt, "since", None)
@@ -290,7 +290,7 @@ class Compiler:
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
         return dt.datetime.combine(first, dt.time()), end
 
-    def measure_for(self, flt: Filter | Sort) -> ColumnElement[Any]:
+    def measure_for(self, flt: Filter | Sort | Aggregate) -> ColumnElement[Any]:
         """An event measure as a filter or sort asks for it: its window, feature and type."""
         bounds = self.window_of(flt)
         if flt.field == "events" and bounds is None and flt.window_days is None:
@@ -302,6 +302,14 @@ class Compiler:
             feature=getattr(flt, "feature", None),
             event_type=flt.event_type,
         )
+
+    def aggregate_expr(self, agg: Aggregate) -> ColumnElement[Any]:
+        """What a total or average adds up: an event measure over the window said with it (30
+        days when none), any other field as it is."""
+        key = agg.field or ""
+        if key in EVENT_MEASURES:
+            return self.measure_for(agg)
+        return self.expr(key)
 
     def all_time(self) -> tuple[dt.datetime, dt.datetime]:
         """Every day up to as-of, as a window."""
@@ -856,7 +864,7 @@ def run(
     if spec.aggregate is not None and spec.aggregate.func != "count":
         if not spec.aggregate.field:
             raise SpecError(f"'{spec.aggregate.func}' needs a field")
-        col = comp.expr(spec.aggregate.field)
+        col = comp.aggregate_expr(spec.aggregate)
         agg = getattr(func, spec.aggregate.func)(col)
         ids = filtered.subquery()
         stmt = (
@@ -921,7 +929,7 @@ def _breakdown(
     agg = spec.aggregate
     measured = agg is not None and agg.func != "count" and bool(agg.field)
     if measured:
-        col = comp.expr(agg.field or "")
+        col = comp.aggregate_expr(agg)
         if agg.func == "avg":
             stmt = stmt.add_columns(func.sum(col), func.count(col))
         else:

@@ -273,6 +273,24 @@ class Aggregate(BaseModel):
 
     func: Literal["count", "sum", "avg", "min", "max"] = "count"
     field: str | None = None
+    # an event measure is totalled over the same windows a filter counts it over (see Filter):
+    # "total purchase amount between Dec 1 and Jan 31", "10月1日以来的采购总额"
+    window_days: int | None = Field(default=None, ge=1, le=3650)
+    period: Period | None = None
+    since: dt.date | RelativeDate | None = None
+    until: dt.date | RelativeDate | None = None
+    feature: str | None = None
+    event_type: str | None = Field(default=None, min_length=1, max_length=40)  # for `events`
+
+    def windowed(self) -> bool:
+        """Whether a window, feature or event type was said for the measure."""
+        return any(
+            v is not None
+            for v in (
+                self.window_days, self.period, self.since, self.until, self.feature,
+                self.event_type,
+            )
+        )  # fmt: skip
 
 
 class Spec(BaseModel):

@@ -347,3 +347,76 @@ def test_a_stem_shared_by_two_names_gets_a_choice_even_when_one_is_exact_without
     assert card.title.startswith("Acme Corporation") and "Acme Logistics" not in card.plain()
     zh = say(services, "华信的情况")
     assert "华信物流" in zh.plain() and "华信科技" in zh.plain()
+
+
+def test_a_name_asked_about_is_not_read_as_the_filters_inside_it(book: Services) -> None:
+    # no legal form, no trade word: still one name when asked about as one, not 北京 + 机械
+    for text, name in [
+        ("看一下北京智造机械", "北京智造机械"),
+        ("深圳鹏程金融的情况怎么样", "深圳鹏程金融"),
+    ]:
+        zh = say(book, text)
+        assert zh.data["accounts"] == [] and f"没有你能看到的名为“{name}”的客户" in zh.text
+    en = say(book, "show Scotfind")
+    assert en.data["accounts"] == [] and "No account called 'Scotfind'" in en.text
+    hidden = say(book, "show Nimbus Retail", user="bob")  # carol's: not bob's to see
+    assert hidden.data["accounts"] == [] and "No account called 'Nimbus Retail'" in hidden.text
+    # what reads whole as a question stays a question
+    assert set(names(say(book, "看一下上海金融科技"))) == {
+        "Harbor Pay",
+        "River Pay",
+        "天合金融科技有限公司",
+    }
+    assert set(names(say(book, "show Fintech accounts in Beijing"))) == {
+        "Acme Pay",
+        "Delta Pay",
+        "明道金融科技有限公司",
+    }
+
+
+def test_a_trade_inside_an_account_name_is_still_the_trade(book: Services) -> None:
+    # 零售 is a trade the book holds and a part of 成都零售通科技's name: "零售行业" is the trade
+    with book.session_factory.begin() as s:
+        for name, ind in [("成都零售通科技有限公司", "软件"), ("杭州西湖连锁有限公司", "零售")]:
+            s.add(Account(name=name, name_norm=normalise_name(name), industry=ind, arr=1_000))
+    for text in ["零售行业的客户有哪些", "零售的客户", "零售客户有几家"]:
+        reply = say(book, text)
+        assert reply.data.get("choice") is None and "画像" not in reply.text, text
+        assert "成都零售通科技有限公司" not in reply.text, text
+    assert set(names(say(book, "零售行业的客户有哪些"))) == {
+        "Nimbus Retail",
+        "杭州西湖连锁有限公司",
+    }
+    assert say(book, "零售通的情况").title == "成都零售通科技有限公司 · 客户画像"
+
+
+@pytest.mark.parametrize("text", ["团队的客户", "团队所有客户列表", "the team's accounts"])
+def test_the_team_said_alone_is_the_askers_team(book: Services, text: str) -> None:
+    reply = say(book, text, user="bob")
+    assert set(names(reply)) == {n for n, *_, owner in BOOK if owner == "bob"}
+
+
+@pytest.mark.parametrize("text", ["所有客户的年合同额加起来是多少", "全部客户的年合同额总和是多少"])
+def test_a_total_over_all_accounts_is_no_account_named_all(book: Services, text: str) -> None:
+    reply = say(book, text)
+    assert "没有你能看到的名为" not in reply.text
+    assert reply.data.get("value") == sum(arr for *_, arr, _ in BOOK)
+
+
+def test_how_many_of_a_field_does_an_account_have_and_its_card_shows_the_books_fields(
+    book: Services,
+) -> None:
+    with book.session_factory.begin() as s:
+        seats = customfields.add_field(
+            s, key="seats", label_en="seats", label_zh="席位数", type="number"
+        )
+        acc = s.query(Account).filter_by(name="Harbor Pay").one()
+        customfields.set_value(s, acc.id, seats, "7")
+    en = say(book, "how many seats does Harbor Pay have")
+    assert en.text == "Harbor Pay's seats: 7." and en.data["understood"]["fact"] == "seats"
+    assert "¥300,000" in say(book, "how much ARR does Harbor Pay have").text
+    card = say(book, "tell me about Harbor Pay")
+    more = dict(card.sections)["🧩 More fields"]
+    assert "seats: 7" in more and "Competitor: Salesforce" in more
+    zh = say(book, "天合金融科技有限公司的画像")
+    assert "竞争对手: 纷享销客" in dict(zh.sections)["🧩 其他资料"]

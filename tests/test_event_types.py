@@ -16,7 +16,7 @@ from handlers.services import Services
 from store import query
 from store.models import Account, Event
 from store.query import Scope
-from store.spec import Filter, Sort, Spec
+from store.spec import Aggregate, Filter, Sort, Spec
 from store.users import upsert_user
 from tests.conftest import AS_OF  # 2026-11-01: last month is October, last quarter Q3
 
@@ -228,3 +228,25 @@ def test_a_model_spec_naming_events_the_book_does_not_hold_is_refused(services: 
     bad = Spec(where={"all": [{"field": "events", "event_type": "webinar", "value": 0}]})
     with pytest.raises(SpecError, match="webinar"):
         validate_spec(bad, fields, held)
+
+
+def test_a_total_of_an_event_measure_is_over_the_window_said(services: Services) -> None:
+    """Aggregate carries the windows a Filter has: a sum or an average of events over a calendar,
+    absolute or rolling window (not the stored 30-day figure), said so in both languages."""
+    _book(services)
+    base = dict(func="sum", field="events", event_type="email")
+    cases = [
+        (Aggregate(**base, period="last_month"), 1),  # Acme's 10-25
+        (Aggregate(**base, since=dt.date(2026, 8, 1), until=dt.date(2026, 8, 31)), 2),
+        (Aggregate(**base, window_days=90), 2),  # Aug 3 – Nov 1: not Cedar's Aug 1
+        (Aggregate(func="sum", field="events", event_type="visit", period="this_year"), 5),
+    ]
+    for agg, want in cases:
+        with services.session_factory() as s:
+            res = query.run(s, Spec(aggregate=agg), Scope.everything("local"), AS_OF)
+        assert res.value == want, agg
+    with services.session_factory() as s:
+        for lang, said in (("en", "emails last month"), ("zh", "上个月")):
+            msg = IncomingMessage(user="local", text="总" if lang == "zh" else "x", as_of=AS_OF)
+            reply = ask.answer(services, s, msg, Spec(aggregate=cases[0][0]), source="parser")
+            assert said in reply.text and reply.data["value"] == 1, reply.text
