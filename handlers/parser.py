@@ -1191,11 +1191,10 @@ class _Parser:
         mine = r.search(
             r"\b(?:my|our)\s+(?:own\s+)?(?:sales\s+)?(?:team|group|squad|reports|direct\s+reports)"
             r"(?:'s|s')?|(?:我的|我们的?|我|本)\s*(?:团队|小组|组员|下属|手下|部门)(?:的)?"
-            # the team said alone, as the whole subject: "团队的客户", "整个团队", "the team's accounts"
-            r"|(?:^|(?<=看看|查看|列出|显示|给我|统计)|(?<=看一下|列一下))\s*(?:整个|全)?\s*(?:团队|部门)"
-            r"(?:的)?(?=\s*(?:所有|全部)?\s*(?:客户|的|$))|(?:整个|全)\s*(?:团队|部门)(?:的)?"
+            # the team said alone: "整个团队", "the team's accounts", "across the team"
+            r"|(?:整个|全)\s*(?:团队|部门)(?:的)?"
             r"|^(?:the\s+)?(?:whole\s+|entire\s+)?team(?:'s)?(?=\s+(?:accounts|customers|clients)\b)"
-            r"|\b(?:across|for)\s+the\s+(?:whole\s+|entire\s+)?team\b"
+            r"|\b(?:across|for|in)\s+the\s+(?:whole\s+|entire\s+)?team\b(?!'s|\s+(?:of|led|run|managed|headed)\b)"
         )
         if mine:
             # a manager's own accounts are their team's (the scope says so); for anyone else
@@ -1247,6 +1246,23 @@ class _Parser:
                             r.take(*m.span())
                             self._consume(r"\b(?:in|of|from|on)\b(?=\s*$)")
                             return
+            # 团队 with no one's name before it: the asker's own ("团队的客户", "10月1日以来团队的…")
+            bare = r.search(r"(?<![a-z0-9])(?:团队|部门)(?:的)?(?!建设|管理|协作|规模|人数)")
+            before = self.t[: bare.start()] if bare else ""
+            if (
+                bare
+                and re.search(r"[\u3400-\u9fff]{2}$", before)
+                and not re.search(
+                    r"(?:^|以来|以后|之后|之前|的|我|我们|本|看看|看一下|查看|列出|显示|给我|统计|里|中|在|今年|本月"
+                    r"|本季度?|上个?月|上季度?|去年)$",
+                    before,
+                )
+            ):
+                bare = None  # "张伟团队": someone's team, a name not on file — not the asker's
+            if bare:
+                self.spec_kw["mine"] = True
+                self.found_something = True
+                r.take(*bare.span())
             return
         who = r"(?P<who>[a-z0-9_.@\-]+(?: [a-z]+)?|[\u4e00-\u9fff]{2,4}?)"
         for pat in (

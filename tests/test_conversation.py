@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 
 from handlers.messages import IncomingMessage, Reply
+from handlers.parser import ParseContext, UserRef, parse
 from handlers.router import handle
 from handlers.services import Services
 from store import customfields
@@ -390,10 +391,19 @@ def test_a_trade_inside_an_account_name_is_still_the_trade(book: Services) -> No
     assert say(book, "零售通的情况").title == "成都零售通科技有限公司 · 客户画像"
 
 
-@pytest.mark.parametrize("text", ["团队的客户", "团队所有客户列表", "the team's accounts"])
+@pytest.mark.parametrize(
+    "text",
+    ["团队的客户", "团队所有客户列表", "整个团队的客户", "看看团队的客户", "the team's accounts"],
+)
 def test_the_team_said_alone_is_the_askers_team(book: Services, text: str) -> None:
     reply = say(book, text, user="bob")
     assert set(names(reply)) == {n for n, *_, owner in BOOK if owner == "bob"}
+
+
+def test_someone_elses_team_is_not_the_askers() -> None:
+    # a name before 团队 that is nobody on file: not read as the asker's own team
+    p = parse("王小明团队的客户", context=ParseContext(users=[UserRef("bob", "Bob Li")]))
+    assert not (p.matched and p.spec is not None and p.spec.mine)
 
 
 @pytest.mark.parametrize("text", ["所有客户的年合同额加起来是多少", "全部客户的年合同额总和是多少"])
