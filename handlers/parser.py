@@ -28,7 +28,17 @@ from typing import Any
 from handlers import lexicon as lx
 from handlers.textnorm import normalise
 from handlers.understand import patterns
-from handlers.understand.table import Count, DefaultSort, Env, GroupBy, Item, Limit, Show
+from handlers.understand.table import (
+    Count,
+    DefaultSort,
+    Env,
+    GroupBy,
+    Item,
+    Limit,
+    Owner,
+    Show,
+)
+from handlers.understand.topics import values as values_topic
 from store import vocab
 from store.identity import company_form, normalise_name
 from store.lang import dates, events, grammar
@@ -80,15 +90,28 @@ EMPTY_CONTEXT = ParseContext()
 
 def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
     """Tag tables only this book knows (kind -> lower-cased phrase -> value), for the pattern
-    table's tagger (handlers/understand/tags.py), beside its fixed tables from the language layer.
-    FIELD: a custom field's key, labels and aliases (a book's own field named like a built-in one
-    is the one meant)."""
-    fields: dict[str, str] = {}
-    for c in ctx.custom:
-        for name in (c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases):
-            if name:
-                fields[name.lower()] = c.key
-    return {"FIELD": fields}
+    table's tagger (handlers/understand/tags.py), beside its fixed tables from the language layer:
+    FIELD, a custom field's key, labels and aliases (a book's own field named like a built-in one
+    is the one meant), and its values (topics/values.py). Built once per context: a context is
+    rebuilt when the book changes (handlers/ask.py keys its cache on figures_state.data_version),
+    and the sizes of what the tables read are checked so a context filled in after a first
+    question is read again."""
+    sizes = (
+        tuple((k, len(v)) for k, v in ctx.values.items()),
+        tuple((k, len(v)) for k, v in ctx.custom_values.items()),
+        len(ctx.custom),
+        len(ctx.users),
+    )
+    held = ctx.__dict__.get("_book_tags")
+    if held is None or held[0] != sizes:
+        fields: dict[str, str] = {}
+        for c in ctx.custom:
+            for name in (c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases):
+                if name:
+                    fields[name.lower()] = c.key
+        held = (sizes, {"FIELD": fields, **values_topic.book_tables(ctx)})
+        ctx.__dict__["_book_tags"] = held
+    return held[1]
 
 
 @dataclass
@@ -214,22 +237,6 @@ _DATE_FIELD_WORD = re.compile(
     r"renew|contract|expir|\bend(?:s|ing)?\b|found|establish|\bsigned|\bjoined|\bcreated"
     r"|\badded|\bonboard|到期|续约|续费|合同|成立|创立|签约|加入|新增|创建"
 )
-_PRICE_LEVELS = {
-    "high": ("高", "较高", "很高", "偏高", "非常高"),
-    "medium": ("中", "中等", "一般", "适中", "中等偏上"),
-    "low": ("低", "较低", "很低", "偏低", "不高"),
-}
-_PRICE_PHRASES: dict[str, str] = {"not price sensitive": "low", "价格不敏感": "low"}
-for _level, _words in _PRICE_LEVELS.items():
-    for _w in _words:
-        for _tpl in (
-            "价格敏感度{w}",
-            "价格敏感度为{w}",
-            "价格敏感度是{w}",
-            "{w}价格敏感度",
-            "{w}价格敏感",
-        ):
-            _PRICE_PHRASES[_tpl.format(w=_w)] = _level
 _LEGAL_SUFFIX = re.compile(
     r"(?:[\s,]+(?:co|inc|ltd|llc|corp|group|plc|gmbh|limited|company|corporation|holdings)\.?)+$"
     r"|(?:股份有限公司|有限责任公司|有限公司|集团)$"
@@ -457,21 +464,6 @@ def _fold_sep(s: str) -> str:
     return re.sub(r"[\s._\-]+", "", s.lower())
 
 
-def _user_names(u: UserRef) -> set[str]:
-    """How a question may write a user: handle, name, email's local part, with the separators of
-    a handle or local part written as a space, another separator or nothing (li.wei = li wei)."""
-    names = {u.handle.lower(), (u.name or "").lower()}
-    if u.email:
-        names.add(u.email.lower().split("@")[0])
-    for n in list(names):
-        if re.search(r"[._\-\s]", n) and not _CJK.search(n):
-            parts = [p for p in re.split(r"[._\-\s]+", n) if p]
-            if len(parts) >= 2:
-                names |= {" ".join(parts), "".join(parts), "_".join(parts), ".".join(parts)}
-                names.add("-".join(parts))
-    return names - {""}
-
-
 # ----------------------------------------------------------------------------- the parser
 
 
@@ -670,8 +662,7 @@ class _Parser:
         self.explicit_sort()
         self.comparisons()
         self.date_windows()
-        self.values()
-        self.people_bare()
+        self.understand(("values",))  # industries, cities, plans, owners, custom values
         self.counting()
         self.leftover_mentions()
         return self.finish()
@@ -685,8 +676,23 @@ class _Parser:
             for item in hit.items:
                 self.apply(item)
             self.rest.take(hit.start, hit.end)
+            self._use_mentions(hit.items)
         for joint in patterns.joints(self.rest.s, hits, self.t):
             self.rest.take(joint.start, joint.end)
+
+    def _use_mentions(self, items: tuple[Item, ...]) -> None:
+        """A field named beside its values is used by them ("healthcare industry", "竞争对手是
+        Salesforce"): not shown as a column, not reported as ignored."""
+        fields = set()
+        for item in items:
+            if isinstance(item, Condition):
+                fields |= {f.field for f in item.filters()}
+            elif isinstance(item, Filter):
+                fields.add(item.field)
+        for mn in getattr(self, "mentions", ()):
+            if mn.key in fields and not mn.used:
+                mn.used = True
+                self.rest.take(mn.start, mn.end)
 
     def apply(self, item: Item) -> None:
         """One item a pattern row built, into the spec being assembled."""
@@ -710,6 +716,13 @@ class _Parser:
                 self.show.append(item.field)
         elif isinstance(item, DefaultSort):
             self.default_sort = item.sort
+        elif isinstance(item, Owner):
+            if "owner" in self.spec_kw and not item.team:  # two users: the accounts of either
+                first = self.spec_kw.pop("owner")
+                self.add(Filter(field="owner", op="in", value=[first, item.handle]))
+            elif "owner" not in self.spec_kw and "team" not in self.spec_kw:
+                self.spec_kw["team" if item.team else "owner"] = item.handle
+                self.found_something = True
         else:  # pragma: no cover - a new item kind must be applied here
             raise TypeError(f"unknown spec item {item!r}")
 
@@ -1217,7 +1230,7 @@ class _Parser:
         after_zh_rep = r"\s*(?:汇报|管理)的?"
         if self.ctx.users:
             for u in self.ctx.users:
-                names = _user_names(u)
+                names = values_topic.user_names(u)
                 if u.name and " " in u.name.strip():
                     first = u.name.lower().split()[0]
                     if len(first) >= 3:
@@ -1415,23 +1428,6 @@ class _Parser:
             return None
         return _Span(m.start() - len(before) + negm.start())
 
-    def _grade_field(self, val: str) -> tuple[str, str]:
-        """The field holding a grade letter ("A级", "tier B"): the built-in tier when its values
-        hold it (or no custom field does), else a custom field whose choices/values hold it."""
-        low = val.lower()
-        tiers = {str(v).lower(): str(v) for v in self.ctx.values.get("tier", [])}
-        if low in tiers:
-            return "tier", tiers[low]
-        for c in self.ctx.custom:
-            if c.type not in ("text", "choice"):
-                continue
-            vals = {str(v).strip().lower(): str(v).strip() for v in c.choices}
-            for v in self.ctx.custom_values.get(c.key, []):
-                vals.setdefault(str(v).strip().lower(), str(v).strip())
-            if low in vals:
-                return c.key, vals[low]
-        return "tier", val.upper() if len(val) == 1 else val
-
     def find_user(self, name: str) -> UserRef | None:
         n = name.strip().lower()
         if not n:
@@ -1447,7 +1443,7 @@ class _Parser:
         folded = _fold_sep(n)
         if len(folded) >= 4:  # li wei = li.wei = li_wei = liwei
             for u in self.ctx.users:
-                if folded in {_fold_sep(c) for c in _user_names(u)}:
+                if folded in {_fold_sep(c) for c in values_topic.user_names(u)}:
                     return u
         return None
 
@@ -3282,250 +3278,6 @@ class _Parser:
         # dates nobody claimed go to the contract end
         if self.date_quals:
             self._take_dates("contract_end")
-
-    # -- entity values: industries, cities, plans, countries, tiers, stages, custom choices
-    def values(self) -> None:
-        r = self.rest
-        # a negation word governs the value right after it, across filler words only
-        neg_rx = (
-            r"(?:\bnot|\bnon-?|\boutside(?:\s+of)?|\bexcluding|\bexclude|\bexcept(?:\s+for)?"
-            r"|\bother\s+than|\bapart\s+from|\baside\s+from|\banywhere\s+but|\bbut\s+not"
-            r"|\bnor|\bleaving\s+out|\bminus|\bwithout"
-            r"|不在|不是|不属于|不位于|不包括|不含|非|除了?|除去|排除|去掉|去除)\s*"
-            r"(?:(?:the|those|ones|any|all|accounts?|customers?|clients?|companies|firms|based|located"
-            r"|headquartered|in|from|of|that|which|are|is|within|inside|at|on|plan|industry"
-            r"|sector)\s+)*(?:在|位于|属于|是|于|的)?\s*$"
-        )
-        post_neg_rx = r"^\s*(?:以外|之外|除外|外)(?:的|地区|地方)?"
-        per_field: dict[str, list[str]] = {}
-        spans: list[tuple[int, int, str, str]] = []
-        fields = list(lx.VALUE_FIELDS)
-        fields += [c.key for c in self.ctx.custom if c.type in ("choice", "text", "region")]
-        for f in fields:
-            table: dict[str, str] = {}  # phrase -> value to filter on
-            if f in vocab.BY_FIELD:
-                for canon, variants in vocab.BY_FIELD[f].items():
-                    for v in (canon, *variants):
-                        if len(v) <= 2 and v.isascii():
-                            continue
-                        if (
-                            f == "industry"
-                            and v
-                            in (
-                                "it",
-                                "auto",
-                                "health",
-                                "security",
-                                "media",
-                                "food",
-                                "legal",
-                                "travel",
-                            )
-                            and v != canon
-                        ):
-                            continue
-                        table.setdefault(v.lower(), canon)
-            if table and f in vocab.FIELDS:
-                # a vocabulary word is filtered on as the book spells it (东京 -> Tokyo)
-                stored: dict[str, str] = {}
-                for v in self.ctx.values.get(f, []):
-                    k = vocab.key(f, str(v))
-                    if k not in stored or vocab.is_zh(str(v)) == (self.lang == "zh"):
-                        stored[k] = str(v)
-                table = {p: stored.get(c, c) for p, c in table.items()}
-            for v in self.ctx.values.get(f, []):
-                if not v:
-                    continue
-                vl = str(v).lower().strip()
-                if len(vl) < 2 or (vl.isascii() and len(vl) < 3 and f not in ("tier",)):
-                    continue
-                table[vl] = str(v)
-            if f == "price_sensitivity":
-                # low/medium/high are a price sensitivity only when price is talked about
-                if not re.search(r"\bprice|\bpricing|价格|敏感", r.s):
-                    table = {}
-                table.update(
-                    {"price sensitive": "high", "price-sensitive": "high", "价格敏感": "high"}
-                )
-                table.update(_PRICE_PHRASES)
-            if f == "plan" and not re.search(
-                r"\b(?:plans?|tiers?|editions?|packages?|subscriptions?|subscribed|on\s+(?:the\s+)?"
-                r"\w+)\b|版|套餐",
-                r.s,
-            ):
-                # ordinary words (team, free, business, growth) are a plan only beside a plan word
-                # or when the book stores them as a plan
-                stored = {str(v).lower() for v in self.ctx.values.get("plan", [])}
-                for w in vocab.WEAK_PLAN_WORDS - stored:
-                    table.pop(w, None)
-            for c in self.ctx.custom:
-                if c.key == f:
-                    for ch in c.choices:
-                        table[str(ch).lower()] = str(ch)
-                    # a text field's values as the book holds them ("竞争对手是销售易")
-                    for v in self.ctx.custom_values.get(f, []):
-                        vl = str(v).lower().strip()
-                        if len(vl) >= 2 and not (vl.isascii() and len(vl) < 3):
-                            table.setdefault(vl, str(v).strip())
-            if table:
-                for m in r.finditer(_phrase_rx(tuple(sorted(table)))):
-                    val = table.get(m.group())
-                    if val is not None:
-                        spans.append((m.start(), m.end(), f, val))
-        # two-letter country codes are words too ("us"): only as "the US", "non-US", "outside US"
-        countries = {
-            vocab.key("country", str(v)): str(v) for v in self.ctx.values.get("country", [])
-        }
-        for m in r.finditer(
-            r"(?:\bnon-?\s*|\boutside\s+(?:of\s+)?(?:the\s+)?|\b(?:in|from)\s+the\s+|\bthe\s+)"
-            r"(?P<c>us|uk)\b(?!\s+(?:and|or)\s+(?:me|them|you))"
-        ):
-            canon = vocab.canonical("country", m.group("c"))
-            if canon:
-                spans.append((m.start("c"), m.end("c"), "country", countries.get(canon, canon)))
-        # a two-letter code used as an adjective ("uk accounts", "3 biggest us-based customers")
-        # or after in/from ("accts in uk"): the codes the book stores, and us/uk
-        codes = {"us", "uk"} | {
-            str(v).lower() for v in self.ctx.values.get("country", []) if len(str(v)) == 2
-        }
-        codes -= lx.STOPWORDS_EN | {"in", "it", "is", "me", "my", "no", "or", "id", "am", "hi"}
-        codes |= {"us", "uk"}
-        codes = {c for c in codes if c.isalpha() and vocab.canonical("country", c)}
-        if codes:
-            code_rx = _phrase_rx(tuple(codes))
-            for m in r.finditer(
-                r"(?P<c>"
-                + code_rx
-                + r")(?:\s*-?\s*based)?\s+(?:\w+\s+)?"
-                + lx.ACCOUNT_NOUNS_EN
-                + r"|\b(?:in|from|based\s+in|located\s+in)\s+(?P<c2>"
-                + code_rx
-                + r")(?![a-z0-9'-])"
-            ):
-                c = m.group("c") or m.group("c2")
-                start = m.start("c") if m.group("c") else m.start("c2")
-                before = r.s[max(0, start - 12) : start]
-                if (
-                    c == "us"
-                    and not re.search(r"(?<![A-Za-z])US(?![A-Za-z])", self.raw)
-                    and re.search(
-                        r"\b(?:show|give|tell|send|let|help|get|find|bring|email|ping|for|to|with|"
-                        r"lets|let's|told|gave|showed|sent|helped|owned|by|among)\s*$",
-                        before,
-                    )
-                ):
-                    continue  # "show us accounts": us is the asker (written "US" it is the country)
-                canon = vocab.canonical("country", c)
-                if canon:
-                    spans.append((start, start + len(c), "country", countries.get(canon, canon)))
-        # tier: "A类客户", "tier A", "A级"
-        for m in r.finditer(
-            r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级|等)(?:客户)?|\btier\s+([a-z0-9]+)\b"
-            r"|\b([a-z0-9]+)\s+tier\b|\bgrade[\s-]+([a-e])\b|(?<![a-z0-9])([a-e])[\s-]+grade\b"
-            r"|\b(?:class|level|rank)\s+([a-d])\b(?!\s*(?:>|<|=))"
-        ):
-            val = next(g for g in m.groups() if g)
-            key, canon = self._grade_field(val)
-            spans.append((m.start(), m.end(), key, canon))
-        spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
-        taken: list[tuple[int, int]] = []
-        neg_vals: dict[str, list[str]] = {}
-        chosen: list[tuple[int, int, str, str]] = []
-        for s, e, f, val in spans:
-            if any(s < te and ts < e for ts, te in taken):
-                continue
-            taken.append((s, e))
-            chosen.append((s, e, f, val))
-        chosen.sort()
-        negated: list[bool] = []
-        for i, (s, e, f, val) in enumerate(chosen):
-            before = r.s[max(0, s - 48) : s]
-            negm = re.search(neg_rx, before)
-            postm = re.match(post_neg_rx, r.s[e:])
-            # "not in Boston or Chicago", "除了北京、上海以外": a list shares its negation
-            joined_to = None
-            if i > 0 and chosen[i - 1][2] == f:
-                gap = r.s[chosen[i - 1][1] : s]
-                if re.fullmatch(r"\s*(?:,|/|、|and|or|nor|和|或|或者|及|与|跟)?\s*", gap):
-                    joined_to = i - 1
-            neg = bool(negm or postm or (joined_to is not None and negated[joined_to]))
-            negated.append(neg)
-            if postm and not negm:
-                # the list before a trailing 以外 is negated too
-                j = i
-                while j > 0 and chosen[j - 1][2] == f and not negated[j - 1]:
-                    gap = r.s[chosen[j - 1][1] : chosen[j][0]]
-                    if not re.fullmatch(r"\s*(?:,|/|、|和|或|或者|及|与|跟)?\s*", gap):
-                        break
-                    negated[j - 1] = True
-                    prev = chosen[j - 1][3]
-                    per_field[f].remove(prev)
-                    neg_vals.setdefault(f, []).append(prev)
-                    j -= 1
-            if neg:
-                neg_vals.setdefault(f, []).append(val)
-                if negm:
-                    r.take(s - len(before) + negm.start(), s)
-                if postm:
-                    r.take(e, e + postm.end())
-            else:
-                per_field.setdefault(f, []).append(val)
-            r.take(s, e)
-        per_field = {f: v for f, v in per_field.items() if v}
-        for f, vals in per_field.items():
-            vals = list(dict.fromkeys(vals))
-            self.add(
-                Filter(field=f, op="eq", value=vals[0])
-                if len(vals) == 1
-                else Filter(field=f, op="in", value=vals)
-            )
-            for mn in self.mentions:
-                if mn.key == f and not mn.used:
-                    mn.used = True
-                    r.take(mn.start, mn.end)
-        for f, vals in neg_vals.items():
-            vals = list(dict.fromkeys(vals))
-            self.add(
-                Filter(field=f, op="ne", value=vals[0])
-                if len(vals) == 1
-                else Filter(field=f, op="not_in", value=vals)
-            )
-        self._consume(r"\b(?:in|from|based in|located in|headquartered in|on the|on)\b(?=\s*$)")
-
-    # -- a known user's name alone: "bob accounts", "王越 的客户"
-    def people_bare(self) -> None:
-        if "owner" in self.spec_kw or "team" in self.spec_kw or not self.ctx.users:
-            return
-        r = self.rest
-        for u in self.ctx.users:
-            for cand in sorted(_user_names(u), key=len, reverse=True):
-                if len(cand) < 3 and not _CJK.search(cand):
-                    continue
-                m = r.search(_phrase_rx([cand]))
-                if m:
-                    negm = self._person_neg(m)
-                    if negm is not None:
-                        # "除了张三以外的客户", "不是王芳负责的", "except bob": all but theirs
-                        key = "csm" if u.role == "csm" else "owner"
-                        self.add(Filter(field=key, op="ne", value=u.handle))
-                        tail = re.match(
-                            r"\s*(?:以外|之外|外)?\s*(?:名下|负责|跟进|管理|服务)?\s*(?:以外|之外)?"
-                            r"\s*(?:的(?=\s*(?:客户|账户))|的)?|\s*'s",
-                            r.s[m.end() :],
-                        )
-                        r.take(negm.start(), m.end() + (tail.end() if tail else 0))
-                        return
-                    if u.role == "csm":
-                        self.add(Filter(field="csm", op="eq", value=u.handle))
-                    elif u.role == "manager":
-                        self.spec_kw["team"] = u.handle
-                        self.found_something = True
-                    else:
-                        self.spec_kw["owner"] = u.handle
-                        self.found_something = True
-                    r.take(*m.span())
-                    self._consume(r"\bfor\b|\bof\b|名下|负责的|的(?=\s*客户)")
-                    return
 
     # -- how many
     def counting(self) -> None:

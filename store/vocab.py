@@ -495,6 +495,12 @@ WEAK_PLAN_WORDS = frozenset(
     | {"advanced", "professional", "custom", "ent", "std"}
 )
 
+# vocabulary variants too common to read as the value in a question (unless the book stores them
+# or they are the value's own name): "auto" (automotive), "security" (cybersecurity)
+COMMON_WORDS: dict[str, frozenset[str]] = {
+    "industry": frozenset({"it", "auto", "health", "security", "media", "food", "legal", "travel"}),
+}
+
 # generic suffixes a stored value may carry ("Growth plan", "生物科技行业", "成都市")
 _SUFFIXES: dict[str, str] = {
     "city": r"(?:\s+city|市|\s+shi)$",

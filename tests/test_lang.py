@@ -12,13 +12,13 @@ import pytest
 
 from handlers.alerts import snooze_length
 from handlers.extract import find_people, read_value
-from handlers.parser import ParseContext, parse
+from handlers.parser import ParseContext, UserRef, parse
 from handlers.textnorm import normalise
 from handlers.understand.tags import tag
 from store import vocab
 from store.aliases import map_headers
-from store.lang import compare, dates, events, fields, negation, numbers, people, yesno
-from store.spec import PERIODS, period_bounds
+from store.lang import compare, dates, events, fields, negation, numbers, people, places, yesno
+from store.spec import PERIODS, Condition, period_bounds
 from store.values import parse_date, parse_number
 
 
@@ -253,6 +253,63 @@ def test_every_spelling_of_a_negation_reads_alike(spellings: tuple[str, ...]) ->
     specs = {q: parse(q).spec for q in spellings}
     assert all(spec is not None for spec in specs.values()), specs
     assert len({spec.model_dump_json() for spec in specs.values()}) == 1, specs
+
+
+@pytest.mark.parametrize("spellings", negation.EXCLUSION_EXAMPLES)
+def test_every_spelling_of_leaving_a_value_out_reads_alike(spellings: tuple[str, ...]) -> None:
+    specs = {q: parse(q).spec for q in spellings}
+    assert all(spec is not None for spec in specs.values()), specs
+    assert len({spec.model_dump_json() for spec in specs.values()}) == 1, specs
+    (flt,) = next(iter(specs.values())).where.filters()
+    assert flt.op == "ne"
+
+
+@pytest.mark.parametrize(("text", "group"), places.EXAMPLES)
+def test_every_city_group_reads_as_its_cities_and_provinces(text: str, group: str) -> None:
+    want = places.CITY_GROUPS[group]
+    spec = parse(text).spec
+    assert spec is not None and parse(text).unparsed == "", text
+    cities = [f for f in spec.where.filters() if f.field == "city"]
+    assert [sorted(vocab.key("city", v) for v in f.value) for f in cities] == [
+        sorted(want.cities)
+    ], text
+    # a book recording provinces: an account is in the group by its city or its province
+    held = ParseContext(values={"province": ["江苏", "Zhejiang"], "city": ["Shanghai"]})
+    where = parse(text, context=held).spec.where
+    either = [c for c in where.all if isinstance(c, Condition) and c.any]
+    if want.provinces:
+        (cond,) = either
+        assert [f.field for f in cond.any] == ["city", "province"], text
+        assert sorted(vocab.key("province", v) for v in cond.any[1].value) == sorted(want.provinces)
+    else:
+        assert not either and "province" not in {f.field for f in where.filters()}, text
+
+
+_USERS = ParseContext(
+    users=[
+        UserRef("alice", "Alice Chen", "alice@example.com"),
+        UserRef("zhangwei", "张伟"),
+        UserRef("bob", "Bob", role="csm"),
+        UserRef("rocco", "Rocco", role="manager"),
+    ]
+)
+
+
+@pytest.mark.parametrize(("text", "want"), people.OWNER_EXAMPLES)
+def test_every_way_to_name_a_user_s_accounts_reads_as_theirs(text: str, want: str) -> None:
+    p = parse(text, context=_USERS)
+    assert p.matched and p.unparsed == "", text
+    field, op, handles = re.fullmatch(r"(\w+)(!=|=)([\w|]+)", want).groups()
+    if field in ("owner", "team") and op == "=" and "|" not in handles:
+        assert getattr(p.spec, field) == handles and not p.spec.where.filters(), text
+    else:
+        (got,) = p.spec.where.filters()
+        value = got.value if isinstance(got.value, list) else [got.value]
+        assert (got.field, got.op in ("ne", "not_in"), sorted(value)) == (
+            field,
+            op == "!=",
+            sorted(handles.split("|")),
+        ), text
 
 
 def test_sloppy_negations_keep_their_not() -> None:

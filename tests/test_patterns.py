@@ -8,13 +8,15 @@ import re
 
 import pytest
 
-from handlers.parser import CustomRef, ParseContext, book_tags, parse
+from handlers.parser import CustomRef, ParseContext, UserRef, book_tags, parse
 from handlers.services import Services
 from handlers.understand import clauses, patterns
 from handlers.understand.table import Env
 from handlers.understand.tags import tag
+from store import vocab
 from store.identity import normalise_name
 from store.lang import people as lang_people
+from store.lang import places
 from store.models import Account, Contact
 from store.spec import Condition, Filter
 from tests.test_understanding import ask, names
@@ -68,9 +70,18 @@ EXAMPLE_CONTEXT = ParseContext(
         "industry": ["Technology", "Healthcare", "Manufacturing", "Retail", "制造业", "医疗"],
         "city": ["Shanghai", "Beijing", "Hangzhou", "上海", "北京", "杭州"],
         "plan": ["Basic", "Pro", "Enterprise"],
+        "price_sensitivity": ["high", "medium", "low"],
+        "tier": ["A", "B", "C"],
+        "country": ["United States", "China", "中国"],
     },
     tags=["churn-risk", "vip"],
     custom=[CustomRef("competitor", "Competitor", "竞争对手")],
+    users=[
+        UserRef("alice", "Alice Chen", "alice@example.com"),
+        UserRef("zhangwei", "张伟"),
+        UserRef("bob", "Bob", role="csm"),
+        UserRef("rocco", "Rocco", role="manager"),
+    ],
     custom_values={"competitor": ["Salesforce", "HubSpot", "纷享销客"]},
     event_types=["login", "purchase", "ticket", "meeting", "email"],
 )
@@ -87,11 +98,42 @@ def check_key_person(parsed, want: str) -> None:
     assert canonical(got) == canonical(expected(want) if want else []), parsed.text
 
 
+def value_filters(cond: Condition) -> list[tuple]:
+    """The value filters of a spec (key people left out), each as (field, kept?, value keys)."""
+    out = []
+    for x in (*cond.all, *cond.any):
+        if isinstance(x, Condition):
+            out.extend([] if x.on == "contact" else value_filters(x))
+        elif x.op in ("eq", "in", "ne", "not_in"):
+            vals = x.value if isinstance(x.value, list) else [x.value]
+            keys = sorted({vocab.key(x.field, str(v)) for v in vals})
+            out.append((x.field, x.op in ("eq", "in"), keys))
+    return sorted(out)
+
+
+def check_values(parsed, want: str) -> None:
+    """'city=Shanghai industry=Healthcare|Retail city!=上海 city~jiangzhehu city!~tier 1 cities'."""
+    expect = []
+    people = {"owner": parsed.spec.owner, "team": parsed.spec.team}
+    for field, op, value in re.findall(r"(\w+)(!=|=|!~|~)(.+?)(?=\s+\w+(?:!=|=|!~|~)|$)", want):
+        if op == "=" and field in people and "|" not in value:
+            assert people.pop(field) == value, parsed.text
+            continue
+        if "~" in op:
+            keys = sorted(set(places.CITY_GROUPS[value].cities))
+        else:
+            keys = sorted({vocab.key(field, v) for v in value.split("|")})
+        expect.append((field, not op.startswith("!"), keys))
+    assert value_filters(parsed.spec.where) == sorted(expect), parsed.text
+    assert not any(people.values()), parsed.text
+
+
 # topic -> how its example notation is checked against the parsed question (each topic module's
 # docstring says its notation). A topic moved to the table adds its checker here.
 CHECKERS = {
     "key person": check_key_person,
     "question words": check_key_person,  # its examples are written in the key-person notation
+    "values": check_values,
 }
 
 
@@ -242,4 +284,45 @@ def people(services: Services) -> Services:
 )
 def test_key_person_answers(people: Services, text: str, want: set[str]) -> None:
     reply = ask(people, text)
+    assert names(reply) == want, (text, reply.text)
+
+
+@pytest.fixture
+def places_book(services: Services) -> Services:
+    """Accounts whose cities, provinces and industries make every value answer known."""
+    with services.session_factory.begin() as s:
+        rows = {
+            "Hz": ("杭州", None, "Healthcare"),  # in 江浙沪 by its city
+            "Js": (None, "江苏", "Retail"),  # in 江浙沪 by its province
+            "Bj": ("Beijing", "北京", "Healthcare"),
+            "Sz": ("深圳", "广东", "Manufacturing"),
+            "Cd": ("Chengdu", "Sichuan", "Retail"),
+            "Nowhere": (None, None, None),
+        }
+        for name, (city, province, industry) in rows.items():
+            s.add(
+                Account(
+                    name=name, name_norm=normalise_name(name), arr=10_000, city=city,
+                    province=province, industry=industry,
+                )
+            )  # fmt: skip
+    return services
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("江浙沪的客户", {"Hz", "Js"}),
+        ("accounts in jiangzhehu", {"Hz", "Js"}),
+        ("不在北上广深的客户", {"Hz", "Js", "Cd", "Nowhere"}),
+        ("accounts outside tier 1 cities", {"Hz", "Js", "Cd", "Nowhere"}),
+        ("长三角以外的医疗客户", {"Bj"}),
+        ("healthcare or retail accounts in Beijing", {"Bj"}),
+        ("医疗或零售客户", {"Hz", "Js", "Bj", "Cd"}),
+        ("accounts not in Beijing or Chengdu", {"Hz", "Js", "Sz", "Nowhere"}),
+        ("除了北京、成都以外的客户", {"Hz", "Js", "Sz", "Nowhere"}),
+    ],
+)
+def test_value_answers(places_book: Services, text: str, want: set[str]) -> None:
+    reply = ask(places_book, text)
     assert names(reply) == want, (text, reply.text)

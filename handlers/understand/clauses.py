@@ -1,7 +1,9 @@
 """Clauses: a question cut at its conjunctions, so a negation or a window binds inside its own.
 
 "accounts with an EB who is a blocker and no TB" is two clauses; "no" reaches the TB only. Two
-bounds of one comparison joined by a conjunction ("over 50k and under 100k") stay one clause.
+bounds of one comparison joined by a conjunction ("over 50k and under 100k") stay one clause. A
+conjunction between two values of one field joins them ("healthcare or retail accounts", "not in
+Boston or Chicago"): one condition with two values, the conjunction kept in the clause.
 """
 
 from __future__ import annotations
@@ -37,6 +39,21 @@ def _bounds(tags: list[Tag], i: int) -> bool:
     )
 
 
+def value_field(t: Tag) -> str | None:
+    """The field a value tag names (a city group is cities), None for other tags."""
+    if t.kind in ("VALUE", "PRICE", "PRICELEVEL", "PLANWEAK"):
+        return t.value[0]
+    return {"CITYGROUP": "city", "CODE": "country", "GRADE": "tier", "USER": "owner"}.get(t.kind)
+
+
+def joins(tags: list[Tag], i: int) -> bool:
+    """Whether the conjunction tags[i] stands between two values of one field."""
+    if not 0 < i < len(tags) - 1:
+        return False
+    left, right = value_field(tags[i - 1]), value_field(tags[i + 1])
+    return left is not None and left == right
+
+
 def split(text: str, tags: list[Tag]) -> list[Clause]:
     """The clauses of text, each with its tags, in order."""
     out: list[Clause] = []
@@ -45,7 +62,7 @@ def split(text: str, tags: list[Tag]) -> list[Clause]:
     for i, t in enumerate(tags):
         if t.kind == "CONJ" and _bounds(tags, i):
             continue
-        if t.kind == "CONJ":
+        if t.kind == "CONJ" and not joins(tags, i):
             out.append(Clause(start, t.start, tuple(current)))
             start, current = t.end, []
         else:

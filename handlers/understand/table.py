@@ -51,7 +51,16 @@ class DefaultSort:
     sort: Sort
 
 
-Item = Filter | Condition | Sort | Aggregate | Limit | GroupBy | Count | Show | DefaultSort
+@dataclass(frozen=True)
+class Owner:
+    """The accounts of one user ("alice's accounts", "张伟负责的"): owned by them, or with
+    `team`, their team's (a manager's)."""
+
+    handle: str
+    team: bool = False
+
+
+Item = Filter | Condition | Sort | Aggregate | Limit | GroupBy | Count | Show | DefaultSort | Owner
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from handlers import lexicon as lx
-from store.lang import compare, dates, grammar, negation, numbers, people
+from store.lang import compare, dates, fields, grammar, negation, numbers, people, places
 
 # kind -> what it is. The pattern table (patterns.py) is written over these names.
 KINDS: dict[str, str] = {
@@ -37,7 +37,26 @@ KINDS: dict[str, str] = {
     "CMP": "a comparator (>, at least, 超过, 以上, is 9, between); value: gt ge lt le eq ne between",
     "AGO": "a duration is an age (ago, old, 之前); the dates helper may fold it into DURATION",
     "FIELD": "a field named (ARR, 员工数, health score, a custom field's label); value: its key",
+    "VALUE": "a value of a field the book or the vocabulary knows -> (field, English, Chinese): "
+    "an industry, a city, a plan, a custom field's value (the book's, from book_tags)",
+    "PLANWEAK": "a plan whose name is an ordinary word too (team, free, growth): a plan only "
+    "beside a plan word (book_tags)",
+    "PLANCUE": "a word naming plans (plan, edition, subscription, 套餐)",
+    "CITYGROUP": "a group of cities and provinces (江浙沪, 北上广深, tier-1 cities)",
+    "EXCEPT": "leaving values out, before them (except, outside, other than, 除了, 非)",
+    "EXCEPTAFTER": "leaving values out, after them (以外, 之外)",
+    "AT": "where an account is (based in, located in, 位于)",
+    "GRADE": "a letter grade with its word (A类, tier B, grade C): the book's tier or grade field",
+    "PRICE": "a price sensitivity said whole (price sensitive, 价格敏感度高) -> (field, level, level)",
+    "PRICECUE": "a word saying price is meant (price, pricing, 价格)",
+    "PRICELEVEL": "a price sensitivity level the book stores (high, medium): one beside PRICECUE",
+    "CODE": "a two-letter country code where it is a country (the US, non-UK, uk accounts)",
+    "USER": "a user of the book by name, handle or email (book_tags) -> (handle, role)",
+    "OWNS": "after a user, the accounts are theirs (负责的, 跟进的)",
 }
+# kinds naming someone: a Chinese name is a whole word, not the start of a longer one (王越 is not
+# read inside 王越峰): a CJK character right after it must begin another tag or a filler word
+WHOLE_NAMES = frozenset({"USER"})
 
 
 @dataclass(frozen=True)
@@ -78,22 +97,50 @@ def tables() -> dict[str, dict[str, Any]]:
         "CONJ": _words(grammar.CONJUNCTIONS + grammar.CLAUSE_MARKS),
         "FIELD": _table(lx.FIELD_PHRASES),
         "AGO": _words(dates.AGO),
+        "PLANCUE": _words(fields.FIELD_WORDS["plan"] + fields.PLAN_CUES),
+        "CITYGROUP": _table({k: g.words for k, g in places.CITY_GROUPS.items()}),
+        "EXCEPT": _words(negation.VALUE_EXCLUSION),
+        "EXCEPTAFTER": _words(negation.EXCLUSION_AFTER),
+        "AT": _words(places.LOCATED),
+        "OWNS": _words(people.OWNER_WORDS),
+        "PRICE": {p: ("price_sensitivity", v, v) for p, v in fields.PRICE_PHRASES.items()},
+        "PRICECUE": _words(fields.PRICE_CUES),
     }
 
 
-def _edge(p: str) -> str:
+def _edge(p: str, possessive: bool = False) -> str:
+    """A phrase as a regex, ASCII words whole; a book's names and values may take "'s"."""
     e = re.escape(p).replace(r"\ ", r"\s+")
     if p[0].isascii() and p[0].isalnum():
         e = r"(?<![a-z0-9_])" + e
     if p[-1].isascii() and p[-1].isalnum():
-        e = e + r"(?![a-z0-9_'])"
+        e = e + (r"(?![a-z0-9_]|'(?!s\b))" if possessive else r"(?![a-z0-9_'])")
     return e
+
+
+@lru_cache(maxsize=64)
+def _code_rx(held: tuple[str, ...]) -> re.Pattern:
+    """A country code where it is a country (store/lang/places.py says where): us, uk and the
+    codes a book stores."""
+    codes = "|".join(sorted({*places.COUNTRY_CODES, *held}))
+    after = "|".join(f"(?<={re.escape(w)})" for w in places.CODE_AFTER)
+    not_us = "".join(f"(?<!\\b{re.escape(w)} )" for w in places.US_PRONOUN_AFTER)
+    noun = r"(?:\s*-?\s*based)?\s+(?:\w+\s+)?" + lx.ACCOUNT_NOUNS_EN
+    return re.compile(
+        rf"(?:{after})\b(?:{codes})\b(?![-'])(?!\s+(?:and|or)\s+(?:me|them|you)\b)"
+        rf"|{not_us}\b(?:{codes})(?={noun})"
+    )
+
+
+# kinds read by a regex built with the book's own words (its country codes)
+BOOK_RX_KINDS = {"CODE": _code_rx}
 
 
 # kinds read by a regex of the language layer rather than a word table
 RX_KINDS: dict[str, str] = {
     "WINDOW": "|".join([r"\d+\s*天", r"\bsince\b|以来|至今", *dates.PERIOD_WORDS.values()]),
     "CMP": compare.comparator_rx(),
+    "GRADE": fields.GRADE_RX,
 }
 # how an RX kind's matched text reads as its value (the text itself when none is given)
 RX_READERS: dict[str, Callable[[str], Any]] = {"CMP": compare.comparator_op}
@@ -155,7 +202,43 @@ def _kind_rx(kind: str) -> re.Pattern:
 
 @lru_cache(maxsize=64)
 def _phrases_rx(phrases: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(_edge(p) for p in sorted(phrases, key=len, reverse=True)))
+    return re.compile(
+        "|".join(_edge(p, possessive=True) for p in sorted(phrases, key=len, reverse=True))
+    )
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _whole(text: str, t: Tag, found: list[Tag]) -> bool:
+    """A Chinese name ends where a filler word, an account noun or another tag begins."""
+    after = text[t.end : t.end + 1]
+    if not (_CJK.match(after) and _CJK.match(t.text[-1])):
+        return True
+    if any(f.start == t.end for f in found):
+        return True
+    return bool(_filler_start().match(text, t.end))
+
+
+@lru_cache(maxsize=1)
+def _filler_start() -> re.Pattern:
+    words = sorted((w for w in lx.STOPWORDS_ZH if w), key=len, reverse=True)
+    return re.compile("|".join([lx.ACCOUNT_NOUNS_ZH, *(re.escape(w) for w in words)]))
+
+
+# a book's table -> its regex, by identity: handlers.parser.book_tags builds a book's tables once
+# per context, so a question reuses the regex instead of sorting a thousand phrases again
+_BOOK_RX: dict[int, tuple[Mapping[str, Any], re.Pattern]] = {}
+
+
+def _book_rx(book: Mapping[str, Any]) -> re.Pattern:
+    held = _BOOK_RX.get(id(book))
+    if held is None or held[0] is not book:
+        if len(_BOOK_RX) >= 64:
+            _BOOK_RX.clear()
+        held = (book, _phrases_rx(tuple(sorted(book))))
+        _BOOK_RX[id(book)] = held
+    return held[1]
 
 
 def tag(
@@ -188,10 +271,13 @@ def tag(
         matches = (
             list(_kind_rx(kind).finditer(text)) if kind in tables() or kind in RX_KINDS else []
         )
-        if kind in dynamic:
+        if kind in BOOK_RX_KINDS:
+            table = dict(dynamic.get(kind, {}))
+            matches = list(BOOK_RX_KINDS[kind](tuple(sorted(table))).finditer(text))
+        elif kind in dynamic:
             book = dynamic[kind]
-            table = {**(table or {}), **book}  # a book's own word is the one it means
-            booked = list(_phrases_rx(tuple(sorted(book))).finditer(text))
+            table = {**table, **book} if table else book  # a book's own word is the one it means
+            booked = list(_book_rx(book).finditer(text))
             own.update((kind, m.start(), m.end()) for m in booked)
             matches += booked
         for m in matches:
@@ -203,6 +289,7 @@ def tag(
             else:
                 value = RX_READERS.get(kind, lambda x: x)(key)
             found.append(Tag(kind, m.start(), m.end(), value, m.group()))
+    found = [t for t in found if t.kind not in WHOLE_NAMES or _whole(text, t, found)]
     found.sort(key=lambda t: (-(t.end - t.start), t.start, (t.kind, t.start, t.end) not in own))
     chosen: list[Tag] = []
     for t in found:

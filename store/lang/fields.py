@@ -20,6 +20,8 @@ readers must read alike (tests/test_lang.py).
 
 from __future__ import annotations
 
+import re
+
 # field -> words naming it both as an accounts-file header and in a question
 FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "domain": ("domain", "website", "官网", "域名", "网站"),
@@ -99,6 +101,75 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 # the corpus: a word -> the field both the importer's header mapping and the question parser read
+# words beside a plan's name that make an ordinary word a plan ("the team plan", "growth tier",
+# "subscribed to free"); with FIELD_WORDS["plan"]
+PLAN_CUES: tuple[str, ...] = (
+    "plans",
+    "tier",
+    "tiers",
+    "editions",
+    "package",
+    "packages",
+    "subscriptions",
+    "subscribed",
+    "subscribed to",
+    "版",
+    "方案",
+)
+
+# a letter grade said with its word: "A类客户", "A级", "tier B", "grade C", "class A", "gold tier";
+# the grade is the first group that matched (read_grade)
+GRADE_RX = (
+    r"(?<![a-z0-9])([a-d]|[sabcd])\s*(?:类|级|等)(?:客户)?|\btier\s+([a-z0-9]+)\b"
+    r"|\b([a-z0-9]+)\s+tier\b|\bgrade[\s-]+([a-e])\b|(?<![a-z0-9])([a-e])[\s-]+grade\b"
+    r"|\b(?:class|level|rank)\s+([a-d])\b(?!\s*(?:>|<|=))"
+)
+
+
+def read_grade(text: str) -> str | None:
+    """The grade a GRADE_RX phrase names ("A级" -> "a", "tier gold" -> "gold")."""
+    m = re.fullmatch(GRADE_RX, text.strip().lower())
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+# a price sensitivity said with its level: "价格敏感度高", "high price sensitivity", "price sensitive"
+PRICE_LEVEL_WORDS: dict[str, tuple[str, ...]] = {
+    "high": ("高", "较高", "很高", "偏高", "非常高"),
+    "medium": ("中", "中等", "一般", "适中", "中等偏上"),
+    "low": ("低", "较低", "很低", "偏低", "不高"),
+}
+PRICE_PHRASES: dict[str, str] = {
+    "price sensitive": "high",
+    "price-sensitive": "high",
+    "价格敏感": "high",
+    "not price sensitive": "low",
+    "价格不敏感": "low",
+    **{
+        tpl.format(w=w): level
+        for level, words in PRICE_LEVEL_WORDS.items()
+        for w in words
+        for tpl in (
+            "价格敏感度{w}",
+            "价格敏感度为{w}",
+            "价格敏感度是{w}",
+            "{w}价格敏感度",
+            "{w}价格敏感",
+        )
+    },
+}
+# words that say price is talked about: a level the book stores (high, 高) is a price sensitivity
+# beside one ("high price sensitivity", "price sensitivity: medium")
+PRICE_CUES: tuple[str, ...] = (
+    "price sensitivity",
+    "pricing sensitivity",
+    "price",
+    "pricing",
+    "价格敏感度",
+    "价格",
+    "敏感度",
+    "敏感",
+)
+
 EXAMPLES: tuple[tuple[str, str], ...] = (
     ("ARR", "arr"),
     ("年合同额", "arr"),

@@ -55,6 +55,45 @@ NEGATION: tuple[str, ...] = (
     "并非",
     "不",
 )
+# leaving values out, said before them: "except Shanghai", "other than retail", "除了上海", "非制造业"
+# (with NEGATION: "not in Shanghai", "不在上海"); a list after it shares it ("not in Boston or Chicago")
+VALUE_EXCLUSION: tuple[str, ...] = (
+    "except",
+    "except for",
+    "excluding",
+    "exclude",
+    "outside",
+    "outside of",
+    "other than",
+    "apart from",
+    "aside from",
+    "anywhere but",
+    "but not",
+    "nor",
+    "leaving out",
+    "minus",
+    "non",
+    "除了",
+    "除",
+    "除去",
+    "排除",
+    "去掉",
+    "去除",
+    "不包括",
+    "不含",
+    "非",
+)
+# leaving values out, said after them: "上海以外的客户", "北京、上海之外"
+EXCLUSION_AFTER: tuple[str, ...] = (
+    "以外",
+    "之外",
+    "除外",
+    "外",
+    "以外地区",
+    "之外地区",
+    "以外的地区",
+    "以外的地方",
+)
 # what negates an event right before it ("not logged in", "no purchases", "没登录", "从未购买")
 EVENT_NEGATION: dict[str, tuple[str, ...]] = {
     "en": ("not", "never", "no", "without", "zero", "0"),
@@ -101,6 +140,28 @@ EXAMPLES: tuple[tuple[str, ...], ...] = (
     ("accounts whose EB isn't a supporter", "accounts whose EB isnt a supporter"),
     ("30天没登录的客户", "30天没有登录的客户", "30天未登录的客户"),
     ("没有决策人的客户", "无决策人的客户", "缺少决策人的客户"),
+)
+
+# spellings of leaving a value out that must read alike (tests/test_lang.py)
+EXCLUSION_EXAMPLES: tuple[tuple[str, ...], ...] = (
+    (
+        "accounts not in Shanghai",
+        "accounts outside Shanghai",
+        "accounts except Shanghai",
+        "accounts other than Shanghai",
+        "不在上海的客户",
+        "上海以外的客户",
+        "除了上海以外的客户",
+        "除上海之外的客户",
+    ),
+    (
+        "non-retail accounts",
+        "accounts not in retail",
+        "accounts excluding retail",
+        "非零售客户",
+        "不是零售的客户",
+        "零售以外的客户",
+    ),
 )
 
 

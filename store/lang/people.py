@@ -182,6 +182,36 @@ KEY_PERSON_NOUNS: tuple[str, ...] = (
 
 # an attitude as a whole cell (an import, an edit) or a reply's label read back; a cell also reads
 # the question words above ("opponent", "negative"). "support" alone is no attitude in a text.
+# after a user's name, the accounts are theirs ("张伟负责的客户", "李娜跟进的客户"); 名下 and "'s" are
+# filler words already
+OWNER_WORDS: tuple[str, ...] = (
+    "负责",
+    "负责的",
+    "跟进",
+    "跟进的",
+    "管理",
+    "管理的",
+    "服务",
+    "服务的",
+)
+# the corpus: (question, what it reads with the users alice (Alice Chen, sales), 张伟 (sales),
+# bob (csm) and rocco (manager)): "owner=alice", "csm=bob", "team=rocco", "owner!=zhangwei"
+OWNER_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("alice's accounts", "owner=alice"),
+    ("accounts of alice chen", "owner=alice"),
+    ("张伟负责的客户", "owner=zhangwei"),
+    ("张伟名下的客户", "owner=zhangwei"),
+    ("张伟跟进的客户有几个", "owner=zhangwei"),
+    ("bob accounts", "csm=bob"),
+    ("except alice", "owner!=alice"),
+    ("除了张伟以外的客户", "owner!=zhangwei"),
+    ("不是张伟负责的客户", "owner!=zhangwei"),
+    ("rocco accounts", "team=rocco"),
+    ("张伟和alice的客户", "owner=zhangwei|alice"),
+    ("accounts of alice or zhangwei", "owner=alice|zhangwei"),
+    ("除了张伟和alice以外的客户", "owner!=zhangwei|alice"),
+)
+
 ATTITUDE_CELL_WORDS: dict[str, tuple[str, ...]] = {
     "supporter": ("supporter", "support", "champion", "支持", "支持者"),
     "neutral": ("neutral", "中立", "中性"),
