@@ -287,6 +287,17 @@ def test_key_person_answers(people: Services, text: str, want: set[str]) -> None
     assert names(reply) == want, (text, reply.text)
 
 
+def test_a_value_left_out_needs_its_own_words() -> None:
+    # 外 alone is no exclusion (上海外企: foreign companies in Shanghai), and 外企 is left unread
+    p = parse("上海外企客户", context=EXAMPLE_CONTEXT)
+    assert [(f.field, f.op) for f in p.spec.where.filters()] == [("city", "eq")]
+    assert "外企" in p.unparsed
+    # a negation binds to the value of its own clause only
+    spec = parse("accounts not in Shanghai with an EB in retail", context=EXAMPLE_CONTEXT).spec
+    got = {(f.field, f.op) for f in spec.where.filters()}
+    assert got == {("city", "ne"), ("industry", "eq"), ("contact_role", "eq")}
+
+
 @pytest.fixture
 def places_book(services: Services) -> Services:
     """Accounts whose cities, provinces and industries make every value answer known."""

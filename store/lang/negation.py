@@ -83,12 +83,13 @@ VALUE_EXCLUSION: tuple[str, ...] = (
     "不含",
     "非",
 )
-# leaving values out, said after them: "上海以外的客户", "北京、上海之外"
+# leaving values out, said after them: "上海以外的客户", "北京、上海之外", "北京外的客户" (外 alone is
+# no exclusion: "上海外企" are foreign companies in Shanghai)
 EXCLUSION_AFTER: tuple[str, ...] = (
     "以外",
     "之外",
     "除外",
-    "外",
+    "外的",
     "以外地区",
     "之外地区",
     "以外的地区",
