@@ -681,14 +681,13 @@ class _Parser:
             self.rest.take(joint.start, joint.end)
 
     def _use_mentions(self, items: tuple[Item, ...]) -> None:
-        """A field named beside its values is used by them ("healthcare industry", "竞争对手是
-        Salesforce"): not shown as a column, not reported as ignored."""
+        """A field named beside the values kept is used by them ("healthcare industry", "竞争对手是
+        Salesforce"): not shown as a column, not reported as ignored. Beside values left out it
+        is still shown ("not on the Enterprise plan": the plans the answer holds vary)."""
         fields = set()
         for item in items:
-            if isinstance(item, Condition):
-                fields |= {f.field for f in item.filters()}
-            elif isinstance(item, Filter):
-                fields.add(item.field)
+            flts = item.filters() if isinstance(item, Condition) else [item]
+            fields |= {f.field for f in flts if isinstance(f, Filter) and f.op in ("eq", "in")}
         for mn in getattr(self, "mentions", ()):
             if mn.key in fields and not mn.used:
                 mn.used = True

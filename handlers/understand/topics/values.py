@@ -22,7 +22,7 @@ from typing import Any
 
 from handlers import lexicon as lx
 from handlers.understand.clauses import value_field
-from handlers.understand.table import Env, Item, Owner, Row
+from handlers.understand.table import Env, Item, Owner, Row, Show
 from handlers.understand.tags import Tag
 from store import vocab
 from store.lang import fields, people, places
@@ -242,6 +242,8 @@ def values(tags: Sequence[Tag], env: Env) -> list[Item] | None:
             items.append(_one(field, vals, False))
     for field, vals in left.items():
         items.append(_one(field, vals, True))
+        if field in named:  # "not on the Enterprise plan": the plans the answer holds vary
+            items.append(Show(field))
         if field == "city" and provinces[True]:
             items.append(_one("province", provinces[True], True))
     return items
