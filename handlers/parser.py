@@ -30,6 +30,7 @@ from handlers.textnorm import normalise
 from handlers.understand import patterns
 from handlers.understand.table import (
     Count,
+    DefaultFilter,
     DefaultSort,
     Env,
     GroupBy,
@@ -42,7 +43,6 @@ from handlers.understand.topics import values as values_topic
 from store import vocab
 from store.identity import company_form, normalise_name
 from store.lang import dates, events, grammar
-from store.lang.negation import EVENT_NEGATION, alternation
 from store.lang.numbers import zh_int
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
@@ -203,18 +203,6 @@ def _rel(days: int) -> RelativeDate:
 
 OPS = {">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq", "!=": "ne"}
 FLIP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge", "eq": "eq", "ne": "ne"}
-
-NEG_EN = alternation(EVENT_NEGATION["en"])
-LOGIN_EN = (
-    r"(?:log(?:ged|ging)?\s*(?:in|on|into)?|logins?|sign(?:ed|ing)?\s*(?:in|on)|sign-?ins?"
-    r"|been\s+active|active|activity|used|usage|engaged|engagement|touched|contacted"
-    r"|interactions?|follow(?:ed)?[- ]?ups?|visited|visits?)"
-)
-ZH_NEG = alternation(EVENT_NEGATION["zh"])
-ZH_LOGIN = r"(?:登录|登陆|上线|活跃|使用|访问|跟进|互动|联系|用过|打开|动静|登入)"
-DUR = r"(\d+)天"
-PAST_WORDS = r"(?:(?:in|for|within|over|during|since|of|the|last|past|previous|recent|prior)\s+)*"
-ZH_PAST = r"(?:近|最近|过去|过去的|前|这|已经|已|长达|达|连续|有)?"
 
 # clauses: a window binds inside the clause of its predicate ("3 purchases in the last 30 days
 # and no login for 15 days": 30 days for the purchases, 15 for the login)
@@ -648,9 +636,7 @@ class _Parser:
         self.dates_absolute()
         self.trends()
         self.risk_superlative()
-        self.inactivity()
-        self.activity()
-        self.event_existence()
+        self.understand(("events",))
         self.renewals()
         self.new_accounts()
         self.classes()
@@ -671,7 +657,12 @@ class _Parser:
         """Topics read by the pattern table (handlers/understand), called where the step they
         replaced stood: their rows add spec items and take the words they used."""
         env = Env(ctx=self.ctx, lang=self.lang, text=self.t)
-        hits = patterns.find(self.rest.s, self.t, topics, env, book_tags(self.ctx))
+        text = self.rest.s
+        if "events" in topics:  # the windows event_windows kept for the events of their clause
+            for start, end, _kw in getattr(self, "windows", ()):
+                text = text[:start] + self.t[start:end] + text[end:]
+        hits = patterns.find(text, self.t, topics, env, book_tags(self.ctx))
+        self.defaults: list[Filter] = []
         for hit in hits:
             for item in hit.items:
                 self.apply(item)
@@ -679,6 +670,9 @@ class _Parser:
             self._use_mentions(hit.items)
         for joint in patterns.joints(self.rest.s, hits, self.t):
             self.rest.take(joint.start, joint.end)
+        for f in self.defaults:  # a word's condition, unless the question said one on its field
+            if not any(isinstance(g, Filter) and g.field == f.field for g in self.filters):
+                self.add(f)
 
     def _use_mentions(self, items: tuple[Item, ...]) -> None:
         """A field named beside the values kept is used by them ("healthcare industry", "竞争对手是
@@ -722,6 +716,8 @@ class _Parser:
             elif "owner" not in self.spec_kw and "team" not in self.spec_kw:
                 self.spec_kw["team" if item.team else "owner"] = item.handle
                 self.found_something = True
+        elif isinstance(item, DefaultFilter):
+            self.defaults.append(item.filter)
         else:  # pragma: no cover - a new item kind must be applied here
             raise TypeError(f"unknown spec item {item!r}")
 
@@ -2023,239 +2019,6 @@ class _Parser:
             if "login_trend" not in self.show:
                 self.show.append("login_trend")
             return
-
-    # -- inactivity: not logged in for N days
-    def inactivity(self) -> None:
-        r = self.rest
-        cues = [
-            rf"\b{NEG_EN}\s+(?:\w+\s+){{0,2}}?{LOGIN_EN}\b",
-            r"\b(?:inactive|idle|dormant|gone\s+quiet|gone\s+dark|quiet|silent|unengaged)\b",
-            rf"{ZH_NEG}\s*(?:再|任何|过|有)?\s*{ZH_LOGIN}(?:过|记录)?(?!天数|次数)",
-            r"不活跃|沉默|零登录|失联|没动静|不登录|不用",
-            r"\blast\s+(?:logged\s+in|login|log\s+in|active|seen)\b",
-        ]
-        cue_rx = "|".join(f"(?:{c})" for c in cues)
-        ms = r.finditer(cue_rx)
-        if not ms:
-            # "days since login > 15" is handled by the generic comparison
-            return
-        # the number said wins over a word's default ("dormant: no login for 90+ days" = 90)
-        m, hit = ms[0], None
-        for cand in ms:
-            hit = self._duration_near(cand.start(), cand.end())
-            if hit is not None:
-                m = cand
-                break
-        last_login = m.group().startswith("last")
-        # "never logged in" / "从来没有登录过" with no window: no login event at all
-        never = any(self._never(x) for x in ms)
-        for extra in ms:
-            if extra is not m:
-                r.take(*extra.span())
-        window = self._window_at(m.start(), m.end()) if hit is None else None
-        if window is not None and not last_login:
-            # "no login since October 1" / "本季度没有登录": no login event in that window
-            self.add(Filter(field="logins", op="eq", value=0, **window))
-            r.take(*m.span())
-            self.default_sort = Sort(field="days_since_login", desc=True)
-            return
-        if hit is None:
-            if last_login:
-                return
-            if never:
-                self.add(Filter(field="days_since_login", op="empty"))
-                self._consume(
-                    r"\bever\b|\beven\s+once\b|\bonce\b|\bat\s+all\b|\byet\b|从来|从未|从没"
-                    r"|(?:一|1)次[都也]?|至今|压根|始终"
-                )
-            else:
-                self.add(Filter(field="days_since_login", op="ge", value=30))
-        else:
-            dm, op = hit
-            n = int(dm.group("n"))
-            o = OPS.get(op, "ge")
-            self.add(Filter(field="days_since_login", op=o, value=n))
-            r.take(*dm.span())
-        r.take(*m.span())
-        self.default_sort = Sort(field="days_since_login", desc=True)
-
-    def _never(self, x: re.Match) -> bool:
-        """Whether an inactivity cue says 'never' ("never logged in", "从来没有登录过")."""
-        before = self.t[max(0, x.start() - 10) : x.start()]
-        after = self.t[x.end() : x.end() + 12]
-        if re.search(r"\bnever\b|\bnot\s+ever\b", x.group()):
-            return True
-        if re.search(
-            r"(?:\bnever|从来|从未|从没|从|还|尚|(?:一|1)次[都也]?|至今|压根|始终)\s*$", before
-        ):
-            return True
-        return bool(
-            re.search(r"\bnot\b|\bno\b|\bzero\b|没|未|无", x.group())
-            and re.search(
-                r"^\s*(?:\bever\b|\beven\s+once\b|\bonce\b|\bat\s+all\b|\byet\b)"
-                r"|^\s*过?\s*(?:一|1)次",
-                after,
-            )
-        )
-
-    # -- activity: logged in in the last N days
-    def activity(self) -> None:
-        r = self.rest
-        cue = (
-            r"\b(?:logged\s+in|log\s+in|signed\s+in|active|used|has\s+logged\s+in)\b"
-            r"|(?:有|有过)?(?:登录|登陆)(?:过|记录)|活跃的?|(?:登录|登陆)了|有(?:登录|登陆)(?!次数)"
-        )
-        for m in r.finditer(cue):
-            if re.match(
-                r"\s*(?:the\s+)?(?:most|least|more|less|fewest)\b|\s*(?:得)?最", r.s[m.end() :]
-            ):
-                continue  # "logged in the most": a ranking (superlatives), not a filter
-            before = r.s[max(0, m.start() - 12) : m.start()]
-            if re.search(r"(?:\bnot|\bnever|\bno|没有|没|未|从未|不曾)\s*(?:\w+\s+)?$", before):
-                continue  # a negated login is inactivity, read elsewhere
-            hit = self._duration_near(m.start(), m.end())
-            window = self._window_at(m.start(), m.end()) if hit is None else None
-            if window is not None and not re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()):
-                self.add(Filter(field="logins", op="ge", value=1, **window))
-                if "logins" not in self.show:
-                    self.show.append("logins")
-                r.take(*m.span())
-                return
-            if hit is None:
-                # "logged in this week" / "这周登录过" / "本月有登录": a rolling window
-                near = r.s[max(0, m.start() - 12) : m.end() + 20]
-                per = re.search(
-                    r"(?P<w>\b(?:this|the\s+current|the\s+past|the\s+last)\s+week\b|这周|本周"
-                    r"|这个?星期|本星期|这礼拜)|(?P<m>\b(?:this|the\s+current)\s+month\b|本月|这个?月)"
-                    r"|(?P<d>\btoday\b|今天|今日)",
-                    near,
-                )
-                if per is not None:
-                    days = 7 if per.group("w") else 30 if per.group("m") else 1
-                    self.add(Filter(field="days_since_login", op="lt", value=days))
-                    off = max(0, m.start() - 12)
-                    r.take(off + per.start(), off + per.end())
-                    r.take(*m.span())
-                    self._consume(r"\b(?:in|during)\b(?=\s*$)|(?<=登录)过|(?<=登陆)过")
-                    return
-                if re.fullmatch(r"\s*active\s*|\s*活跃的?\s*", m.group()) and not r.search(
-                    r"\d+天"
-                ):
-                    self.add(Filter(field="days_since_login", op="lt", value=30))
-                    r.take(*m.span())
-                continue
-            dm, _op = hit
-            self.add(Filter(field="days_since_login", op="lt", value=int(dm.group("n"))))
-            r.take(*dm.span())
-            r.take(*m.span())
-            return
-
-    # -- "made a purchase in the last 2 weeks", "近7天提交过工单": the event happened (≥ 1)
-    def event_existence(self) -> None:
-        r = self.rest
-        some = r"(?:a|an|any|some|at\s+least\s+one|one|new|a\s+new|their\s+first)?\s*"
-        cues = [
-            (
-                rf"\b(?:made|make|makes|making|placed|place|places|had|has|have|did|completed)"
-                rf"\s+{some}(?:purchases?|orders?|buys?)\b"
-                r"|\b(?:bought|purchased|ordered)\b(?:\s+(?:anything|something|again))?",
-                "purchase_count",
-            ),
-            (
-                rf"\b(?:opened|open|opens|filed|file|files|raised|raise|raises|submitted|submit"
-                rf"|submits|created|create|logged|had|has|have|sent|reported)\s+{some}"
-                r"(?:support\s+|help\s+|service\s+)?(?:tickets?|cases?|complaints?)\b"
-                r"|\bcomplained\b|\bcontacted\s+support\b",
-                "tickets",
-            ),
-            (r"\b(?:used|uses|tried)\s+(?:a|any|the|some)?\s*features?\b", "feature_uses"),
-            (
-                r"\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?(?:purchases|orders)\b"
-                r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:purchases?|orders?)\b",
-                "purchase_count",
-            ),
-            (
-                r"\b(?:no|zero|without(?:\s+any)?)\s+(?:support\s+)?tickets?\b"
-                r"|\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?(?:support\s+|help\s+)?"
-                r"(?:tickets|cases|complaints)\b",
-                "tickets",
-            ),
-            (
-                # a question that opens with the events and their window: "tickets in the last
-                # 90 days", "logins this week", "purchases since October 1" (they happened)
-                r"^\s*(?:show\s+(?:me\s+)?|list\s+)?(?:(?P<t>(?:support\s+)?tickets)|(?P<l>logins|log-ins"
-                r"|sign-ins)|(?P<p>purchases|orders))\b",
-                "opening",
-            ),
-            (
-                r"\b(?:with|having|had|has|have)\s+(?:any\s+|some\s+)?"
-                r"(?:logins|log-ins|sign-ins|signins)\b"
-                r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:logins?|log-ins?|sign-ins?|signins?)\b",
-                "logins",
-            ),
-            (
-                r"(?:有|有过)(?:购买|采购|下单|订单|消费|成交|买)(?:记录)?"
-                r"|(?:购买|采购|下单|消费|买)(?:过|了)|下(?:过|了)(?:订)?单",
-                "purchase_count",
-            ),
-            (
-                r"(?:提交|提|开|创建|发起|有|报|有过)(?:过|了)?(?:支持)?(?:工单|投诉|客诉|支持请求)"
-                r"|(?:投诉|报修)(?:过|了)",
-                "tickets",
-            ),
-            (r"(?:用|使用)(?:过|了)(?:\S{0,4})?功能", "feature_uses"),
-        ]
-        neg_before = (
-            r"(?:\bnot|\bnever|\bno|\bwithout|\bzero|没有|没|未|无|从未|从没|不曾)\s*(?:\w+\s+)?$"
-        )
-        for pat, cue_key in cues:
-            for m in r.finditer(pat):
-                key, said = cue_key, None
-                if key == "opening":
-                    key = (
-                        "tickets"
-                        if m.group("t")
-                        else "logins"
-                        if m.group("l")
-                        else "purchase_count"
-                    )
-                    if re.search(r"(?:>=|<=|!=|>|<|=)\s*\d|\b(?:most|least)\b|最", r.s[m.end() :]):
-                        continue  # "logins in the last 7 days up to 5": a comparison, read later
-                    days = self._rolling_window(Mention(m.start(), m.end(), key))
-                    said = {"window_days": days} if days else self._window_at(m.start(), m.end())
-                    if said is None:
-                        continue  # no window said: "logins" alone is no condition
-                after = r.s[m.end() : m.end() + 16]
-                cmp_ = re.match(
-                    r"\s*(?P<sum>(?:total(?:l?ing|l?ed|s)?|worth|amounting\s+to|合计|总计|累计|总额)\s*)?"
-                    r"(?:>=|<=|!=|>|<|=|\d|(?:the\s+)?(?:most|least)\b|最|超过)",
-                    after,
-                )
-                if cmp_:
-                    if cmp_.group("sum"):  # "purchases totaling > 20000": the amount, compared
-                        r.take(m.end() + cmp_.start("sum"), m.end() + cmp_.end("sum"))
-                    continue  # a comparison or a ranking, read by those steps
-                if re.match(r"\s*(?:金额|次数|amount|value|count)", after):
-                    continue  # "购买金额 > 5000": the figure itself
-                before = r.s[max(0, m.start() - 12) : m.start()]
-                neg = (
-                    re.search(neg_before, before)
-                    or re.match(r"没|未", m.group())
-                    or re.match(r"(?:no|zero|without)\b", m.group())
-                )
-                mn = Mention(m.start(), m.end(), key)
-                op, value = ("eq", 0) if neg else ("ge", 1)
-                never = bool(neg) and self._said_never(m.start(), m.end())
-                kw = dict(said) if cue_key == "opening" else self._window_kw(mn, never)
-                self.add(Filter(field=key, op=op, value=value, **kw))
-                if key not in self.show:
-                    self.show.append(key)
-                r.take(*m.span())
-                if neg:
-                    negm = re.search(neg_before, before)
-                    if negm:
-                        r.take(m.start() - len(before) + negm.start(), m.start())
-                return
 
     def _amount_sized(self, mn: Mention, m: re.Match) -> bool:
         """'purchases/bought/购买 + a number' is money, not a count, unless said to be a count.

@@ -15,6 +15,7 @@ from handlers.extract import find_people, read_value
 from handlers.parser import ParseContext, UserRef, parse
 from handlers.textnorm import normalise
 from handlers.understand.tags import tag
+from handlers.understand.topics.events import event_notation
 from store import vocab
 from store.aliases import map_headers
 from store.lang import compare, dates, events, fields, negation, numbers, people, places, yesno
@@ -201,6 +202,15 @@ def test_every_reader_reads_the_event_type_corpus_alike(
     for t in types:  # a type stored in any of its spellings is the type the question names
         assert t is not None and events.canonical(t.replace("_", " ")) == t
         assert all(events.canonical(w) == t for w in events.spellings(t))
+
+
+@pytest.mark.parametrize(("text", "want"), events.ACTIVITY_EXAMPLES)
+def test_every_way_of_saying_activity_reads_alike(text: str, want: str) -> None:
+    # the tagger reads LOGIN_WORDS / IDLE_WORDS / EVER_WORDS / LAST_LOGIN_WORDS, the events topic
+    # of the pattern table turns them into conditions (its notation)
+    p = parse(text)
+    assert p.spec is not None and p.unparsed == "", (text, p.unparsed)
+    assert event_notation(p.spec.where) == want, text
 
 
 def test_event_type_cells_and_labels() -> None:

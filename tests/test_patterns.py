@@ -13,6 +13,7 @@ from handlers.services import Services
 from handlers.understand import clauses, patterns
 from handlers.understand.table import Env
 from handlers.understand.tags import tag
+from handlers.understand.topics.events import event_notation
 from store import vocab
 from store.identity import normalise_name
 from store.lang import people as lang_people
@@ -130,8 +131,13 @@ def check_values(parsed, want: str) -> None:
 
 # topic -> how its example notation is checked against the parsed question (each topic module's
 # docstring says its notation). A topic moved to the table adds its checker here.
+def check_events(parsed, want: str) -> None:
+    assert event_notation(parsed.spec.where) == want, parsed.text
+
+
 CHECKERS = {
     "key person": check_key_person,
+    "events": check_events,
     "question words": check_key_person,  # its examples are written in the key-person notation
     "values": check_values,
 }

@@ -60,7 +60,27 @@ class Owner:
     team: bool = False
 
 
-Item = Filter | Condition | Sort | Aggregate | Limit | GroupBy | Count | Show | DefaultSort | Owner
+@dataclass(frozen=True)
+class DefaultFilter:
+    """A condition a word implies when the question sets no other on that field ("inactive": 30
+    days without a login, unless "no login for 90+ days" is said too)."""
+
+    filter: Filter
+
+
+Item = (
+    Filter
+    | Condition
+    | Sort
+    | Aggregate
+    | Limit
+    | GroupBy
+    | Count
+    | Show
+    | DefaultSort
+    | Owner
+    | DefaultFilter
+)
 
 
 @dataclass(frozen=True)

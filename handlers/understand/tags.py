@@ -8,6 +8,7 @@ the text handed in, so it is never tagged twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from handlers import lexicon as lx
-from store.lang import compare, dates, fields, grammar, negation, numbers, people, places
+from store.lang import compare, dates, events, fields, grammar, negation, numbers, people, places
 
 # kind -> what it is. The pattern table (patterns.py) is written over these names.
 KINDS: dict[str, str] = {
@@ -30,6 +31,16 @@ KINDS: dict[str, str] = {
     "ABSENT": "absence (unknown, missing, 未知, 没录入); before or after the thing",
     "QANY": "'is there any' (有没有), a question, not a negation",
     "CONJ": "a word or mark that ends a clause (and, but, 且, ，)",
+    "DURATION": "a rolling number of days, with its comparison (for 30天, > 15天, 90天以上, 近7天)",
+    "PERIOD": "a calendar or absolute window (this quarter, 上个月, since march 1, >= 2025)",
+    "SUPER": "a ranking word (most, least, top, 最多, 最低)",
+    "AGG": "a figure summed or averaged (total, average, 合计, 平均)",
+    "EVENT": "a built-in event type said as happening (purchases, bought, tickets, 购买过, 工单)",
+    "DID": "a verb saying an event happened (made, placed, opened, 提交过)",
+    "LOGIN": "logging in (logged in, logins, active, contacted, 登录过, 活跃, 动静)",
+    "IDLE": "not active at all (inactive, dormant, 不活跃, 沉默)",
+    "EVER": "all time said with a negation (ever, at all, even once, 从来, 从未, 一次都)",
+    "LAST": "the last login as a moment (last login, last seen, 上次登录)",
     "WINDOW": "a time window (30天, this month, 上个月, since)",
     "MONEY": "a number written as money (¥5,000, 1.2万元, $40k, 十五万); value: the amount",
     "NUMBER": "a number (40, 1.5, 500人, 20%) or a range ('between 10 and 50', '100到500之间'); "
@@ -95,6 +106,19 @@ def tables() -> dict[str, dict[str, Any]]:
         "ABSENT": _words(grammar.ABSENCE_AFTER),
         "QANY": _words(grammar.QUESTION_ANY),
         "CONJ": _words(grammar.CONJUNCTIONS + grammar.CLAUSE_MARKS),
+        "SUPER": _words(grammar.SUPERLATIVES),
+        "AGG": _words(grammar.AGGREGATES),
+        "EVENT": {
+            w.lower(): (etype, form)
+            for etype, (nouns, verbs) in events.EVENT_WORDS.items()
+            for form, words in (("noun", nouns), ("verb", verbs))
+            for w in words
+        },
+        "DID": _words(events.EVENT_VERBS),
+        "LOGIN": _table(events.LOGIN_WORDS),
+        "IDLE": _words(events.IDLE_WORDS),
+        "EVER": {p.lower(): v for p, v in events.EVER_WORDS.items()},
+        "LAST": _words(events.LAST_LOGIN_WORDS),
         "FIELD": _table(lx.FIELD_PHRASES),
         "AGO": _words(dates.AGO),
         "PLANCUE": _words(fields.FIELD_WORDS["plan"] + fields.PLAN_CUES),
@@ -138,6 +162,13 @@ BOOK_RX_KINDS = {"CODE": _code_rx}
 
 # kinds read by a regex of the language layer rather than a word table
 RX_KINDS: dict[str, str] = {
+    "DURATION": (
+        # "in" / "for" / "the" are left out at the start: they are filler, and "logged in" keeps its "in"
+        r"(?:(?:over|during|at\s+least|about)\s+(?:the\s+)?)?"
+        r"(?:(?:last|past|previous|recent|prior)\s+)?(?:(?:>=|<=|>|<)\s*)?"
+        r"(?:(?:近|最近|过去的?|长达|已经|已|达|连续)\s*)?\d+天"
+        r"(?:\s*(?:以上|以下|以内|之内|多|内|以来|里|中|或更久|ago|以前|之前|前|了|之久))*"
+    ),
     "WINDOW": "|".join([r"\d+\s*天", r"\bsince\b|以来|至今", *dates.PERIOD_WORDS.values()]),
     "CMP": compare.comparator_rx(),
     "GRADE": fields.GRADE_RX,
@@ -185,10 +216,33 @@ def _numbers(text: str) -> list[tuple[str, int, int, Any]]:
     return out
 
 
+def _periods(text: str) -> list[tuple[str, int, int, Any]]:
+    """Calendar and absolute windows (the window arguments of a spec filter), and a year compared
+    ("since 2025", normalised ">= 2025": from its first day)."""
+    found = [("PERIOD", s, e, kw) for s, e, kw in dates.find_windows(text, rolling=False)]
+    # ("more than 2000" is a number: only since / up to a year are read as one)
+    for m in re.finditer(r"(>=|<=)\s*((?:19|20)\d\d)(?![\d\-天.])", text):
+        year = int(m.group(2))
+        kw = (
+            {"since": dt.date(year, 1, 1)}
+            if m.group(1) == ">="
+            else {"until": dt.date(year, 12, 31)}
+        )
+        found.append(("PERIOD", m.start(), m.end(), kw))
+    # "in the last week" is the last 7 days, not the calendar week (find_windows leaves it out)
+    units = "|".join(dates.DURATION_UNITS)
+    for m in re.finditer(rf"\bthe\s+(?:last|past|previous)\s+({units})\b", text):
+        found.append(
+            ("PERIOD", m.start(), m.end(), {"window_days": dates.DURATION_UNITS[m.group(1)]})
+        )
+    return found
+
+
 # kinds read by a reader of the layer: text -> (kind, start, end, value) for each one found
 FINDERS: dict[str, Callable[[str], list[tuple[str, int, int, Any]]]] = {
     "NUMBER": _numbers,
     "MONEY": _numbers,
+    "PERIOD": _periods,
 }
 
 

@@ -203,6 +203,118 @@ def find_event_types(text: str, known: Iterable[str]) -> list[tuple[int, int, st
     ]
 
 
+# logging in as a question says it: word -> what it names. "login" a login said as a verb or a
+# record ("logged in", "登录过"); "logins" the events counted ("logins", "sign-ins"); "active" a
+# state ("active", "活跃"); "activity" any sign of use, which counts as a login when it is missing
+# ("not contacted in 30 days", "没有任何动静")
+LOGIN_WORDS: dict[str, tuple[str, ...]] = {
+    "login": (
+        "log in", "logged in", "logging in", "log on", "logged on", "log into", "logged into",
+        "login", "log-in", "sign in", "signed in", "signing in", "sign on", "signed on",
+        "sign-in", "signin", "登录", "登陆", "登入", "上线", "登录过", "登陆过", "登录了", "登陆了",
+        "登录记录", "登陆记录", "登录过的",
+    ),
+    "logins": ("logins", "log-ins", "sign-ins", "signins"),
+    "active": ("active", "been active", "活跃", "活跃的", "活跃过"),
+    "activity": (
+        "activity", "used", "usage", "engaged", "engagement", "touched", "contacted",
+        "interaction", "interactions", "follow up", "follow-up", "followed up", "follow-ups",
+        "visited", "使用", "访问", "跟进", "互动", "联系", "用过", "打开", "动静",
+    ),
+}  # fmt: skip
+# a word saying an account is not active at all: no login for a while (30 days when no number)
+IDLE_WORDS: tuple[str, ...] = (
+    "inactive", "idle", "dormant", "gone quiet", "gone dark", "quiet", "silent", "unengaged",
+    "不活跃", "沉默", "失联", "没动静", "零登录", "不登录", "不用",
+)  # fmt: skip
+# all time, said with a negation: "never", "not even once", "从来没", "一次都没"; value: whether the
+# phrase is itself negative ("从未", "还没") or only widens one ("ever", "从来")
+EVER_WORDS: dict[str, bool] = {
+    "ever": False, "even once": False, "once": False, "at all": False, "not ever": True,
+    "从来": False, "至今": False, "压根": False, "始终": False, "1次都": False, "1次也": False,
+    "从未": True, "从没": True, "从没有": True, "从来没": True, "从来没有": True, "还没": True,
+    "还没有": True, "尚未": True, "未曾": True, "不曾": True,
+}  # fmt: skip
+# the last login as a moment: "last login more than 30 days ago", "最后登录在30天前"
+LAST_LOGIN_WORDS: tuple[str, ...] = (
+    "last logged in", "last login", "last log in", "last active", "last seen", "last signed in",
+    "最后登录", "最后一次登录", "最后1次登录", "上次登录", "最近一次登录", "最近1次登录",
+    "最后活跃",
+)  # fmt: skip
+# the built-in events as a question says they happened: type -> (nouns, verbs in their forms). A
+# noun needs a frame to say the event happened ("with tickets", "no orders", "tickets this
+# quarter"); a verb says it ("bought", "购买过"); a verb before a noun (EVENT_VERBS: "made a
+# purchase", "提交过工单") only joins them
+EVENT_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "purchase": (
+        (
+            "purchase", "purchases", "order", "orders", "buy", "buys",
+            "购买", "采购", "下单", "订单", "消费", "成交",
+        ),
+        (
+            "purchased", "ordered", "bought", "bought anything", "bought something",
+            "purchased anything", "ordered anything", "bought again", "purchased again",
+            "ordered again", "购买过", "购买了", "采购过", "采购了", "买过", "买了", "下过单",
+            "下了单", "下过订单", "消费过", "买过东西", "有买",
+        ),
+    ),
+    "ticket": (
+        (
+            "ticket", "tickets", "support ticket", "support tickets", "help ticket", "help tickets",
+            "service ticket", "service tickets", "case", "cases", "support case", "support cases",
+            "complaint", "complaints", "工单", "支持工单", "投诉", "客诉", "支持请求", "报修",
+        ),
+        ("complained", "contacted support", "投诉过", "报修过", "投诉了"),
+    ),
+    "feature_use": (
+        (),
+        (
+            "used a feature", "used any feature", "used any features", "used features",
+            "used the feature", "used some features", "tried a feature", "uses a feature",
+            "用过功能", "使用过功能", "用了功能", "使用了功能",
+        ),
+    ),
+}  # fmt: skip
+EVENT_VERBS: tuple[str, ...] = (
+    "made", "make", "makes", "making", "placed", "place", "places", "did", "completed",
+    "opened", "open", "opens", "filed", "file", "files", "raised", "raise", "raises",
+    "submitted", "submit", "submits", "created", "create", "logged", "sent", "reported",
+    "提交", "提交过", "提交了", "提", "提过", "提了", "开过", "创建", "创建过", "发起", "发起过",
+    "报过",
+)  # fmt: skip
+# the count of each built-in type's events (a spec's measure)
+MEASURES: dict[str, str] = {
+    "login": "logins",
+    "purchase": "purchase_count",
+    "ticket": "tickets",
+    "feature_use": "feature_uses",
+}
+# words after an event word that make it a figure's name ("登录天数", "login count"): compared as a
+# figure, not said as an event
+FIGURE_WORDS: tuple[str, ...] = (
+    "天数", "次数", "频率", "数", "量", "金额", "总额", "count", "counts", "days", "day",
+    "frequency", "rate", "trend", "amount", "amounts", "value", "total", "totaling", "totalling",
+    "totaled", "worth", "amounting",
+)  # fmt: skip
+# how each is read, the corpus of the pattern table's events topic (tests/test_lang.py): the
+# question and the conditions it says (handlers/understand/topics/events.py notation)
+ACTIVITY_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("accounts that havent logged in for 30 days", "days_since_login>=30"),
+    ("accounts that hvnt logged in for 30 days", "days_since_login>=30"),
+    ("accounts that dont log in for 30 days", "days_since_login>=30"),
+    ("30天没登录的客户", "days_since_login>=30"),
+    ("30天未登录的客户", "days_since_login>=30"),
+    ("which accounts have never logged in", "days_since_login empty"),
+    ("从未登录过的客户", "days_since_login empty"),
+    ("一次都没登录过的客户", "days_since_login empty"),
+    ("dormant accounts", "days_since_login>=30"),
+    ("沉默客户", "days_since_login>=30"),
+    ("active accounts", "days_since_login<30"),
+    ("活跃客户", "days_since_login<30"),
+    ("last login more than 45 days ago", "days_since_login>45"),
+    ("上次登录超过45天的客户", "days_since_login>45"),
+)
+
 # (text, types the book holds, the event types read, in order; None: a word for a type the book
 # does not hold)
 EXAMPLES: list[tuple[str, tuple[str, ...], list[str | None]]] = [

@@ -88,3 +88,13 @@ CONJUNCTIONS: tuple[str, ...] = (
 )
 # marks that end a clause for the pattern table too (a list "EB, TB" is two people)
 CLAUSE_MARKS: tuple[str, ...] = (",", "，")
+# a ranking said by a word: "the most logins", "least active", "top 10 by logins", "登录次数最多"
+SUPERLATIVES: tuple[str, ...] = (
+    "most", "least", "fewest", "top", "bottom", "rank", "ranked", "sort", "sorted", "order by",
+    "最多", "最少", "最高", "最低", "最不", "最久", "排名", "排行", "排序",
+)  # fmt: skip
+# a figure summed or averaged over the accounts: "total logins", "average purchases", "登录次数合计"
+AGGREGATES: tuple[str, ...] = (
+    "total", "sum", "sum of", "average", "avg", "mean", "median", "合计", "总计", "总和", "平均",
+    "平均值", "均值", "总数",
+)  # fmt: skip

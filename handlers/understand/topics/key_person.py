@@ -106,7 +106,8 @@ ROWS: tuple[Row, ...] = (
             ("哪些客户没有任何联系人", "-"),
             ("关键人都没录入的客户", "-"),
         ),
-        unless=("WINDOW",),  # a contact in a time window is an interaction, not a person
+        # a contact in a time window is an interaction, not a person
+        unless=("WINDOW", "DURATION", "PERIOD"),
         not_examples=(
             "accounts with no contact in the last 30 days",
             "no contact since march",
