@@ -274,6 +274,7 @@ ROWS: tuple[Row, ...] = (
             ("accounts that logged in this month", "logins>=1 this_month"),
             ("logins since 2025", "logins>=1 since=2025-01-01"),
             ("最近7天有登录的客户", "days_since_login<7"),
+            ("我的客户最近7天有谁登录过", "days_since_login<7"),
             ("近两周登录过的客户", "days_since_login<14"),
             ("这周登录过的客户", "logins>=1 this_week"),
             ("上个月有登录的客户", "logins>=1 last_month"),
