@@ -93,11 +93,12 @@ def inactive(tags: Sequence[Tag], env: Env) -> list[Item] | None:
 
 def last_login(tags: Sequence[Tag], env: Env) -> list[Item] | None:
     """The last login N days ago or more: days_since_login compared with N (≥ when no sign)."""
-    dur = _first(tags, "DURATION")
+    dur, cmp_ = _first(tags, "DURATION"), _first(tags, "CMP")
     if dur is None:
         return None
     sign, n = _duration(dur)
-    return [Filter(field="days_since_login", op=_OPS.get(sign, "ge"), value=n), _INACTIVE_SORT]
+    op = _OPS.get(sign) or (cmp_.value if cmp_ is not None and cmp_.value != "eq" else "ge")
+    return [Filter(field="days_since_login", op=op, value=n), _INACTIVE_SORT]
 
 
 def logged_in(tags: Sequence[Tag], env: Env) -> list[Item] | None:
@@ -252,11 +253,12 @@ ROWS: tuple[Row, ...] = (
     Row(
         "events: the last login N days ago",
         TOPIC,
-        "LAST SPAN",
+        "LAST CMP? SPAN",  # "上次登录是90天前": the 是 of a copula
         last_login,
         (
             ("last login more than 45 days ago", "days_since_login>45"),
             ("accounts last seen 60 days ago", "days_since_login>=60"),
+            ("accounts whose last login is more than 45 days ago", "days_since_login>45"),
             ("上次登录超过45天的客户", "days_since_login>45"),
             ("最后一次登录是90天以前的客户", "days_since_login>=90"),
         ),
