@@ -85,7 +85,8 @@ _INSTEAD_EN = re.compile(
 )
 _INSTEAD_ZH = re.compile(r"^(?:那|那么|换成|如果是)?\s*(?P<x>.+?)\s*(?:的)?呢\s*[?？。]*$")
 _LIST_WORDS = re.compile(
-    r"\b(?:which|list|show|what|who|top|bottom)\b|哪些|哪几|列出|列一下|看看|显示|是哪|前\s*\d|最"
+    r"\b(?:which|list|show|what|who|top|bottom|only\s+the|just\s+the)\b|哪些|哪几|列出|列一下|看看|显示|是哪"
+    r"|前\s*\d|最|只看|只要|仅看|只显示|只列"
 )
 
 

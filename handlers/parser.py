@@ -1006,7 +1006,19 @@ class _Parser:
                 part = _Parser(given, self.lang, self.ctx)
                 part.nested = True
                 read = part.run()
-                if not (read.matched and read.spec is not None and read.unparsed):
+                sp = read.spec
+                if not (read.matched and sp is not None and read.unparsed):
+                    return False
+                only_values = (
+                    not read.sort_given
+                    and not (sp.aggregate or sp.group_by or sp.limit or sp.mine or sp.team)
+                    and not sp.where.any
+                    and all(
+                        isinstance(f, Filter) and f.op == "eq" and isinstance(f.value, str)
+                        for f in sp.where.all
+                    )
+                )
+                if not only_values:  # "按年合同额从高到低排": a question with a word unread
                     return False
             form = (x, "")
         if "的" in form[0]:

@@ -363,6 +363,8 @@ def test_a_name_asked_about_is_not_read_as_the_filters_inside_it(book: Services)
     hidden = say(book, "show Nimbus Retail", user="bob")  # carol's: not bob's to see
     assert hidden.data["accounts"] == [] and "No account called 'Nimbus Retail'" in hidden.text
     # what reads whole as a question stays a question
+    for text in ("按年合同额从高到低排", "按城市排一下"):
+        assert "没有你能看到的名为" not in say(book, text).text, text
     assert set(names(say(book, "看一下上海金融科技"))) == {
         "Harbor Pay",
         "River Pay",
@@ -430,3 +432,15 @@ def test_how_many_of_a_field_does_an_account_have_and_its_card_shows_the_books_f
     assert "seats: 7" in more and "Competitor: Salesforce" in more
     zh = say(book, "天合金融科技有限公司的画像")
     assert "竞争对手: 纷享销客" in dict(zh.sections)["🧩 其他资料"]
+
+
+@pytest.mark.parametrize(
+    ("regroup", "only"),
+    [("再按城市分一下", "只看上海的"), ("now by city", "only the ones in Shanghai")],
+)
+def test_only_the_after_a_breakdown_lists_them(book: Services, regroup: str, only: str) -> None:
+    say(book, "金融科技的客户" if regroup[0] == "再" else "fintech accounts")
+    assert say(book, regroup).data.get("understood", {}).get("group_by") == "city"
+    listed = say(book, only)
+    assert listed.data["understood"]["group_by"] is None
+    assert set(names(listed)) == {"Harbor Pay", "River Pay", "天合金融科技有限公司"}
