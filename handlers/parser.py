@@ -1390,22 +1390,6 @@ class _Parser:
                     self.spec_kw["owner"] = handle
                     self.found_something = True
                 r.take(*m.span())
-        # X的客户 with X a known user
-        if users:
-            for m in r.finditer(
-                r"(?P<who>[a-z0-9_.@\-]+|[\u4e00-\u9fff]{2,4}?)\s*的\s*(?:客户|账户)"
-            ):
-                user = self.find_user(m.group("who"))
-                if user:
-                    if user.role == "csm":
-                        self.add(Filter(field="csm", op="eq", value=user.handle))
-                    elif user.role == "manager":
-                        self.spec_kw["team"] = user.handle
-                        self.found_something = True
-                    else:
-                        self.spec_kw["owner"] = user.handle
-                        self.found_something = True
-                    r.take(m.start(), m.end("who"))
 
     def _in_book_value(self, start: int, end: int) -> bool:
         """Whether t[start:end] overlaps a value a custom text field of the book holds."""

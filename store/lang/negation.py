@@ -70,6 +70,7 @@ VALUE_EXCLUSION: tuple[str, ...] = (
     "anywhere but",
     "but not",
     "nor",
+    "neither",
     "leaving out",
     "minus",
     "non",
@@ -155,6 +156,7 @@ EXCLUSION_EXAMPLES: tuple[tuple[str, ...], ...] = (
         "除了上海以外的客户",
         "除上海之外的客户",
     ),
+    ("accounts neither in Shanghai nor in Beijing", "accounts not in Shanghai or Beijing"),
     (
         "non-retail accounts",
         "accounts not in retail",
