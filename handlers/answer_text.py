@@ -7,7 +7,7 @@ from typing import Any
 
 from store.fields import BUILTIN, EVENT_MEASURES, FieldDef
 from store.lang import events
-from store.lang.dates import MONTH_ABBR_EN, PERIOD_LABELS
+from store.lang.dates import MONTH_ABBR_EN, PERIOD_LABELS, weekday_label
 from store.spec import (
     OP_TEXT_EN,
     OP_TEXT_ZH,
@@ -94,6 +94,8 @@ def _rel_text(v: RelativeDate, lang: str) -> str:
     if v.month_day:
         month, day = (int(x) for x in v.month_day.split("-"))
         return f"{month}月{day}日" if zh else f"{MONTH_ABBR_EN[month - 1]} {day}"
+    if v.weekday is not None or (v.period and v.period.endswith("week") and v.days):
+        return weekday_label(v, lang)
     if v.period:
         en, z = PERIOD_LABELS.get(v.period, (v.period, v.period))
         edge = ("start of " if v.edge == "start" else "end of ") if not zh else ""
@@ -127,7 +129,14 @@ def value_text(v: Any, lang: str, key: str | None = None) -> str:
     """A filter value in words."""
     if isinstance(v, RelativeDate):
         return _rel_text(v, lang)
-    if isinstance(v, dict) and set(v) <= {"days", "period", "edge", "month_day"}:
+    if isinstance(v, dict) and set(v) <= {
+        "days",
+        "period",
+        "edge",
+        "month_day",
+        "ahead",
+        "weekday",
+    }:
         return _rel_text(RelativeDate.model_validate(v), lang)
     if isinstance(v, list):
         return ", ".join(value_text(x, lang, key) for x in v)

@@ -633,12 +633,10 @@ class _Parser:
         self.event_windows()
         self.event_types()
         self.features()
-        self.dates_absolute()
+        self.understand(("dates",))  # date fields and periods: renewals, new accounts, bounds
         self.trends()
         self.risk_superlative()
         self.understand(("events",))
-        self.renewals()
-        self.new_accounts()
         self.classes()
         self.missing()
         self.mentions = self.find_mentions()
@@ -647,7 +645,6 @@ class _Parser:
         self.superlatives()
         self.explicit_sort()
         self.comparisons()
-        self.date_windows()
         self.understand(("values",))  # industries, cities, plans, owners, custom values
         self.counting()
         self.leftover_mentions()
@@ -665,8 +662,12 @@ class _Parser:
         self.defaults: list[Filter] = []
         for hit in hits:
             for item in hit.items:
-                self.apply(item)
-            self.rest.take(hit.start, hit.end)
+                if isinstance(item, Limit) and item.n is None:  # the number said near the words
+                    self._limit_near(hit.start, hit.end, default=True)
+                else:
+                    self.apply(item)
+            for start, end in patterns.spans(hit, self.t):
+                self.rest.take(start, end)
             self._use_mentions(hit.items)
         for joint in patterns.joints(self.rest.s, hits, self.t):
             self.rest.take(joint.start, joint.end)
@@ -1438,35 +1439,6 @@ class _Parser:
                     return u
         return None
 
-    # -- absolute dates: before/after DATE
-    def dates_absolute(self) -> None:
-        r = self.rest
-        pat = (
-            r"(?P<op>>=|<=|>|<|\bbefore\b|\bafter\b|\bsince\b|\buntil\b|\bby\b|\bon\b|从|自)?\s*"
-            rf"(?P<d>{dates.DATED_RX})\s*(?P<post>之前|以前|前|之后|以后|后|起|以来)?"
-        )
-        self.date_quals: list[tuple[int, int, str, str]] = []
-        for m in r.finditer(pat):
-            op = m.group("op") or ""
-            post = m.group("post") or ""
-            if op in ("<", "before", "until", "by") or post in ("之前", "以前", "前"):
-                o = "lt"
-            elif op in (">", "after") or post in ("之后", "以后", "后"):
-                o = "gt"
-            elif op in (">=", "since", "从", "自") or post in ("起", "以来"):
-                o = "ge"
-            elif op == "<=":
-                o = "le"
-            else:
-                o = "eq"
-            if o == "eq" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.group("d")):
-                continue  # a month said alone is a calendar period, read with its field
-            day = dates.date_bound(m.group("d"), o)
-            if day is None:
-                continue
-            self.date_quals.append((m.start(), m.end(), o, day.isoformat()))
-            r.take(*m.span())
-
     # -- clauses and the windows of events
     def _clause(self, pos: int) -> tuple[int, int]:
         """The clause of the question around a position (split at and / but / 且 / 但 …, but
@@ -1868,15 +1840,6 @@ class _Parser:
                 return words if len(words) > 1 else word
         return word
 
-    def _take_dates(self, default_field: str) -> bool:
-        """Attach absolute dates to a date field (used by renewals/new accounts)."""
-        did = False
-        for _s, _e, o, d in self.date_quals:
-            self.add(Filter(field=default_field, op=o, value=d))
-            did = True
-        self.date_quals = []
-        return did
-
     # -- durations near a cue
     def _duration_near(
         self, start: int, end: int, before: bool = True
@@ -2050,208 +2013,9 @@ class _Parser:
                 out.add(float(n.group()))
         return out
 
-    # -- renewals
-    def renewals(self) -> None:
-        r = self.rest
-        cue = (
-            r"\b(?:up\s+for\s+renewal|due\s+for\s+renewal|renew(?:s|al|als|ing|ed)?|"
-            r"expir(?:e|es|ing|ed|y|ation|ations)|contracts?\s+(?:that\s+)?(?:end|ends|ending|"
-            r"ended|finish|finishing|run(?:s|ning)?\s+out|up)|end\s+of\s+(?:the\s+)?contract|"
-            r"contract\s+end(?:s|ing)?)\b"
-            r"|合同(?:将|即将)?(?:到期|结束|期满)|即将到期|快到期|将到期|到期|续约|续费|续签|过期|期满"
-        )
-        ms = r.finditer(cue)
-        if not ms:
-            return
-        m = ms[0]
-        for extra in ms[1:]:
-            r.take(*extra.span())
-        word = m.group()
-        field_ = "contract_end"
-        self.default_sort = Sort(field="contract_end", desc=False)
-        # "which 5 accounts renew soonest", "最快到期的5个客户": the nearest contract ends first,
-        # among contracts not yet ended, with no window unless one is said
-        soon = r.search(
-            r"\b(?:soonest|earliest|nearest|closest|sooner)\b|最快|最早|最先"
-            r"|\b(?:next|first)\b(?=(?:\s+\d+)?(?:\s+\w+)?\s+to\s+(?:renew|expire|end))"
-            r"|(?<=renew|xpire)s?\s+(?:first)\b|(?<=\bend)s?\s+(?:first)\b"
-        )
-        if soon is None and re.search(r"(?<![\d.])\d+\s*(?:个|家|名|位)", r.s):
-            soon = r.search(r"最近(?=\s*(?:要|将|会)?\s*(?:到期|续约|续费|过期|结束))")
-        if soon is not None:
-            self._limit_near(soon.start(), soon.end(), default=True)
-        r.take(*m.span())
-        # "到期的合同", "renewing contracts": the contract is what ends, not another word
-        after = re.match(
-            r"\s*(?:的)?\s*合同(?!额|金额|价值|到期|结束)|\s*contracts?\b", r.s[m.end() :]
-        )
-        if after:
-            r.take(m.end(), m.end() + after.end())
-        expired = re.search(r"expired|过期|ended", word) and not re.search(
-            r"未来|next|coming", self.t
-        )
-        if expired and not r.search(r"\d+天"):
-            self.add(Filter(field=field_, op="lt", value=_rel(0)))
-            self.default_sort = Sort(field="contract_end", desc=True)
-            self._consume(r"已经|已|already|has|have")
-            return
-        if soon is not None:
-            r.take(*soon.span())
-            self._consume(r"\bto\b(?=\s*$)")
-        if self._take_dates(field_):
-            return
-        deadline = dates.find_deadline(r.s)  # "before the end of the year", "年底前"
-        if deadline is not None:
-            start, end, last = deadline
-            self.add(Filter(field=field_, op="between", value=[_rel(0), last]))
-            r.take(start, end)
-            return
-        if self._period_for(field_):
-            return
-        year = r.search(r"(?:\bin\s+|在)?(?<!\d)(20\d{2})(?!\d)\s*年?")
-        if year:
-            y = year.group(1)
-            self.add(Filter(field=field_, op="between", value=[f"{y}-01-01", f"{y}-12-31"]))
-            r.take(*year.span())
-            return
-        hit = self._duration_near(m.start(), m.end())
-        if hit is None:
-            hit2 = r.search(
-                r"(?P<pre>(?:in|within|the|next|coming|following|upcoming)\s+)*(?P<n>\d+)天"
-            )
-            hit = (hit2, "") if hit2 else None
-        if hit is not None:
-            dm, _op = hit
-            n = int(dm.group("n"))
-            past = bool(
-                re.search(r"\b(?:last|past|previous|ago)\b|过去|前|近|最近", dm.group())
-            ) and not re.search(r"未来|\bnext\b", self.t)
-            if past:
-                self.add(Filter(field=field_, op="between", value=[_rel(-n), _rel(0)]))
-            else:
-                self.add(Filter(field=field_, op="between", value=[_rel(0), _rel(n)]))
-            r.take(*dm.span())
-            self._consume(r"\b(?:next|coming|upcoming|following)\b|未来|接下来|之后|以后")
-            return
-        self._consume(r"\b(?:upcoming|soon|coming up)\b|即将|快要|马上")
-        if soon is not None:
-            self.add(Filter(field=field_, op="ge", value=_rel(0)))
-            return
-        self.add(Filter(field=field_, op="between", value=[_rel(0), _rel(90)]))
-
     def _consume(self, pat: str) -> None:
         for m in self.rest.finditer(pat):
             self.rest.take(*m.span())
-
-    def _calendar_match(self) -> re.Match | None:
-        """The first month, quarter or half named in what is left (a bare "may" is no month)."""
-        r = self.rest
-        for cand in r.finditer(dates.CAL_RX):
-            word = cand.group("mn")
-            if word and (len(word) <= 4 or word == "march"):
-                # may / mar / march / jun ... are a month only next to a preposition or a year
-                near = r.s[max(0, cand.start() - 12) : cand.start()]
-                after = r.s[cand.end() : cand.end() + 8]
-                if not (
-                    re.search(
-                        r"\b(?:in|during|by|until|till|of|for|before|after|next|last|this|"
-                        r"end\s+of|early|late|mid)\s*$",
-                        near,
-                    )
-                    or re.match(r"\s*(?:20\d\d|'\d\d)\b", after)
-                ):
-                    continue
-            return cand
-        return None
-
-    def _calendar_period(self) -> tuple[str | list[str], list[tuple[int, int]]] | None:
-        """A named month, quarter or half ("October", "10月", "Q4", "第四季度", "Q3 2025", "明年上半年").
-
-        Without a year it is the as-of year's (a past one too); "next/last Qn" / "next March" is
-        the nearest one after/before the current quarter or month; a year said with it gives
-        absolute dates.
-        """
-        r = self.rest
-        m = self._calendar_match()
-        if m is None:
-            return None
-        value, spans = dates.calendar_period(r.s, m)
-        if isinstance(value, tuple):
-            return [d.isoformat() for d in value], spans
-        return value, spans
-
-    def _period_for(self, field_: str, cue_start: int | None = None) -> bool:
-        cal = self._calendar_period()
-        if cal is not None:
-            value, spans = cal
-            if isinstance(value, list):
-                self.add(Filter(field=field_, op="between", value=value))
-            else:
-                self.add(Filter(field=field_, op="in_period", value=value))
-            for sp in spans:
-                self.rest.take(*sp)
-            return True
-        for period, pat in dates.PERIOD_WORDS.items():
-            m = self.rest.search(pat)
-            if m:
-                self.add(Filter(field=field_, op="in_period", value=period))
-                self.rest.take(*m.span())
-                return True
-        return False
-
-    # -- new accounts: signed this month
-    def _inside_value(self, m: re.Match) -> bool:
-        """Whether a cue word is part of a value the book or the vocabulary knows (New York, 新加坡)."""
-        word = m.group()
-        if not hasattr(self, "_value_words"):
-            words: set[str] = set(lx.VALUE_WORDS_WITH_CUES)
-            for vals in self.ctx.values.values():
-                words |= {str(v).lower() for v in vals if v}
-            for table in vocab.BY_FIELD.values():
-                for canon, variants in table.items():
-                    words |= {canon.lower(), *(v.lower() for v in variants)}
-            for c in self.ctx.custom:
-                words |= {str(ch).lower() for ch in c.choices}
-            self._value_words = words
-        cands = tuple(
-            w for w in self._value_words if word in w and w != word and len(w) > len(word)
-        )
-        if not cands:
-            return False
-        for v in self.rest.finditer(_phrase_rx(cands)):
-            if v.start() <= m.start() and m.end() <= v.end():
-                return True
-        return False
-
-    def new_accounts(self) -> None:
-        r = self.rest
-        ms = r.finditer(
-            r"\b(?:new|newly\s+signed|signed|onboarded|acquired|started|won|joined|added)\b"
-            r"|新签约|新增|新签|新客户|签约|签单|新加入|新开"
-        )
-        m = next((x for x in ms if not self._inside_value(x)), None)
-        if not m:
-            return
-        if not (
-            self.date_quals
-            or any(re.search(p, r.s) for p in dates.PERIOD_WORDS.values())
-            or self._calendar_match()
-            or r.search(r"\d+天")
-        ):
-            if re.search(r"新增|新签|新客户|\bnew\b", m.group()):
-                pass
-            else:
-                return
-        r.take(*m.span())
-        if self._take_dates("contract_start") or self._period_for("contract_start"):
-            self.default_sort = Sort(field="contract_start", desc=True)
-            return
-        dm = r.search(r"(?:(?:in|the|last|past)\s+)*(?:近|最近|过去)?\s*(\d+)天(?:内|以来|里)?")
-        n = int(dm.group(1)) if dm else 30
-        if dm:
-            r.take(*dm.span())
-        self.add(Filter(field="contract_start", op="between", value=[_rel(-n + 1), _rel(0)]))
-        self.default_sort = Sort(field="contract_start", desc=True)
 
     # -- "highest churn risk", "least healthy", "unhappiest": rankings by a word, not a field
     def risk_superlative(self) -> None:
@@ -2998,44 +2762,6 @@ class _Parser:
                     return Filter(field=key, op=kw["op"], value=f"{v}-12-31")
                 return Filter(field=key, op=kw["op"], value=f"{v}-01-01")
         return Filter(field=key, **kw)
-
-    # -- date fields with windows or periods: "signed in the last 90 days", "contract end next month"
-    def date_windows(self) -> None:
-        for mn in self.mentions:
-            if mn.used or self.field_type(mn.key) not in ("date", "datetime"):
-                continue
-            quals = [q for q in self.date_quals]
-            if quals:
-                for _s, _e, o, d in quals:
-                    self.add(Filter(field=mn.key, op=o, value=d))
-                self.date_quals = []
-                mn.used = True
-                self.rest.take(mn.start, mn.end)
-                continue
-            if self._period_for(mn.key):
-                mn.used = True
-                self.rest.take(mn.start, mn.end)
-                continue
-            m = self.rest.search(
-                r"(?P<pre>(?:in|within|the|next|last|past|coming)\s+)*(?:未来|近|最近|过去|接下来)?\s*(?P<n>\d+)天(?:内|之内|以内)?"
-            )
-            if m:
-                n = int(m.group("n"))
-                past = bool(re.search(r"last|past|近|过去", m.group())) or mn.key in (
-                    "last_login_at",
-                    "last_purchase_at",
-                    "contract_start",
-                )
-                if re.search(r"next|coming|未来|接下来", m.group()):
-                    past = False
-                val = [_rel(-n + 1), _rel(0)] if past else [_rel(0), _rel(n)]
-                self.add(Filter(field=mn.key, op="between", value=val))
-                mn.used = True
-                self.rest.take(*m.span())
-                self.rest.take(mn.start, mn.end)
-        # dates nobody claimed go to the contract end
-        if self.date_quals:
-            self._take_dates("contract_end")
 
     # -- how many
     def counting(self) -> None:

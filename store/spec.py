@@ -43,6 +43,12 @@ _BASE_PERIODS = (
     "this_year",
     "last_year",
     "next_year",
+    # two periods back or ahead ("上上个月", "the month after next", "前年")
+    *(
+        f"{u}_{w}"
+        for u in ("week", "month", "quarter", "year")
+        for w in ("before_last", "after_next")
+    ),
 )
 # calendar quarters and halves: of the as-of year ("Q4", "第四季度", "H1", "上半年"), of the year
 # before / after it ("Q1 next year", "去年第四季度"), or the nearest such quarter after / before the
@@ -99,8 +105,13 @@ class RelativeDate(BaseModel):
     period: Period | None = None
     edge: Literal["start", "end"] = "start"
     # a day of the year without its year ("since October 1", "12月1日"): the latest one on or
-    # before as-of, written "MM-DD"
+    # before as-of, written "MM-DD"; `ahead`: the earliest one on or after as-of (a contract that
+    # ends "before Oct 1" ends before the next Oct 1)
     month_day: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    ahead: bool = False
+    # a day of the week said alone ("since Monday", "周一以来"; 0 is Monday): the latest one on or
+    # before as-of (`ahead`: the earliest on or after)
+    weekday: int | None = Field(default=None, ge=0, le=6)
 
     def resolve(self, as_of: dt.date) -> dt.date:
         """The concrete date for this as-of."""
@@ -112,9 +123,16 @@ class RelativeDate(BaseModel):
                     d = dt.date(year, month, day)
                 except ValueError:  # 02-29 in a common year
                     d = dt.date(year, month, 28)
-                if d <= as_of:
+                if (d >= as_of) if self.ahead else (d <= as_of):
                     return d + dt.timedelta(days=self.days)
-                year -= 1
+                year += 1 if self.ahead else -1
+        if self.weekday is not None:
+            back = (as_of.weekday() - self.weekday) % 7
+            ahead = (self.weekday - as_of.weekday()) % 7
+            day = (
+                as_of + dt.timedelta(days=ahead) if self.ahead else as_of - dt.timedelta(days=back)
+            )
+            return day + dt.timedelta(days=self.days)
         if self.period is None:
             return as_of + dt.timedelta(days=self.days)
         start, end = period_bounds(self.period, as_of)
@@ -152,21 +170,29 @@ def period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
         return start, _month_start(start, months) - one
     if period == "today":
         return as_of, as_of
-    if period.endswith("week"):
-        shift = {"this_week": 0, "last_week": -1, "next_week": 1}[period]
+    unit, shift = _period_shift(period)
+    if unit == "week":
         start = as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(weeks=shift)
         return start, start + dt.timedelta(days=6)
-    if period.endswith("month"):
-        shift = {"this_month": 0, "last_month": -1, "next_month": 1}[period]
+    if unit == "month":
         start = _month_start(as_of, shift)
         return start, _month_start(start, 1) - one
-    if period.endswith("quarter"):
-        shift = {"this_quarter": 0, "last_quarter": -1, "next_quarter": 1}[period]
+    if unit == "quarter":
         q_start = _month_start(as_of, -((as_of.month - 1) % 3))
         start = _month_start(q_start, 3 * shift)
         return start, _month_start(start, 3) - one
-    shift = {"this_year": 0, "last_year": -1, "next_year": 1}[period]
     return dt.date(as_of.year + shift, 1, 1), dt.date(as_of.year + shift, 12, 31)
+
+
+_SHIFTS = {"this": 0, "last": -1, "next": 1, "before_last": -2, "after_next": 2}
+
+
+def _period_shift(period: str) -> tuple[str, int]:
+    """("month", -2) for "month_before_last", ("week", 1) for "next_week"."""
+    head, _, tail = period.partition("_")
+    if head in _SHIFTS:
+        return tail, _SHIFTS[head]
+    return head, _SHIFTS[tail]
 
 
 Scalar = str | int | float | bool | dt.date | RelativeDate | None

@@ -19,7 +19,7 @@ from handlers.understand.topics.events import event_notation
 from store import vocab
 from store.aliases import map_headers
 from store.lang import compare, dates, events, fields, negation, numbers, people, places, yesno
-from store.spec import PERIODS, Condition, period_bounds
+from store.spec import PERIODS, Condition, RelativeDate, period_bounds
 from store.values import parse_date, parse_number
 
 
@@ -184,6 +184,61 @@ def test_every_reader_reads_a_deadline_alike(text: str, bounds: tuple) -> None:
     assert [v.resolve(AS_OF) for v in flt.value] == list(bounds), question
 
 
+def _field_bounds(flt) -> tuple[str, object]:
+    """A date field's filter on AS_OF: (op, day) or (op, (first, last))."""
+
+    def day(v):
+        return v.resolve(AS_OF) if isinstance(v, RelativeDate) else dt.date.fromisoformat(v)
+
+    if flt.op == "in_period":
+        return flt.op, period_bounds(flt.value, AS_OF)
+    if flt.op == "between":
+        return flt.op, tuple(day(v) for v in flt.value)
+    return flt.op, day(flt.value)
+
+
+def _date_field_filter(question: str, field: str):
+    spec = parse(question).spec
+    assert spec is not None, question
+    found = [f for f in spec.where.filters() if f.field == field]
+    assert len(found) == 1 and len(spec.where.filters()) == 1, (question, spec.where)
+    return found[0]
+
+
+@pytest.mark.parametrize(("text", "op", "value"), dates.END_EXAMPLES)
+def test_a_contract_s_end_said_with_when(text: str, op: str, value: object) -> None:
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))
+    questions = (
+        [f"{text}到期的客户", f"合同{text}到期的客户"]
+        if zh
+        else [
+            f"contracts ending {text}",
+            f"accounts renewing {text}",
+        ]
+    )
+    for question in questions:
+        flt = _date_field_filter(question, "contract_end")
+        assert _field_bounds(flt) == (op, value), question
+        assert parse(question).unparsed == "", question
+
+
+@pytest.mark.parametrize(("text", "op", "value"), dates.START_EXAMPLES)
+def test_an_account_s_start_said_with_when(text: str, op: str, value: object) -> None:
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))
+    questions = (
+        [f"{text}签约的客户", f"{text}新增的客户"]
+        if zh
+        else [
+            f"accounts added {text}",
+            f"new customers {text}",
+        ]
+    )
+    for question in questions:
+        flt = _date_field_filter(question, "contract_start")
+        assert _field_bounds(flt) == (op, value), question
+        assert parse(question).unparsed == "", question
+
+
 @pytest.mark.parametrize(("text", "held", "types"), events.EXAMPLES)
 def test_every_reader_reads_the_event_type_corpus_alike(
     text: str, held: tuple[str, ...], types: list[str | None]
@@ -329,7 +384,7 @@ def test_sloppy_negations_keep_their_not() -> None:
 
 
 @pytest.mark.parametrize(
-    "period", [p for p in PERIODS if not p.startswith("next") and p != "today"]
+    "period", [p for p in PERIODS if not p.startswith("next") and p not in dates.FUTURE_PERIODS]
 )
 def test_a_period_as_an_answer_writes_it_reads_back_as_that_period(period: str) -> None:
     """The labels answers use ('去年下半年', 'last Q4', 'October') are read as the same days."""

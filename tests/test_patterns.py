@@ -13,6 +13,7 @@ from handlers.services import Services
 from handlers.understand import clauses, patterns
 from handlers.understand.table import Env
 from handlers.understand.tags import tag
+from handlers.understand.topics import dates as topic_dates
 from handlers.understand.topics.events import event_notation
 from store import vocab
 from store.identity import normalise_name
@@ -129,6 +130,14 @@ def check_values(parsed, want: str) -> None:
     assert not any(people.values()), parsed.text
 
 
+def check_dates(parsed, want: str) -> None:
+    got = [f for f in parsed.spec.where.filters() if f.field in DATE_FIELDS]
+    assert topic_dates.notation(got) == want, parsed.text
+
+
+DATE_FIELDS = {"contract_start", "contract_end", "last_login_at", "last_purchase_at", "nps_date"}
+
+
 # topic -> how its example notation is checked against the parsed question (each topic module's
 # docstring says its notation). A topic moved to the table adds its checker here.
 def check_events(parsed, want: str) -> None:
@@ -140,6 +149,7 @@ CHECKERS = {
     "events": check_events,
     "question words": check_key_person,  # its examples are written in the key-person notation
     "values": check_values,
+    "dates": check_dates,
 }
 
 

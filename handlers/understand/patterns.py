@@ -36,7 +36,7 @@ for _mod in MODULES:
         if _name in MACROS and MACROS[_name] != _body:
             raise ValueError(f"macro {_name} defined twice ({_mod.__name__})")
         MACROS[_name] = _body
-__all__ = ["ROWS", "MACROS", "Hit", "Row", "find", "joints"]
+__all__ = ["ROWS", "MACROS", "Hit", "Row", "find", "joints", "spans"]
 
 
 # ----------------------------------------------------------------------------- matching
@@ -70,10 +70,11 @@ def _filler_rx() -> tuple[re.Pattern, frozenset[str]]:
     return re.compile("|".join(re.escape(w) for w in zh)), frozenset(lx.STOPWORDS_EN)
 
 
-def _filler(gap: str) -> bool:
+def _filler(gap: str, nouns: bool = False) -> bool:
     """Only stop words, marks and spaces between two tags: they are neighbours. An account noun
-    is no filler: it ends the phrase ("决策人是支持者的客户有多少": the 有 is not the person's)."""
-    if re.search(lx.ACCOUNT_NOUNS_EN + "|" + lx.ACCOUNT_NOUNS_ZH, gap):
+    is no filler unless `nouns`: it ends the phrase ("决策人是支持者的客户有多少": the 有 is not
+    the person's)."""
+    if not nouns and re.search(lx.ACCOUNT_NOUNS_EN + "|" + lx.ACCOUNT_NOUNS_ZH, gap):
         return False
     zh_rx, en = _filler_rx()
     rest = zh_rx.sub(" ", gap)
@@ -117,10 +118,10 @@ def _modified(original: str, start: int) -> bool:
     return m.group() not in en and not re.fullmatch(lx.ACCOUNT_NOUNS_EN, m.group())
 
 
-def _token_string(tags: Sequence[Tag], original: str) -> str:
+def _token_string(tags: Sequence[Tag], original: str, nouns: bool = False) -> str:
     out = []
     for i, t in enumerate(tags):
-        if i and not _filler(original[tags[i - 1].end : t.start]):
+        if i and not _filler(original[tags[i - 1].end : t.start], nouns):
             out.append("| ")
         out.append(f"{t.kind}#{i} ")
     return "".join(out)
@@ -147,13 +148,15 @@ def find(
     env = env if env is not None else Env(text=original)
     for clause in clauses.split(text, tag(text, extra=extra)):
         tags = clause.tags
-        tokens = _token_string(tags, original)
+        strict = _token_string(tags, original)
+        loose = _token_string(tags, original, nouns=True)
         cands: list[tuple[int, int, int, tuple[Tag, ...]]] = []
         kinds = {t.kind for t in tags}
         for order, row in enumerate(rows):
             if kinds & set(row.unless):
                 continue
             rx = _compile(row.pattern)
+            tokens = loose if row.across_nouns else strict
             for pos in range(len(tokens)):
                 if pos and tokens[pos - 1] != " ":
                     continue
@@ -181,6 +184,17 @@ def find(
             used |= ids
             hits.append(Hit(row, matched, tuple(items)))
     return sorted(hits, key=lambda h: h.start)
+
+
+def spans(hit: Hit, original: str) -> list[tuple[int, int]]:
+    """The words a hit used: its tags and the filler between them; a gap holding an account noun
+    ("第四季度有多少客户到期") stays for the steps after (the count, the noun)."""
+    out: list[tuple[int, int]] = []
+    for i, t in enumerate(hit.tags):
+        if i and _filler(original[hit.tags[i - 1].end : t.start]):
+            out.append((hit.tags[i - 1].end, t.start))
+        out.append((t.start, t.end))
+    return out
 
 
 def joints(text: str, hits: Sequence[Hit], original: str | None = None) -> list[Tag]:

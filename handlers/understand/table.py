@@ -20,9 +20,10 @@ from store.spec import Aggregate, Condition, Filter, Sort
 
 @dataclass(frozen=True)
 class Limit:
-    """Show only the first n ("top 5", "前十")."""
+    """Show only the first n ("top 5", "前十"); None: the number the question says near the
+    row's words ("which 5 accounts renew soonest"), else 1 for a singular question, 10 else."""
 
-    n: int
+    n: int | None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,9 @@ class Row:
     ]  # (question, the spec items it yields, notation of the topic)
     unless: tuple[str, ...] = ()  # kinds that, anywhere in the clause, stop this row
     not_examples: tuple[str, ...] = ()  # questions this row must not read (its counter-tests)
+    # an account noun between two tags joins them ("第四季度有多少客户到期": the period is the
+    # renewal's); by default it ends a phrase ("决策人是支持者的客户有多少")
+    across_nouns: bool = False
 
 
 @dataclass(frozen=True)

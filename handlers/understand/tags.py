@@ -41,7 +41,18 @@ KINDS: dict[str, str] = {
     "IDLE": "not active at all (inactive, dormant, 不活跃, 沉默)",
     "EVER": "all time said with a negation (ever, at all, even once, 从来, 从未, 一次都)",
     "LAST": "the last login as a moment (last login, last seen, 上次登录)",
-    "WINDOW": "a time window (30天, this month, 上个月, since)",
+    "WINDOW": "the bound a date is said with, as a comparator (since, before, after, 以来, 之前, 起)",
+    "DATE": "a day: with its year (2026-03-05), without (Oct 1, 10月1日) or a weekday (Monday, 上周一)",
+    "CAL": "a calendar period, to come too (next month, 下下个月, Q3 2025, March 2027, in 2025)",
+    "DAYS": "a number of days, and which way (the last 30天, 未来14天内, 30天内)",
+    "RANGE": "a window with both ends (between Dec 1 and Jan 31, 9月1日到10月31日之间)",
+    "DEADLINE": "the end of a period to come (before the end of the year, 年底前, by quarter-end)",
+    "RENEW": "a contract's end: to come (renewals, expiring, 到期, 续约) or past (expired, 过期)",
+    "NEW": "a new account, said alone (new customers, 新增客户)",
+    "SIGNED": "an account's start, said with when (signed, added, joined, 签约, 加入)",
+    "SOONEST": "the nearest first (soonest, earliest, 最快, 最早)",
+    "AHEAD": "still to come (upcoming, soon, 即将, 未来)",
+    "CONTRACT": "the contract, said apart from its end (合同…到期; not 合同额)",
     "MONEY": "a number written as money (¥5,000, 1.2万元, $40k, 十五万); value: the amount",
     "NUMBER": "a number (40, 1.5, 500人, 20%) or a range ('between 10 and 50', '100到500之间'); "
     "value: the number, or (low, high)",
@@ -169,12 +180,34 @@ RX_KINDS: dict[str, str] = {
         r"(?:(?:近|最近|过去的?|长达|已经|已|达|连续)\s*)?\d+天"
         r"(?:\s*(?:以上|以下|以内|之内|多|内|以来|里|中|或更久|ago|以前|之前|前|了|之久))*"
     ),
-    "WINDOW": "|".join([r"\d+\s*天", r"\bsince\b|以来|至今", *dates.PERIOD_WORDS.values()]),
+    "WINDOW": dates.BOUND_RX,
+    "DATE": dates.DAY_RX,
+    "CAL": dates.PERIOD_RX,
+    "DAYS": dates.DURATION_RX,
+    "RANGE": dates.RANGE_RX,
+    "DEADLINE": dates.DEADLINE_RX,
+    "RENEW": "|".join(f"(?:{rx})" for rx in dates.RENEW_WORDS.values()),
+    "NEW": dates.NEW_WORDS,
+    "SIGNED": dates.SIGNED_WORDS,
+    "SOONEST": dates.SOONEST_WORDS,
+    "AHEAD": dates.AHEAD_WORDS,
+    "CONTRACT": dates.CONTRACT_WORDS,
     "CMP": compare.comparator_rx(),
     "GRADE": fields.GRADE_RX,
 }
 # how an RX kind's matched text reads as its value (the text itself when none is given)
 RX_READERS: dict[str, Callable[[str], Any]] = {"CMP": compare.comparator_op}
+# the value of a regex kind read from the question around its match: (text, start, end) ->
+# value, or None when the match is no such thing there (a bare "may" is no month)
+READERS: dict[str, Callable[[str, int, int], Any]] = {
+    "WINDOW": dates.read_bound,
+    "DATE": dates.read_day,
+    "CAL": dates.read_period,
+    "DAYS": dates.read_duration,
+    "RANGE": dates.read_range,
+    "DEADLINE": dates.read_deadline,
+    "RENEW": dates.read_renewal,
+}
 
 
 def _plain(v: float) -> float | int:
@@ -338,7 +371,11 @@ def tag(
             if not m.group():
                 continue
             key = re.sub(r"\s+", " ", m.group())
-            if table is not None and key in table:
+            if kind in READERS and kind not in dynamic:
+                value = READERS[kind](text, m.start(), m.end())
+                if value is None:
+                    continue
+            elif table is not None and key in table:
                 value = table[key]
             else:
                 value = RX_READERS.get(kind, lambda x: x)(key)

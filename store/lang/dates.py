@@ -61,8 +61,17 @@ _ZH_SMALL = "一二两三四五六七八九十"
 # a month or a day as a number: 10, 十, 十二, 二十一
 _ZH_NUM = rf"[{_ZH_SMALL}]{{1,3}}"
 
-# calendar periods named by a word: period -> how it is said (regex alternatives)
+# calendar periods named by a word: period -> how it is said (regex alternatives); two back or
+# ahead first, so "上上个月" is not read as "上个月"
 PERIOD_WORDS: dict[str, str] = {
+    "month_before_last": r"\b(?:the\s+)?month\s+before\s+last\b|上上个月|上上月",
+    "month_after_next": r"\b(?:the\s+)?month\s+after\s+next\b|下下个月|下下月",
+    "week_before_last": r"\b(?:the\s+)?week\s+before\s+last\b|上上周|上上个?星期",
+    "week_after_next": r"\b(?:the\s+)?week\s+after\s+next\b|下下周|下下个?星期",
+    "quarter_before_last": r"\b(?:the\s+)?quarter\s+before\s+last\b|上上个?季度",
+    "quarter_after_next": r"\b(?:the\s+)?quarter\s+after\s+next\b|下下个?季度",
+    "year_before_last": r"\b(?:the\s+)?year\s+before\s+last\b|前年",
+    "year_after_next": r"\b(?:the\s+)?year\s+after\s+next\b|后年",
     "this_month": r"\bthis month\b|\bcurrent month\b|本月份|本月|这个月|当月|这月",
     "last_month": r"\blast month\b|\bprevious month\b|上个月|上月|上一个月",
     "next_month": r"\bnext month\b|\bcoming month\b|下个月|下月",
@@ -77,6 +86,8 @@ PERIOD_WORDS: dict[str, str] = {
     "next_year": r"\bnext year\b|\bcoming year\b|明年|下一年",
     "today": r"\btoday\b|今天|今日",
 }
+# periods still to come: no event window reads them ("下个月有购买" is no window of the past)
+FUTURE_PERIODS = frozenset(p for p in PERIOD_WORDS if "next" in p) | {"today"}
 # how a period is written back in an answer: period -> (English, Chinese)
 MONTH_NAMES_EN = tuple(calendar.month_name[1:])  # January … December
 MONTH_ABBR_EN = tuple(calendar.month_abbr[1:])  # Jan … Dec
@@ -94,6 +105,14 @@ PERIOD_LABELS: dict[str, tuple[str, str]] = {
     "this_year": ("this year", "今年"),
     "last_year": ("last year", "去年"),
     "next_year": ("next year", "明年"),
+    "month_before_last": ("the month before last", "上上个月"),
+    "month_after_next": ("the month after next", "下下个月"),
+    "week_before_last": ("the week before last", "上上周"),
+    "week_after_next": ("the week after next", "下下周"),
+    "quarter_before_last": ("the quarter before last", "上上季度"),
+    "quarter_after_next": ("the quarter after next", "下下季度"),
+    "year_before_last": ("the year before last", "前年"),
+    "year_after_next": ("the year after next", "后年"),
 }
 _UNIT_LABELS = {f"q{q}": (f"Q{q}", f"第{'一二三四'[q - 1]}季度") for q in range(1, 5)}
 _UNIT_LABELS.update({f"m{m}": (MONTH_NAMES_EN[m - 1], f"{m}月") for m in range(1, 13)})
@@ -156,6 +175,22 @@ CAL_YEAR_AFTER = (
     r"|(?:the\s+)?(?P<rel>next\s+year|last\s+year|this\s+year|coming\s+year|previous\s+year))"
 )
 
+# days of the week: 0 is Monday ("since Monday", "上周一", "本周三以来")
+WEEKDAY_NAMES_EN = tuple(calendar.day_name)  # Monday … Sunday
+WEEKDAY_NAMES_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+_ZH_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+# which week a weekday is of: the word before it -> the week period
+WEEKDAY_WEEKS: dict[str, str] = {"this": "this_week", "本": "this_week", "这": "this_week"}
+WEEKDAY_WEEKS.update({"last": "last_week", "上": "last_week", "上个": "last_week"})
+WEEKDAY_WEEKS.update(
+    {"next": "next_week", "coming": "next_week", "下": "next_week", "下个": "next_week"}
+)
+WEEKDAY_RX = (
+    r"(?:\b(?:this|last|next|coming)\s+)?\b(?:"
+    + "|".join(d.lower() for d in WEEKDAY_NAMES_EN)
+    + r")\b|(?:上个?|下个?|本|这)?(?:周|星期|礼拜)[一二三四五六日天]"
+)
+
 # a date as written: with a day (a year optional), or a month of a year
 _DAY = r"\d{1,2}|" + _ZH_NUM
 _MON = r"\d{1,2}|" + _ZH_NUM
@@ -165,7 +200,7 @@ DATE_RX = (
     rf"|{MONTH_RX}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,?\s*\d{{4}})?(?!\d)"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_RX}(?:\s*,?\s*\d{{4}})?"
     r"|\d{4}\s*年\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*月份?"
-    rf"|{MONTH_RX}(?:\s*,?\s*\d{{4}})?)"
+    rf"|{MONTH_RX}(?:\s*,?\s*\d{{4}})?|{WEEKDAY_RX})"
 )
 # a date said with its year (a day or a whole month): "2026-03-05", "March 5, 2027", "2027年3月"
 DATED_RX = (
@@ -198,15 +233,17 @@ _START_OF = (
 _UNIT_OF = {"年": "year", "月": "month", "季度": "quarter", "季": "quarter", "周": "week"}
 _UNIT_OF.update({"ytd": "year", "mtd": "month", "qtd": "quarter", "wtd": "week"})
 _END_OF = (
-    r"\b(?:before|by|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<e1>{units})\b"
+    r"\b(?:before|by|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|(?P<n1>next)\s+)?"
+    r"(?P<e1>{units})\b"
     r"|\b(?:before|by|until|till)\s+(?:the\s+|this\s+)?(?P<e4>{units})[\s-]?end\b"
-    r"|(?:(?:今年|本)?\s*)?(?P<e2>{zh})\s*(?:之前|以前|前)?"
+    r"|(?:(?:今年|本)?\s*|(?P<n2>明|下一个|下个|下))(?P<e2>{zh})\s*(?:之前|以前|前)?"
     r"|(?P<e3>今年|本年度|本季度|本季|本月|这个月|本周|这周)\s*(?:之)?内"
 )
 # a whole year said alone: "in 2025", "during 2025", "2025年" (not "2025年3月", not a number)
 _YEAR_RX = (
     r"(?:\b(?:in|during|for|throughout)\s+(?:the\s+year\s+)?|在)\s*(?P<y1>(?:19|20)\d{2})(?![\d\-/.])"
-    r"(?:\s*年)?(?!\s*\d)|(?<![\d\-/.])(?P<y2>(?:19|20)\d{2})\s*年(?:全年|整年|一整年|度)?(?!\s*\d)"
+    r"(?:\s*年)?(?!\s*\d)(?!\s*(?:q[1-4]|h[12])\b)"  # "in 2025 Q1" is the quarter
+    r"|(?<![\d\-/.])(?P<y2>(?:19|20)\d{2})\s*年(?:全年|整年|一整年|度)?(?!\s*\d)"
 )
 # days named by a word: days from as-of
 DAY_WORDS: dict[str, int] = {"today": 0, "今天": 0, "今日": 0, "yesterday": -1, "昨天": -1}
@@ -217,6 +254,104 @@ ROLLING_RX = (
     r"(?:近|最近|过去的?|前)?\s*(?P<n>\d+)天\s*(?:内|以来|里|中|之内|以内)?"
 )
 _ROLLING_CUE = r"\b(?:last|past|previous|recent|prior|within)\b|近|最近|过去|以来|之内|以内|内|里"
+
+# ------------------------------------------------------------- the question tagger's kinds
+# (handlers/understand/tags.py reads a question's dates with these regexes and readers; the text
+# is the parser's: lower-cased, days with a year written ISO, durations written as days)
+
+
+def _plain(rx: str) -> str:
+    """A regex without its group names (to be one alternative of a larger one)."""
+    return re.sub(r"\(\?P<\w+>", "(?:", rx)
+
+
+_M = rf"\b{MONTH_RX}"
+# DATE: a day ("2026-03-05", "Oct 1", "10月1日", "1st of March", "Monday", "上周一")
+DAY_RX = (
+    r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])"
+    rf"|(?:\d{{4}}\s*年\s*)?(?<![\d.])(?:{_MON})\s*月\s*(?:{_DAY})\s*[日号]"
+    rf"|{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:\s*,?\s*\d{{4}})?(?![\d:])"
+    rf"|(?<![\d.])\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_M}(?![a-z])(?:\s*,?\s*\d{{4}})?"
+    rf"|{WEEKDAY_RX}"
+)
+# PERIOD: a calendar period (本季度, next month, 上上个月, Q3 2025, 去年十月, March 2027, in 2025)
+PERIOD_RX = "|".join(  # a month or quarter with its year first: "去年十月" is one period
+    [
+        rf"(?:{_plain(CAL_YEAR_BEFORE)[:-1]})?(?:{_plain(CAL_RX)})(?:{_plain(CAL_YEAR_AFTER)[1:]})?",
+        rf"(?:{_plain(_YEAR_RX)})(?!\s*(?:{_plain(CAL_RX)}))",  # "2025 Q1" is a quarter
+        *PERIOD_WORDS.values(),
+    ]
+)
+# DURATION: a number of days (durations are written as days first: 两周 -> 14天), with the words
+# saying which way it runs ("the last 30天", "未来30天内", "next 14天", "30天内")
+_PAST_WORDS = r"last|past|previous|recent|prior|近|最近|过去|前|以来"
+_AHEAD_WORDS = r"next|coming|following|upcoming|未来|接下来|今后"
+DURATION_RX = (
+    # "in" / "for" / "the" before it are filler, left out ("logged in for 30天" keeps its "in")
+    r"(?:\b(?:within|over|during|last|past|previous|recent|prior|next|coming"
+    r"|following|upcoming)\s+)*(?:(?:近|最近|过去的?|前|未来|接下来|今后)\s*)?(?<![\d.])\d+\s*天"
+    r"(?:\s*(?:内|以来|里|之内|以内))?"
+)
+# WINDOW: the bound a date is said with -> its comparator ("before", "since", "之前", "起")
+_WHEN = rf"(?:\d|{_M}|" + "|".join(d.lower() for d in WEEKDAY_NAMES_EN) + ")"
+_AFTER_A_DAY = r"(?<=[\d日号月年一二三四五六])\s*"
+# a word bound is no date's before a plain number or year ("founded before 2015": a comparison)
+_NOT_A_NUMBER = r"(?!\s*-?\d+(?:\.\d+)?(?![\d.\-/]|\s*[月日号]|\s*年\s*\d))"
+# 之前 / 以前 after a number of days is an age ("3650天以前": ten years ago), not a bound
+_SYMBOL_BEFORE = rf"(?=\s*(?:\d{{4}}-\d|{_M}))"  # "< 2027-01-15": textnorm writes before as <
+BOUND_WORDS: dict[str, str] = {
+    "lt": rf"<(?!=){_SYMBOL_BEFORE}|(?:\bbefore|\buntil|\btill|\bprior\s+to|\bno\s+later\s+than)\b"
+    rf"{_NOT_A_NUMBER}|\bby\b(?=\s+(?:the\s+)?{_WHEN}){_NOT_A_NUMBER}"
+    rf"|(?<!天)(?<!天\s)(?:之前|以前)|{_AFTER_A_DAY}前(?!\s*\d)",
+    "le": rf"<={_SYMBOL_BEFORE}|\bon\s+or\s+before\b|\bup\s+to\b(?=\s+(?:the\s+)?\d)",
+    "gt": rf">(?!=){_SYMBOL_BEFORE}|\bafter\b{_NOT_A_NUMBER}|之后|以后|{_AFTER_A_DAY}后",
+    "ge": rf">={_SYMBOL_BEFORE}|\bsince\b{_NOT_A_NUMBER}|\bon\s+or\s+after\b|\bstarting(?:\s+(?:from|on))?\b|\bas\s+of\b"
+    rf"|\bfrom\b(?=\s+(?:the\s+)?{_WHEN})|以来|至今|{_AFTER_A_DAY}起|(?:从|自)(?=\s*[\d上下本这周星礼去今前])",
+}
+BOUND_RX = "|".join(f"(?:{rx})" for rx in BOUND_WORDS.values())
+# RANGE: a window with both ends ("between Dec 1 and Jan 31", "from Sept 1 to Oct 31", "9月1日到10月31日之间")
+RANGE_RX = "|".join(f"(?:{_plain(p)})" for p in _RANGE_PATTERNS[:3])
+# DEADLINE: the end of a period to come ("before the end of the year", "年底前", "by quarter-end")
+_END_OF_RX = _END_OF.format(
+    units="year|quarter|month|week",
+    zh="|".join(w for p in PERIOD_ENDS.values() for w in p.split("|") if not w.isascii()),
+)
+DEADLINE_RX = _plain(_END_OF_RX)
+
+# what a date field is said with, beside its name (the contract's end and start)
+# RENEW: a contract's end, to come or past -> "end" / "expired" (renewals, 到期, expiring, 过期)
+RENEW_WORDS: dict[str, str] = {
+    "end": r"\b(?:up\s+for\s+renewal|due\s+for\s+renewal|renew(?:s|al|als|ing|ed)?"
+    r"|expir(?:e|es|ing|y|ation|ations)|contracts?\s+(?:that\s+)?(?:end|ends|ending|finish"
+    r"|finishing|run(?:s|ning)?\s+out|up)|end\s+of\s+(?:the\s+)?contract"
+    r"|contract\s+end(?:s|ing)?)\b"
+    r"|合同(?:将|即将)?(?:到期|结束|期满)|即将到期|(?<!最)快到期|将到期|到期|续约|续费|续签|期满",
+    "expired": r"\b(?:(?:already|has|have)\s+)?(?:expired|ended)\b|(?:已经|已)?过期|已经到期|已到期",
+}
+# NEW: an account that is new (said alone, the last 30 days) -> "new"; SIGNED: one said with when
+# it was signed ("signed last month", "added since March", "2024年3月5日以后签约的") -> "signed"
+NEW_WORDS = (
+    r"\bnew(?:ly\s+(?:signed|added|onboarded|acquired))?(?:\s+(?:accounts?|customers?|clients?"
+    r"|logos?|companies|business))?\b|新签约|新增|新签|新客户|新加入|新开"
+)
+SIGNED_WORDS = (
+    r"\b(?:signed|onboarded|acquired|started|won|joined|added|created|brought\s+on)\b"
+    r"|签约|签单|签的|加入|创建|开户"
+)
+# SOONEST: the nearest first ("renew soonest", "最快到期", "the next 5 to renew")
+SOONEST_WORDS = (
+    r"\b(?:next|first)(?:\s+\d+)?(?:\s+\w+)?(?=\s+to\s+(?:renew|expire|end))"
+    r"|\b(?:soonest|earliest|nearest|closest|sooner|first)\b|最快|最早|最先"
+    # "最近到期的7个客户": the 7 soonest (with a number said; alone 最近 is only "to come")
+    r"|最近(?=\s*(?:要|将|会)?\s*(?:到期|续约|续费|过期|结束)[^，,。；;]*?\d+\s*(?:个|家|名|位))"
+)
+# AHEAD: still to come, no length said ("upcoming renewals", "即将到期", "renewing soon")
+AHEAD_WORDS = (
+    r"\b(?:upcoming|soon|coming\s+up|coming|next|due|going\s+to|about\s+to|set\s+to|will)\b"
+    r"|即将|快要|马上|未来|接下来|近期|最近|(?:将要|要|将|会)(?=\s*(?:到期|续约|续费|续签|过期|结束))"
+)
+# CONTRACT: the contract said apart from its end ("合同2027年3月前到期"); not its amount (合同额)
+CONTRACT_WORDS = r"合同(?!额|金额|价值|总额|数|号|编号)|合约(?!额|金额)"
 
 # ---------------------------------------------------------------------------------- the corpus
 
@@ -299,6 +434,15 @@ WINDOW_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] =
     ("过去一个月", (dt.date(2026, 10, 17), AS_OF)),
     ("最近60天", (dt.date(2026, 9, 17), AS_OF)),
     ("in the past two weeks", (dt.date(2026, 11, 2), AS_OF)),
+    ("上上个月", (dt.date(2026, 9, 1), dt.date(2026, 9, 30))),
+    ("the month before last", (dt.date(2026, 9, 1), dt.date(2026, 9, 30))),
+    ("上上周", (dt.date(2026, 10, 26), dt.date(2026, 11, 1))),
+    ("前年", (dt.date(2024, 1, 1), dt.date(2024, 12, 31))),
+    ("since Monday", (dt.date(2026, 11, 9), None)),
+    ("周一以来", (dt.date(2026, 11, 9), None)),
+    ("上周一以来", (dt.date(2026, 11, 2), None)),
+    ("since last Wednesday", (dt.date(2026, 11, 4), None)),
+    ("本周三以来", (dt.date(2026, 11, 11), None)),
 )
 # a bound said of a date field ("contracts ending …") -> first and last day on AS_OF
 DEADLINE_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...] = (
@@ -310,6 +454,45 @@ DEADLINE_EXAMPLES: tuple[tuple[str, tuple[dt.date | None, dt.date | None]], ...]
     ("月底前", (AS_OF, dt.date(2026, 11, 30))),
     ("本季度内", (AS_OF, dt.date(2026, 12, 31))),
     ("by the end of the month", (AS_OF, dt.date(2026, 11, 30))),
+    ("before the end of next month", (AS_OF, dt.date(2026, 12, 31))),
+    ("下个月底前", (AS_OF, dt.date(2026, 12, 31))),
+    ("明年底前", (AS_OF, dt.date(2027, 12, 31))),
+)
+
+# when a contract ends, said of it ("contracts ending …", "…到期的客户") -> the filter on AS_OF:
+# (comparator, day) or ("between" / "in_period", (first, last)); a day said without its year is
+# the next one (a contract's end is to come), a weekday the next such day
+END_EXAMPLES: tuple[tuple[str, str, Any], ...] = (
+    ("before Oct 1", "lt", dt.date(2027, 10, 1)),
+    ("10月1日前", "lt", dt.date(2027, 10, 1)),
+    ("after Dec 1", "gt", dt.date(2026, 12, 1)),
+    ("by Friday", "lt", dt.date(2026, 11, 20)),
+    ("下周五之前", "lt", dt.date(2026, 11, 20)),
+    ("between Dec 1 and Jan 31", "between", (dt.date(2026, 12, 1), dt.date(2027, 1, 31))),
+    ("12月1日到1月31日之间", "between", (dt.date(2026, 12, 1), dt.date(2027, 1, 31))),
+    ("下下个月", "in_period", (dt.date(2027, 1, 1), dt.date(2027, 1, 31))),
+    ("the month after next", "in_period", (dt.date(2027, 1, 1), dt.date(2027, 1, 31))),
+    ("上上个月", "in_period", (dt.date(2026, 9, 1), dt.date(2026, 9, 30))),
+    ("in the next 2 weeks", "between", (AS_OF, dt.date(2026, 11, 29))),
+    ("两周内", "between", (AS_OF, dt.date(2026, 11, 29))),
+    ("next quarter", "in_period", (dt.date(2027, 1, 1), dt.date(2027, 3, 31))),
+    ("下季度", "in_period", (dt.date(2027, 1, 1), dt.date(2027, 3, 31))),
+)
+# when an account started, said of it ("accounts added …", "…签约的客户") -> the filter on AS_OF;
+# a day without its year is the latest one, a weekday the latest such day
+START_EXAMPLES: tuple[tuple[str, str, Any], ...] = (
+    ("since Monday", "ge", dt.date(2026, 11, 9)),
+    ("上周一以来", "ge", dt.date(2026, 11, 2)),
+    ("since March", "ge", dt.date(2026, 3, 1)),
+    ("3月以来", "ge", dt.date(2026, 3, 1)),
+    ("after 2024-03-05", "gt", dt.date(2024, 3, 5)),
+    ("2024年3月5日以后", "gt", dt.date(2024, 3, 5)),
+    ("last quarter", "in_period", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("上季度", "in_period", (dt.date(2026, 7, 1), dt.date(2026, 9, 30))),
+    ("the year before last", "in_period", (dt.date(2024, 1, 1), dt.date(2024, 12, 31))),
+    ("前年", "in_period", (dt.date(2024, 1, 1), dt.date(2024, 12, 31))),
+    ("in the last 2 weeks", "between", (dt.date(2026, 11, 2), AS_OF)),
+    ("近两周", "between", (dt.date(2026, 11, 2), AS_OF)),
 )
 
 # a date field compared with a date said with its year -> (comparator, date)
@@ -381,7 +564,10 @@ def _latest(month: int, day: int, as_of: dt.date, future: bool = False) -> dt.da
 
 def date_value(text: str) -> dt.date | RelativeDate | None:
     """A date inside a question: a full date, a day of the latest such month and day (relative,
-    "MM-DD"), or a month (its first day)."""
+    "MM-DD"), a weekday ("monday", "上周一"), or a month (its first day)."""
+    weekday = weekday_of(text)
+    if weekday is not None:
+        return weekday
     parts = _parts(text)
     if parts is None:
         return None
@@ -576,7 +762,7 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
             b = date_value(g["b"]) if g.get("b") else None
             if (g.get("a") and a is None) or (g.get("b") and b is None):
                 continue
-            if b is not None and g.get("b") and _parts(g["b"])[2] is None:  # type: ignore[index]
+            if b is not None and g.get("b") and (_parts(g["b"]) or (0, 0, 0))[2] is None:
                 # "to October": to the end of that month
                 b = _month_last(b)
             kw: dict[str, Any] = {}
@@ -589,7 +775,7 @@ def find_windows(text: str, *, rolling: bool = True) -> list[tuple[int, int, dic
         word = next(w for w in m.group("u1", "u2", "u3", "u4") if w)
         unit = _UNIT_OF.get(word, word)
         found.append((m.start(), m.end(), {"since": RelativeDate(period=f"this_{unit}")}))
-    past = tuple(p for p in PERIOD_WORDS if not p.startswith("next") and p != "today")
+    past = tuple(p for p in PERIOD_WORDS if p not in FUTURE_PERIODS)
     prx = _period_rx(past)
     for m in re.finditer(_PERIOD_SINCE.format(p=prx), text):
         word = m.group("p1") or m.group("p2")
@@ -645,9 +831,7 @@ def _month_last(value: dt.date | RelativeDate) -> dt.date | RelativeDate:
 
 def find_deadline(text: str) -> tuple[int, int, RelativeDate] | None:
     """ "before the end of the year", "年底前", "by end of quarter": the end of that period."""
-    units = "|".join(("year", "quarter", "month", "week"))
-    zh = "|".join(w for p in PERIOD_ENDS.values() for w in p.split("|") if not w.isascii())
-    m = re.search(_END_OF.format(units=units, zh=zh), text)
+    m = re.search(_END_OF_RX, text)
     if m is None:
         return None
     if m.group("e3"):
@@ -655,6 +839,8 @@ def find_deadline(text: str) -> tuple[int, int, RelativeDate] | None:
         return m.start(), m.end(), RelativeDate(period=period, edge="end")
     word = m.group("e1") or m.group("e2") or m.group("e4")
     period = next(p for p, words in PERIOD_ENDS.items() if re.fullmatch(words, word))
+    if m.group("n1") or m.group("n2"):  # "the end of next month", "明年底", "下个月底"
+        period = period.replace("this_", "next_")
     return m.start(), m.end(), RelativeDate(period=period, edge="end")
 
 
@@ -741,3 +927,131 @@ def read_due_date(text: str, as_of: dt.date) -> dt.date | None:
 
 # "never bought", "从来没用过": every event up to as-of
 ALL_TIME: dict[str, Any] = {"until": RelativeDate(days=0)}
+
+
+# ------------------------------------------------------------- the tagger's readers
+# (text, start, end) of a match -> the tag's value, or None: no tag there
+
+
+def weekday_of(text: str) -> RelativeDate | None:
+    """ "monday" -> the latest Monday on or before as-of; "上周一" / "last monday" -> Monday of
+    last week; "本周三" -> Wednesday of this week; "下周五" / "next friday" -> of next week."""
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    m = re.fullmatch(
+        r"(?:(this|last|next|coming) )?(" + "|".join(WEEKDAY_NAMES_EN).lower() + ")", t
+    )
+    if m:
+        week, day = m[1], [d.lower() for d in WEEKDAY_NAMES_EN].index(m[2])
+    else:
+        m = re.fullmatch(r"(上个?|下个?|本|这)?(?:周|星期|礼拜)([一二三四五六日天])", t)
+        if m is None:
+            return None
+        week, day = m[1], _ZH_WEEKDAY[m[2]]
+    if week is None:
+        return RelativeDate(weekday=day)
+    return RelativeDate(period=WEEKDAY_WEEKS[week], days=day)  # type: ignore[arg-type]
+
+
+def weekday_label(v: RelativeDate, lang: str) -> str:
+    """How an answer writes a weekday ("Monday", "上周一")."""
+    zh = lang == "zh"
+    day = v.weekday if v.weekday is not None else v.days % 7
+    name = WEEKDAY_NAMES_ZH[day] if zh else WEEKDAY_NAMES_EN[day]
+    if v.weekday is not None or v.period is None:
+        return name
+    en, z = PERIOD_LABELS[v.period]
+    return f"{z[:-1]}{name[1:]}" if zh else f"{name} {en}"
+
+
+def read_day(text: str, start: int, end: int) -> dt.date | RelativeDate | None:
+    """A DATE tag: a day, with its year (a date) or without (the latest such day on or before
+    as-of; a date to come reads it ahead), or a weekday."""
+    return date_value(text[start:end])
+
+
+def _short_month_alone(text: str, m: re.Match, spans: list[tuple[int, int]]) -> bool:
+    """ "may", "mar", "march", "jun" … said with no preposition or year: no month."""
+    word = m.group("mn")
+    if not word or len(spans) > 1 or not (len(word.rstrip(".")) <= 4 or word == "march"):
+        return False
+    near = text[max(0, m.start() - 12) : m.start()]
+    return not re.search(
+        r"\b(?:in|during|by|until|till|of|for|before|after|since|next|last|this|end\s+of|early"
+        r"|late|mid)\s*$",
+        near,
+    )
+
+
+def read_period(text: str, start: int, end: int) -> str | tuple[dt.date, dt.date] | None:
+    """A PERIOD tag: a period's name ("this_quarter", "m10", "next_q1") or, with its year said
+    ("Q3 2025", "March 2027", "in 2025"), its first and last day."""
+    said = text[start:end]
+    for period, rx in PERIOD_WORDS.items():
+        if re.fullmatch(rf"(?:{rx})", said):
+            return period
+    y = re.fullmatch(_YEAR_RX, said)
+    if y:
+        year = int(y.group("y1") or y.group("y2"))
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    for m in re.finditer(CAL_RX, text[:end]):
+        if m.end() <= start or m.start() < start:
+            continue
+        value, spans = calendar_period(text, m)
+        if _short_month_alone(text, m, spans):
+            return None
+        return value
+    return None
+
+
+def read_duration(text: str, start: int, end: int) -> tuple[int, str | None] | None:
+    """A DURATION tag: (days, "past" / "ahead" / None when the words do not say)."""
+    said = text[start:end]
+    n = int(re.search(r"\d+", said).group())  # type: ignore[union-attr]
+    if re.search(rf"\b(?:{_AHEAD_WORDS})\b|{_AHEAD_WORDS}", said):
+        return n, "ahead"
+    if re.search(rf"\b(?:{_PAST_WORDS})\b|近|最近|过去|前|以来", said):
+        return n, "past"
+    return n, None
+
+
+def read_bound(text: str, start: int, end: int) -> str | None:
+    """A WINDOW tag: the comparator of a bound ("before" -> "lt", "以来" -> "ge")."""
+    for op, rx in BOUND_WORDS.items():
+        m = re.compile(rx).match(text, start)
+        if m is not None and m.end() == end:
+            return op
+    return None
+
+
+def read_range(text: str, start: int, end: int) -> tuple[Any, Any] | None:
+    """A RANGE tag: its first and last day (a month said alone at its end is its last day)."""
+    said = text[start:end]
+    for pat in _RANGE_PATTERNS[:3]:
+        m = re.fullmatch(pat, said)
+        if m is None:
+            continue
+        a, b = date_value(m["a"]), date_value(m["b"])
+        if a is None or b is None:
+            return None
+        if (_parts(m["b"]) or (0, 0, 0))[2] is None:  # "to October": its last day
+            b = _month_last(b)
+        return a, b
+    return None
+
+
+def read_deadline(text: str, start: int, end: int) -> RelativeDate | None:
+    """A DEADLINE tag: the last day of the period ("年底前" -> the end of this year)."""
+    found = find_deadline(text[start:end])
+    return found[2] if found else None
+
+
+def ahead(value: Any) -> Any:
+    """A day without its year said of a date to come (a contract's end): the next such day."""
+    if isinstance(value, RelativeDate) and (value.month_day or value.weekday is not None):
+        return value.model_copy(update={"ahead": True})
+    return value
+
+
+def read_renewal(text: str, start: int, end: int) -> str:
+    """A RENEW tag: "expired" for a contract already ended, else "end"."""
+    return "expired" if re.fullmatch(RENEW_WORDS["expired"], text[start:end]) else "end"

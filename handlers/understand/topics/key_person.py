@@ -107,7 +107,7 @@ ROWS: tuple[Row, ...] = (
             ("关键人都没录入的客户", "-"),
         ),
         # a contact in a time window is an interaction, not a person
-        unless=("WINDOW", "DURATION", "PERIOD"),
+        unless=("WINDOW", "DURATION", "PERIOD", "DATE", "CAL", "DAYS", "RANGE", "DEADLINE"),
         not_examples=(
             "accounts with no contact in the last 30 days",
             "no contact since march",
