@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from store import audit, customfields
+from store import audit, customfields, vocab
 from store.fields import BUILTIN
 from store.identity import normalise_domain
 from store.lang.people import read_attitude, read_role
@@ -47,15 +47,6 @@ EDITABLE = (
     "tier",
     "status",
 )
-PRICE_SENSITIVITY = {
-    "low": "low",
-    "低": "low",
-    "medium": "medium",
-    "中": "medium",
-    "中等": "medium",
-    "high": "high",
-    "高": "high",
-}
 
 
 class EditError(ValueError):
@@ -105,7 +96,7 @@ def _coerce(key: str, raw: str) -> Any:
             raise EditError(f"Domain: '{raw}' is not a domain, e.g. acme.com")
         return d
     if key == "price_sensitivity":
-        v = PRICE_SENSITIVITY.get(text.lower())
+        v = vocab.canonical("price_sensitivity", text)  # the one table: 高 / 中等 / low / 不敏感
         if v is None:
             raise EditError("Price sensitivity: use low, medium or high (低/中/高)")
         return v

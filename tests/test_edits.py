@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from handlers.messages import IncomingMessage
 from handlers.router import handle
-from store import audit
-from store.edits import EditError, set_field
+from store import audit, vocab
+from store.edits import EditError, _coerce, set_field
 from store.models import Account, AccountTag
 from store.query import Scope, run
 from store.spec import Condition, Filter, Spec
@@ -68,3 +68,15 @@ def test_nobody_edits_accounts_outside_their_scope(demo_services):
         assert not s.scalars(
             select(AccountTag).where(AccountTag.account_id == other.id, AccountTag.tag == "vip")
         ).first()
+
+
+@pytest.mark.parametrize(
+    ("typed", "level"),
+    [(w, level) for level, words in vocab.PRICE_SENSITIVITY.items() for w in (level, *words)],
+)
+def test_a_price_sensitivity_typed_by_hand_reads_as_an_import_cell_does(typed: str, level: str):
+    """One table (store/vocab.py) for the edit door and the importer: 高 / 中等 / not sensitive."""
+    assert _coerce("price_sensitivity", typed) == level
+    assert vocab.canonical("price_sensitivity", typed) == level
+    with pytest.raises(EditError):
+        _coerce("price_sensitivity", "purple")
