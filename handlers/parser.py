@@ -39,10 +39,11 @@ from handlers.understand.table import (
     Owner,
     Show,
 )
+from handlers.understand.topics import classes as classes_topic
 from handlers.understand.topics import values as values_topic
 from store import vocab
 from store.identity import company_form, normalise_name
-from store.lang import dates, events, grammar
+from store.lang import classes, dates, events, grammar
 from store.lang.numbers import zh_int
 from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec
 
@@ -92,7 +93,8 @@ def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
     """Tag tables only this book knows (kind -> lower-cased phrase -> value), for the pattern
     table's tagger (handlers/understand/tags.py), beside its fixed tables from the language layer:
     FIELD, a custom field's key, labels and aliases (a book's own field named like a built-in one
-    is the one meant), and its values (topics/values.py). Built once per context: a context is
+    is the one meant), its values (topics/values.py) and its tags (topics/classes.py). Built once
+    per context: a context is
     rebuilt when the book changes (handlers/ask.py keys its cache on figures_state.data_version),
     and the sizes of what the tables read are checked so a context filled in after a first
     question is read again."""
@@ -101,6 +103,7 @@ def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
         tuple((k, len(v)) for k, v in ctx.custom_values.items()),
         len(ctx.custom),
         len(ctx.users),
+        len(ctx.tags),
     )
     held = ctx.__dict__.get("_book_tags")
     if held is None or held[0] != sizes:
@@ -109,7 +112,8 @@ def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
             for name in (c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases):
                 if name:
                     fields[name.lower()] = c.key
-        held = (sizes, {"FIELD": fields, **values_topic.book_tables(ctx)})
+        tables = {"FIELD": fields, **values_topic.book_tables(ctx)}
+        held = (sizes, {**tables, **classes_topic.book_tables(ctx)})
         ctx.__dict__["_book_tags"] = held
     return held[1]
 
@@ -190,6 +194,10 @@ class Mention:
     end: int
     key: str
     used: bool = False
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _num(s: str) -> float | int:
@@ -365,7 +373,12 @@ def _en_not_name_words() -> frozenset[str]:
     """English words that may follow an account's name in a question without being part of
     another name: stopwords, field and value words, legal suffixes, account nouns."""
     words = set(lx.STOPWORDS_EN) | _EN_LEGAL_WORDS
-    for table in (lx.FIELD_PHRASES, lx.TAG_PHRASES, lx.HEALTH_PHRASES, lx.NPS_CLASS_PHRASES):
+    for table in (
+        lx.FIELD_PHRASES,
+        classes.TAG_WORDS,
+        classes.HEALTH_WORDS,
+        classes.NPS_CLASS_WORDS,
+    ):
         for key, phrases in table.items():
             for phrase in (key, *phrases):
                 words.update(re.findall(r"[a-z]+", str(phrase).lower()))
@@ -627,7 +640,7 @@ class _Parser:
             return among
         self.comment_search()  # quoted words first: "mentioned reports" is no team's reports
         self.note_search()
-        self.alerts_open()  # before classes: 未处理预警 is an alert, not the churn-warning tag
+        self.understand(("open alerts",))  # before classes: 未处理预警 is no churn-warning tag
         self.understand(("key person", "question words"))
         self.perspective()
         self.event_windows()
@@ -637,8 +650,8 @@ class _Parser:
         self.trends()
         self.risk_superlative()
         self.understand(("events",))
-        self.classes()
-        self.missing()
+        self.understand(("classes",))
+        self.understand(("missing",))
         self.mentions = self.find_mentions()
         self.grouping()
         self.aggregates()
@@ -690,6 +703,25 @@ class _Parser:
 
     def apply(self, item: Item) -> None:
         """One item a pattern row built, into the spec being assembled."""
+        if (
+            isinstance(item, Filter)
+            and item.field in classes_topic.ONE_VALUE
+            and item.op in ("eq", "in")
+        ):
+            prev = next(
+                (
+                    f
+                    for f in self.filters
+                    if isinstance(f, Filter) and f.field == item.field and f.op in ("eq", "in")
+                ),
+                None,
+            )
+            if prev is not None:  # an account has one band: "red or yellow" is either
+                values = [*_listed(prev.value), *_listed(item.value)]
+                self.filters[self.filters.index(prev)] = Filter(
+                    field=item.field, op="in", value=list(dict.fromkeys(values))
+                )
+                return
         if isinstance(item, (Filter, Condition)):
             self.add(item)
         elif isinstance(item, Sort):
@@ -1801,30 +1833,6 @@ class _Parser:
                 self.add(Filter(field="note_text", op="contains", value=word))
                 r.take(*m.span())
 
-    def alerts_open(self) -> None:
-        """Alerts still open on an account (a count of related rows): "accounts with an open
-        alert", "no unresolved alerts", "有未处理预警的客户", "没有待处理提醒的客户". A number
-        after the words ("more than 2 open alerts") is a comparison, read later."""
-        rx = self.field_rx.get("open_alerts")
-        if not rx:
-            return
-        r = self.rest
-        none = (
-            rf"\b(?:no|without(?:\s+any)?|zero|not\s+a\s+single)\s+(?:{rx})"
-            rf"|(?:没有|没|无)(?:任何)?\s*(?:{rx})"
-        )
-        some = (
-            rf"\b(?:with|having|has|have|had|got)\s+(?:an?\s+|any\s+|some\s+|one\s+or\s+more\s+)?"
-            rf"(?:{rx})(?!\s*(?:>=|<=|>|<|=))"
-            rf"|(?:有|存在|还有)(?:个|条)?\s*(?:{rx})(?!\s*(?:超过|大于|多于|\d))"
-        )
-        for pat, op, value in ((none, "eq", 0), (some, "ge", 1)):
-            for m in r.finditer(pat):
-                self.add(Filter(field="open_alerts", op=op, value=value))
-                if "open_alerts" not in self.show:
-                    self.show.append("open_alerts")
-                r.take(*m.span())
-
     def _said_words(self, word: str) -> str | list[str]:
         """What to look for in a comment: the word, and when it names a text field of the book
         ("a competitor", "竞争对手") also the values that field holds (Salesforce, 销售易…), so
@@ -2082,135 +2090,6 @@ class _Parser:
                 self._limit_near(m.start(), m.end(), default=True)
                 self._consume(r"\b(?:score|scores)\b(?=\s*$)")
                 return
-
-    # -- tags, NPS classes, health bands, RFM segments, key people
-    def classes(self) -> None:
-        r = self.rest
-        neg = (
-            r"(?:\bnot\b|\bno\b|\bnon-?|\bwithout\b|\bexcluding\b|\bexcept\b|\baren't\b"
-            r"|\bisn't\b|不是|不属于|不算|没有|没|无|非|不带|除了?)\s*"
-        )
-        tag_phr: dict[str, list[str]] = {k: list(v) for k, v in lx.TAG_PHRASES.items()}
-        for tg in self.ctx.tags:
-            tl = tg.lower()
-            tag_phr.setdefault(tl, []).extend([tl, tl.replace("_", " "), tl.replace("_", "-")])
-        found: list[tuple[str, bool]] = []
-        all_rx = []
-        for tag, phrases in tag_phr.items():
-            all_rx.append((tag, _phrase_rx(phrases)))
-        # longest phrase first across tags
-        spans: list[tuple[int, int, str]] = []
-        for tag, rx in all_rx:
-            for m in r.finditer(rx):
-                spans.append((m.start(), m.end(), tag))
-        spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
-        for s, e, tag in spans:
-            if self.rest.s[s:e].strip() == "":
-                continue
-            if self.rest.s[s:e] != self.t[s:e]:
-                continue
-            before = self.rest.s[max(0, s - 14) : s]
-            negm = re.search(neg + r"(?:tagged\s+|标签\s*)?$", before)
-            found.append((tag, bool(negm)))
-            self.rest.take(s, e)
-            if negm:
-                self.rest.take(s - len(before) + negm.start(), s)
-        tags_pos = [t for t, n in found if not n]
-        tags_neg = [t for t, n in found if n]
-        for tg in dict.fromkeys(tags_pos):
-            also = lx.TAG_ALSO_FIELD.get(tg)
-            if also:
-                self.add(
-                    Condition(
-                        any=[
-                            Filter(field="tag", op="eq", value=tg),
-                            Filter(field=also, op="eq", value=tg),
-                        ]
-                    )
-                )
-            else:
-                self.add(Filter(field="tag", op="eq", value=tg))
-        for tg in dict.fromkeys(tags_neg):
-            also = lx.TAG_ALSO_FIELD.get(tg)
-            if also:
-                # the positive form is (tag OR field), so "not X" negates the whole OR; the
-                # field's test is guarded by "not empty" so an empty field (SQL NULL) still
-                # counts as "not X" under the NOT
-                self.add(
-                    Condition(
-                        any=[
-                            Filter(field="tag", op="eq", value=tg),
-                            Condition(
-                                all=[
-                                    Filter(field=also, op="not_empty"),
-                                    Filter(field=also, op="eq", value=tg),
-                                ]
-                            ),
-                        ],
-                        negate=True,
-                    )
-                )
-            else:
-                self.add(Filter(field="tag", op="ne", value=tg))
-        self._consume(
-            r"\b(?:tagged|tags?|labell?ed|with\s+the\s+tag|with\s+tag)\b|标签为|标签是|打了|标签"
-        )
-        # NPS classes and health bands
-        for key, table in (("nps_class", lx.NPS_CLASS_PHRASES), ("health_band", lx.HEALTH_PHRASES)):
-            vals: list[str] = []
-            for val, phrases in table.items():
-                for m in r.finditer(_phrase_rx(phrases)):
-                    # "健康度低于50" is a comparison, not a band
-                    if key == "health_band" and re.match(r"\s*[<>=]", r.s[m.end() :]):
-                        continue
-                    vals.append(val)
-                    r.take(*m.span())
-            if vals:
-                uniq = list(dict.fromkeys(vals))
-                self.add(
-                    Filter(field=key, op="eq", value=uniq[0])
-                    if len(uniq) == 1
-                    else Filter(field=key, op="in", value=uniq)
-                )
-                if key == "health_band":
-                    self._consume(r"\bhealth\b|健康度|健康状况|健康")
-                    self.show.append("health_score")
-                else:
-                    self._consume(r"\bnps\b")
-                    self.show.append("nps_latest")
-        segs = [s for s in lx.RFM_SEGMENTS if s not in ("lost", "promising", "new customers")]
-        for m in r.finditer(_phrase_rx(segs)):
-            self.add(Filter(field="rfm_segment", op="eq", value=m.group().title()))
-            r.take(*m.span())
-
-    # -- missing values: "without an industry", "行业为空", "没有填写电话"
-    def missing(self) -> None:
-        r = self.rest
-        fields_rx = "|".join(f"(?P<f_{i}>{rx})" for i, rx in enumerate(self.field_rx.values()))
-        keys = list(self.field_rx)
-        pats = [
-            rf"\b(?:no|without|missing|lacking|blank|empty|unknown|null)\s+(?:an?\s+|the\s+|any\s+)?(?:{fields_rx})(?:\s+(?:set|filled|recorded|info|information|data))?",
-            rf"(?:{fields_rx})\s+(?:is\s+|are\s+)?(?:missing|empty|blank|unknown|not\s+set|null)\b",
-            rf"(?:没有填写?|没填写?|未填写?|缺少|缺失|缺|没有|无)\s*(?:{fields_rx})(?:信息|数据|字段)?",
-            rf"(?:{fields_rx})\s*(?:为空|是空的|空白|缺失|未填写?|没填写?|没有填写?|不详|未知)",
-        ]
-        for pat in pats:
-            for m in r.finditer(pat):
-                key = next((keys[i] for i in range(len(keys)) if m.group(f"f_{i}")), None)
-                if (
-                    key is None
-                    or key
-                    in lx.GROUPABLE
-                    - ({*lx.VALUE_FIELDS, "owner", "csm", "parent", "price_sensitivity"})
-                    and key != "tag"
-                ):
-                    continue
-                if self.numeric(key) and self.field_type(key) == "measure":
-                    continue
-                if key in ("logins", "tickets", "purchase_count", "purchase_amount"):
-                    continue
-                self.add(Filter(field=key, op="empty"))
-                r.take(*m.span())
 
     # -- field mentions
     def find_mentions(self) -> list[Mention]:

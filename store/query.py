@@ -34,6 +34,7 @@ from store import vocab
 from store.fields import EVENT_MEASURES, WINDOWS, FieldDef, catalogue, custom_field_def
 from store.identity import normalise_domain, normalise_name
 from store.lang import events as lang_events
+from store.lang.classes import tag_key
 from store.models import (
     ALERT_OPEN_STATUSES,
     Account,
@@ -55,6 +56,11 @@ from store.spec import Aggregate, Condition, Filter, RelativeDate, Sort, Spec, p
 
 DEFAULT_LIMIT = 20
 LOCAL_OPERATOR = "local"  # the terminal user when no --as is given: sees every account
+
+
+def _tag_key(col: ColumnElement[Any]) -> ColumnElement[str]:
+    """A stored tag as store.lang.classes.tag_key spells it: churn-risk = Churn Risk = churn_risk."""
+    return func.replace(func.replace(func.lower(func.trim(col)), "-", "_"), " ", "_")
 
 
 def like_escape(text: str) -> str:
@@ -550,7 +556,7 @@ class Compiler:
         def has(tags: list[str]) -> ColumnElement[bool]:
             return exists().where(
                 AccountTag.account_id == Account.id,
-                func.lower(AccountTag.tag).in_([t.lower() for t in tags]),
+                _tag_key(AccountTag.tag).in_([tag_key(t) for t in tags]),
             )
 
         if flt.op in ("empty", "not_empty"):

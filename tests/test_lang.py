@@ -18,7 +18,18 @@ from handlers.understand.tags import tag
 from handlers.understand.topics.events import event_notation
 from store import vocab
 from store.aliases import map_headers
-from store.lang import compare, dates, events, fields, negation, numbers, people, places, yesno
+from store.lang import (
+    classes,
+    compare,
+    dates,
+    events,
+    fields,
+    negation,
+    numbers,
+    people,
+    places,
+    yesno,
+)
 from store.spec import PERIODS, Condition, RelativeDate, period_bounds
 from store.values import parse_date, parse_number
 
@@ -82,6 +93,34 @@ def _filters(question: str) -> list[tuple[str, str, object]]:
     spec = parse(question).spec
     assert spec is not None, question
     return [(f.field, f.op, f.value) for f in spec.where.filters()]
+
+
+@pytest.mark.parametrize(("text", "field", "value"), classes.EXAMPLES)
+def test_every_reader_reads_the_class_corpus_alike(text: str, field: str, value: str) -> None:
+    got = parse(text, context=ParseContext(tags=["vip"])).spec
+    assert got is not None and (field, "eq", value) in [
+        (f.field, f.op, f.value) for f in got.where.filters()
+    ], text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(f, v) for f in ("health_band", "nps_class") for v in vocab.SHOWN[f]]
+    + [("tag", "vip"), ("tag", "key_account"), ("tag", "churn_risk")],
+)
+def test_a_class_s_label_in_a_reply_reads_back_as_that_class(field: str, value: str) -> None:
+    """The label a Chinese reply shows a class with (红色（风险）, 贬损者, 重要客户) asks for it."""
+    label = vocab.shown(field, value, "zh")
+    ctx = ParseContext(tags=[value] if field == "tag" else [])
+    got = parse(f"{label}的客户", context=ctx)
+    assert [(f.field, f.op, f.value) for f in got.spec.where.filters()] == [(field, "eq", value)]
+    assert got.unparsed == "", (label, got.unparsed)
+
+
+def test_a_tag_reads_alike_however_it_is_spelt() -> None:
+    assert {classes.tag_key(t) for t in ("Churn-Risk", "churn risk", "churn_risk")} == {
+        "churn_risk"
+    }
 
 
 @pytest.mark.parametrize(("text", "role"), people.ROLE_EXAMPLES)

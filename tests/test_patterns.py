@@ -138,6 +138,31 @@ def check_dates(parsed, want: str) -> None:
 DATE_FIELDS = {"contract_start", "contract_end", "last_login_at", "last_purchase_at", "nps_date"}
 
 
+_CLASS_FIELDS = {"tag", "health_band", "nps_class", "rfm_segment", "open_alerts"}
+
+
+def class_notation(item: Filter | Condition) -> str | None:
+    """A condition of the classes topics in their notation (topics/classes.py), else None."""
+    if isinstance(item, Condition):  # a tag that may also be the tier / status a rule sets
+        tags = [f for f in item.any if isinstance(f, Filter) and f.field == "tag"]
+        if len(tags) == 1 and not item.all:
+            return f"tag{'!=' if item.negate else '='}{tags[0].value}"
+        return None
+    if item.op in ("empty", "not_empty"):
+        return f"{item.field}:{item.op}"
+    if item.field not in _CLASS_FIELDS:
+        return None
+    value = "|".join(map(str, item.value)) if isinstance(item.value, list) else item.value
+    sign = {"eq": "=", "in": "=", "ne": "!=", "not_in": "!=", "ge": ">="}[item.op]
+    return f"{item.field}{sign}{value}"
+
+
+def check_classes(parsed, want: str) -> None:
+    got = [class_notation(x) for x in parsed.spec.where.all]
+    wanted = re.findall(r"\S+?(?:!=|>=|=|:).*?(?=\s+\w+(?:!=|>=|=|:)|$)", want)
+    assert sorted(n for n in got if n) == sorted(wanted), parsed.text
+
+
 # topic -> how its example notation is checked against the parsed question (each topic module's
 # docstring says its notation). A topic moved to the table adds its checker here.
 def check_events(parsed, want: str) -> None:
@@ -150,6 +175,9 @@ CHECKERS = {
     "question words": check_key_person,  # its examples are written in the key-person notation
     "values": check_values,
     "dates": check_dates,
+    "classes": check_classes,
+    "missing": check_classes,
+    "open alerts": check_classes,
 }
 
 

@@ -98,13 +98,30 @@ def _goes_on(original: str, end: int) -> bool:
     return word not in en and not re.fullmatch(lx.ACCOUNT_NOUNS_EN, word)
 
 
+# words that may stand right before a person noun in one phrase ("no contacts", "EB contact");
+# any other word before it is a compound ("email contact")
+_BEFORE_PERSON = (
+    "NEG",
+    "HAVE",
+    "ABSENT",
+    "QANY",
+    "ROLE",
+    "TITLE",
+    "ATT",
+    "ATTW",
+    "CUE",
+    "KP",
+    "CONJ",
+)
+
+
 def _modified(original: str, start: int) -> bool:
     """A content word right before a noun: a compound ("email contact", "邮件联系人")."""
     before = original[:start].rstrip()
     if not before:
         return False
     tail = before[-12:]
-    near = [t for t in tag(tail) if t.kind != "FIELD"]  # a field word is a content word
+    near = tag(tail, _BEFORE_PERSON)
     if near and near[-1].end == len(tail):
         return False  # a negation, a presence word, a role … right before
     zh_rx, en = _filler_rx()

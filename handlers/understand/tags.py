@@ -16,7 +16,18 @@ from functools import lru_cache
 from typing import Any
 
 from handlers import lexicon as lx
-from store.lang import compare, dates, events, fields, grammar, negation, numbers, people, places
+from store.lang import (
+    classes,
+    compare,
+    dates,
+    events,
+    fields,
+    grammar,
+    negation,
+    numbers,
+    people,
+    places,
+)
 
 # kind -> what it is. The pattern table (patterns.py) is written over these names.
 KINDS: dict[str, str] = {
@@ -75,6 +86,13 @@ KINDS: dict[str, str] = {
     "CODE": "a two-letter country code where it is a country (the US, non-UK, uk accounts)",
     "USER": "a user of the book by name, handle or email (book_tags) -> (handle, role)",
     "OWNS": "after a user, the accounts are theirs (负责的, 跟进的)",
+    "TAG": "a tag (churn risk, 流失风险, vip; a book's own tags beside): the tag",
+    "TAGCUE": "a word saying a tag is meant (tagged, 打了, 标签为)",
+    "UNTAGGED": "no tag at all (untagged, 没打标签)",
+    "NPSCLASS": "an NPS class (detractors, 推荐者): promoter / passive / detractor",
+    "HEALTH": "a health band (red, unhealthy, 绿灯, 健康度低): green / yellow / red",
+    "RFM": "an RFM segment (champions, 忠诚客户): the segment as stored",
+    "SET": "a word after a field saying its value is meant (set, info, 信息)",
 }
 # kinds naming someone: a Chinese name is a whole word, not the start of a longer one (王越 is not
 # read inside 王越峰): a CJK character right after it must begin another tag or a filler word
@@ -140,6 +158,13 @@ def tables() -> dict[str, dict[str, Any]]:
         "OWNS": _words(people.OWNER_WORDS),
         "PRICE": {p: ("price_sensitivity", v, v) for p, v in fields.PRICE_PHRASES.items()},
         "PRICECUE": _words(fields.PRICE_CUES),
+        "TAG": _table(classes.TAG_WORDS),
+        "TAGCUE": _words(classes.TAG_CUES),
+        "UNTAGGED": _words(classes.UNTAGGED),
+        "NPSCLASS": _table(classes.NPS_CLASS_WORDS),
+        "HEALTH": _table(classes.HEALTH_WORDS),
+        "RFM": _table(classes.RFM_WORDS),
+        "SET": _words(grammar.FIELD_AFTER),
     }
 
 

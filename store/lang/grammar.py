@@ -25,6 +25,7 @@ PRESENCE: tuple[str, ...] = (
     "mapped",
     "named",
     "有",
+    "存在",
     "录入",
     "录入了",
     "录了",
@@ -34,7 +35,8 @@ PRESENCE: tuple[str, ...] = (
     "填了",
     "记录",
 )
-# absence said after the thing: "the EB is unknown", "决策人未知", "关键人都没录入"
+# absence, said after the thing ("the EB is unknown", "决策人未知", "关键人都没录入", "行业为空") or
+# before it ("没填城市", "blank phone")
 ABSENCE_AFTER: tuple[str, ...] = (
     "unknown",
     "not known",
@@ -54,6 +56,31 @@ ABSENCE_AFTER: tuple[str, ...] = (
     "没填",
     "未填写",
     "没有填写",
+    "未填",
+    "没填写",
+    "没有填",
+    "empty",
+    "is empty",
+    "blank",
+    "is blank",
+    "null",
+    "not filled",
+    "not filled in",
+    "为空",
+    "是空的",
+    "空白",
+)
+# words after a field that only say it is the value meant: "no industry set", "没有电话信息"
+FIELD_AFTER: tuple[str, ...] = (
+    "set",
+    "filled",
+    "filled in",
+    "info",
+    "information",
+    "data",
+    "信息",
+    "数据",
+    "字段",
 )
 # "is there any …" — a question, not a negation (有没有 holds 没有)
 QUESTION_ANY: tuple[str, ...] = (
@@ -80,6 +107,7 @@ CONJUNCTIONS: tuple[str, ...] = (
     "但",
     "且",
     "或者",
+    "或",
     "以及",
     "同时",
     "另外",

@@ -54,8 +54,11 @@ NEGATION: tuple[str, ...] = (
     "不是",
     "并非",
     "不",
+    "不属于",
+    "不算",
 )
-# leaving values out, said before them: "except Shanghai", "other than retail", "除了上海", "非制造业"
+# leaving values out, said before them: "except Shanghai", "other than retail", "除了上海", "非制造业";
+# a class too ("non-vip", "非VIP", "excluding high value": handlers/understand/topics/classes.py)
 # (with NEGATION: "not in Shanghai", "不在上海"); a list after it shares it ("not in Boston or Chicago")
 VALUE_EXCLUSION: tuple[str, ...] = (
     "except",
@@ -104,6 +107,8 @@ EVENT_NEGATION: dict[str, tuple[str, ...]] = {
 
 # an English negation typed without its apostrophe or spelt short keeps its "not"
 _SLOPPY: tuple[tuple[str, str], ...] = (
+    (r"\bcan't\b", "can not"),  # not "ca not"
+    (r"\bwon't\b", "will not"),
     (r"n't\b", " not"),
     (r"\b(have|has|had|did|do|does|is|are|was|were|could|should|would)(?:nt|n t)\b", r"\1 not"),
     (r"\b(?:havnt|hvnt|hav not)\b", "have not"),
@@ -142,6 +147,13 @@ EXAMPLES: tuple[tuple[str, ...], ...] = (
     ("accounts whose EB isn't a supporter", "accounts whose EB isnt a supporter"),
     ("30天没登录的客户", "30天没有登录的客户", "30天未登录的客户"),
     ("没有决策人的客户", "无决策人的客户", "缺少决策人的客户"),
+    ("can't lose them accounts", "cant lose them accounts", "can not lose them accounts"),
+    (
+        "non-high-value accounts",
+        "accounts that are not high value",
+        "accounts excluding high value",
+    ),
+    ("非流失风险客户", "不是流失风险的客户", "没有流失风险的客户"),
 )
 
 # spellings of leaving a value out that must read alike (tests/test_lang.py)

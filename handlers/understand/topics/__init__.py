@@ -4,6 +4,13 @@ A topic is read where the parser calls `understand((TOPIC,))`; its order in MODU
 of its rows when two rows tie (patterns.py).
 """
 
-from handlers.understand.topics import dates, events, key_person, question_words, values
+from handlers.understand.topics import (
+    classes,
+    dates,
+    events,
+    key_person,
+    question_words,
+    values,
+)
 
-MODULES = (key_person, question_words, values, events, dates)
+MODULES = (key_person, question_words, values, events, dates, classes)
