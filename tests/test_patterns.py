@@ -381,3 +381,11 @@ def places_book(services: Services) -> Services:
 def test_value_answers(places_book: Services, text: str, want: set[str]) -> None:
     reply = ask(places_book, text)
     assert names(reply) == want, (text, reply.text)
+
+
+def test_a_book_value_that_is_an_article_is_no_value_before_a_missing_field() -> None:
+    """A book whose grades are A/B/C: "without a CSM" is a missing CSM, not "grade is not A"."""
+    ctx = ParseContext(custom=[CustomRef("grade", "Grade", "等级", "choice", choices=("A", "B"))])
+    p = parse("accounts without a CSM", context=ctx)
+    assert [(f.field, f.op) for f in p.spec.where.filters()] == [("csm", "empty")]
+    assert p.unparsed == ""

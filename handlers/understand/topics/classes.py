@@ -109,7 +109,11 @@ _NOT_MISSING = (
 
 
 def missing(tags: Sequence[Tag], env: Env) -> list[Item] | None:
-    """A field left empty: "accounts with no industry", "phone is missing", "没填城市的客户"."""
+    """A field left empty: "accounts with no industry", "phone is missing", "没填城市的客户". A
+    book value that is an English stop word ("A" of a grade) stands as the article it is there
+    ("without a CSM")."""
+    if any(t.kind == "VALUE" and t.text.strip() not in lx.STOPWORDS_EN for t in tags):
+        return None
     field = next(t.value for t in tags if t.kind == "FIELD")
     if field in _NOT_MISSING:
         return None
@@ -237,7 +241,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "missing: a field left empty, the absence before it",
         MISSING,
-        "HAVE? (NEG | ABSENT) HAVE? FIELD SET?",
+        "HAVE? (NEG | ABSENT) HAVE? VALUE? FIELD SET?",
         missing,
         (
             ("accounts with no industry", "industry:empty"),
