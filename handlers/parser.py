@@ -93,8 +93,8 @@ def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
     """Tag tables only this book knows (kind -> lower-cased phrase -> value), for the pattern
     table's tagger (handlers/understand/tags.py), beside its fixed tables from the language layer:
     FIELD, a custom field's key, labels and aliases (a book's own field named like a built-in one
-    is the one meant), its values (topics/values.py) and its tags (topics/classes.py). Built once
-    per context: a context is
+    is the one meant), its values (topics/values.py), its tags (topics/classes.py) and FEATURE,
+    the features its events record. Built once per context: a context is
     rebuilt when the book changes (handlers/ask.py keys its cache on figures_state.data_version),
     and the sizes of what the tables read are checked so a context filled in after a first
     question is read again."""
@@ -104,6 +104,7 @@ def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
         len(ctx.custom),
         len(ctx.users),
         len(ctx.tags),
+        len(ctx.features),
     )
     held = ctx.__dict__.get("_book_tags")
     if held is None or held[0] != sizes:
@@ -112,7 +113,14 @@ def book_tags(ctx: ParseContext) -> dict[str, dict[str, Any]]:
             for name in (c.key, c.key.replace("_", " "), c.label_en, c.label_zh or "", *c.aliases):
                 if name:
                     fields[name.lower()] = c.key
-        tables = {"FIELD": fields, **values_topic.book_tables(ctx)}
+        feature: dict[str, str] = {}  # FEATURE: the features its events record, alone or as one
+        for word, name in vocab.feature_words(
+            [f for f in ctx.features if f and len(f) >= 2]
+        ).items():
+            feature[word] = name
+            for noun in events.FEATURE_NOUNS:  # "the API feature", "报表功能"
+                feature[f"{word} {noun}" if noun.isascii() else f"{word}{noun}"] = name
+        tables = {"FIELD": fields, "FEATURE": feature, **values_topic.book_tables(ctx)}
         held = (sizes, {**tables, **classes_topic.book_tables(ctx)})
         ctx.__dict__["_book_tags"] = held
     return held[1]
@@ -645,7 +653,6 @@ class _Parser:
         self.perspective()
         self.event_windows()
         self.event_types()
-        self.features()
         self.understand(("dates",))  # date fields and periods: renewals, new accounts, bounds
         self.trends()
         self.risk_superlative()
@@ -1479,12 +1486,24 @@ class _Parser:
         for m in _CLAUSE_SPLIT.finditer(self.t):
             if re.search(r"\bbetween\s+\S+(?:\s+\S+){0,3}\s*$", self.t[: m.start()]):
                 continue
+            if self._event_list(m.start(), m.end()):
+                continue  # "meetings and emails this quarter": one list of events, one window
             if m.end() <= pos:
                 lo = m.end()
             elif m.start() >= pos:
                 hi = m.start()
                 break
         return lo, hi
+
+    def _event_list(self, start: int, end: int) -> bool:
+        """Whether the conjunction at [start, end) joins two event types ("meetings and emails",
+        "会议和邮件"): a list, so a window said of it binds to every type of the list."""
+        spans = events.find_event_types(self.t, self.ctx.event_types)
+        before = len(self.t[:start].rstrip())
+        after = end + len(self.t[end:]) - len(self.t[end:].lstrip())
+        return any(e == before for _s, e, _w, _t in spans) and any(
+            s_ == after for s_, _e, _w, _t in spans
+        )
 
     def _claimed(self, m: re.Match, cue_start: int) -> bool:
         """A duration in another clause that names an event of its own belongs to that clause."""
@@ -1526,29 +1545,16 @@ class _Parser:
                 return kw
         return None
 
-    def _window_kw(self, mn: Mention, never: bool = False) -> dict[str, Any]:
+    def _window_kw(self, mn: Mention) -> dict[str, Any]:
         """A measure filter's window: the nearest 'last N days' of its clause, else a calendar
-        or absolute window of its clause, else all time up to as-of when `never` was said
-        ("从来没买过", "never used SSO"), else the last 30 days."""
+        or absolute window of its clause, else the last 30 days."""
         days = self._rolling_window(mn)
         if days is not None:
             return {"window_days": days}
         kw = self._window_at(mn.start, mn.end)
         if kw is not None:
             return dict(kw)
-        if never:
-            return dict(dates.ALL_TIME)
         return {"window_days": self._window_for(mn)}
-
-    def _said_never(self, start: int, end: int) -> bool:
-        """Whether "never" / "ever" / 从来 / 从未 is said about the words at [start, end)."""
-        before = self.t[max(0, start - 16) : start]
-        after = self.t[end : end + 12]
-        return bool(
-            re.search(r"\bnever\b|\bnot\s+ever\b|从来|从未|从没|至今|压根|始终|还没|尚未", before)
-            or re.search(r"\bnever\b|从未|从没", self.t[start:end])
-            or re.match(r"\s*(?:\bever\b|\bat\s+all\b|\byet\b)", after)
-        )
 
     # -- events of a type beyond the built-in four: "accounts we met with last month",
     # "had email contact since Aug 15", "还没开过会的客户", "拜访次数超过3次的客户"
@@ -1630,6 +1636,7 @@ class _Parser:
         the answer says it did not understand it (finish)."""
         r = self.rest
         self.unheld_types: list[tuple[int, int, str]] = []
+        self.clause_days: dict[tuple[int, int], int] = {}
         for start, end, word, etype in events.find_event_types(r.s, self.ctx.event_types):
             if etype in events.BUILTIN_TYPES or not r.s[start:end].strip():
                 continue
@@ -1711,9 +1718,13 @@ class _Parser:
     def _type_window(self, mn: Mention) -> dict[str, Any]:
         """A typed event count's window: its clause's 'last N days', else its calendar or
         absolute window, else every event up to as-of."""
+        clause = self._clause(mn.start)
         days = self._rolling_window(mn)
-        if days is not None:
+        if days is not None:  # kept for the other types of its clause ("meetings and emails …")
+            self.clause_days[clause] = days
             return {"window_days": days}
+        if clause in self.clause_days:
+            return {"window_days": self.clause_days[clause]}
         kw = self._window_at(mn.start, mn.end)
         return dict(kw) if kw is not None else {}
 
@@ -1727,51 +1738,6 @@ class _Parser:
         m = re.search(before_rx, r.s[lo:start])
         if m:
             r.take(lo + m.start(), lo + m.end())
-
-    def features(self) -> None:
-        """Events about one feature the book records: "used the API in the last 30 days",
-        "近30天用过报表功能", "accounts that never used SSO", "more than 10 API uses"."""
-        words = vocab.feature_words([f for f in self.ctx.features if f and len(f) >= 2])
-        if not words:
-            return
-        r = self.rest
-        frx = _phrase_rx(tuple(words))
-        use = (
-            rf"\b(?:used|use|uses|using|tried|adopted|touched)\s+(?:the\s+|our\s+|any\s+)?"
-            rf"(?P<f1>{frx})(?:\s+(?:feature|module|function(?:ality)?))?"
-            rf"|(?P<f2>{frx})\s+(?:feature\s+)?(?:usage|uses|use|users)\b"
-            rf"|(?:使用|用)(?:过|了)?\s*(?P<f3>{frx})\s*(?:功能|模块)?"
-            rf"|(?P<f4>{frx})\s*(?:功能|模块)?\s*(?:的)?\s*(?:使用|用量|使用次数|使用量)"
-        )
-        for m in r.finditer(use):
-            feat = next(m.group(g) for g in ("f1", "f2", "f3", "f4") if m.group(g))
-            feature = words.get(feat, feat)
-            before = r.s[max(0, m.start() - 16) : m.start()]
-            neg = re.search(
-                r"(?:\bnot|\bnever|\bno|\bzero|没有|没|未|从未|从没|不曾)\s*(?:\w+\s+)?(?:ever\s+)?$",
-                before,
-            )
-            mn = Mention(m.start(), m.end(), "feature_uses")
-            after = r.s[m.end() : m.end() + 24]
-            cmp_ = re.match(r"\s*(?:次数)?\s*(>=|<=|>|<|=)\s*(\d+)(?:次)?", after) or re.search(
-                r"(>=|<=|>|<|=)\s*(\d+)\s*(?:次)?\s*$", before
-            )
-            kw = self._window_kw(mn, never=bool(neg) and self._said_never(m.start(), m.end()))
-            if cmp_ is not None:
-                op, value = OPS[cmp_.group(1)], int(cmp_.group(2))
-                if cmp_.re.pattern.startswith("\\s*"):
-                    r.take(m.end(), m.end() + cmp_.end())
-                else:
-                    r.take(m.start() - len(before) + cmp_.start(), m.start())
-            elif neg:
-                op, value = "eq", 0
-                r.take(m.start() - len(before) + neg.start(), m.start())
-            else:
-                op, value = "ge", 1
-            self.add(Filter(field="feature_uses", op=op, value=value, feature=feature, **kw))
-            if "feature_uses" not in self.show:
-                self.show.append("feature_uses")
-            r.take(*m.span())
 
     def comment_search(self) -> None:
         """Words in NPS comments: "accounts whose NPS comments mention price", "feedback about

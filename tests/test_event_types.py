@@ -181,6 +181,24 @@ def test_the_parser_reads_a_type_its_count_and_its_window(text: str, reading: tu
     assert said == window, text
 
 
+@pytest.mark.parametrize(
+    ("text", "windows"),
+    [
+        ("accounts with meetings and emails this quarter", {"meeting": "this_quarter", "email": "this_quarter"}),
+        ("meetings and emails in the last 30 days", {"meeting": 30, "email": 30}),
+        ("本季度有会议和邮件往来的客户", {"meeting": "this_quarter", "email": "this_quarter"}),
+        ("accounts with a meeting this quarter and emails last month", {"meeting": "this_quarter", "email": "last_month"}),
+        ("最近14天开过会 且 上个月发过邮件的客户", {"meeting": 14, "email": "last_month"}),
+    ],
+)  # fmt: skip
+def test_a_window_said_of_a_list_of_types_counts_each_over_it(text: str, windows: dict) -> None:
+    """A window binds to every event type of its clause, and only of its clause."""
+    p = parse(text, context=CTX)
+    assert p.spec is not None and not p.unparsed, (text, p.unparsed)
+    got = {f.event_type: f.window_days or f.period for f in p.spec.where.filters()}
+    assert got == windows, text
+
+
 def test_a_key_persons_email_or_phone_is_no_event() -> None:
     for text in ("what is the EB's email", "决策人的电话是多少"):
         p = parse(text, context=CTX)

@@ -86,6 +86,7 @@ EXAMPLE_CONTEXT = ParseContext(
     ],
     custom_values={"competitor": ["Salesforce", "HubSpot", "纷享销客"]},
     event_types=["login", "purchase", "ticket", "meeting", "email"],
+    features=["api", "sso", "reports"],
 )
 
 

@@ -48,6 +48,8 @@ KINDS: dict[str, str] = {
     "AGG": "a figure summed or averaged (total, average, 合计, 平均)",
     "EVENT": "a built-in event type said as happening (purchases, bought, tickets, 购买过, 工单)",
     "DID": "a verb saying an event happened (made, placed, opened, 提交过)",
+    "USE": "using a feature (used, usage, uses, 用过, 使用次数)",
+    "FEATURE": "a feature the book's events record (the API, SSO, 报表功能), from the book",
     "LOGIN": "logging in (logged in, logins, active, contacted, 登录过, 活跃, 动静)",
     "IDLE": "not active at all (inactive, dormant, 不活跃, 沉默)",
     "EVER": "all time said with a negation (ever, at all, even once, 从来, 从未, 一次都)",
@@ -144,6 +146,7 @@ def tables() -> dict[str, dict[str, Any]]:
             for w in words
         },
         "DID": _words(events.EVENT_VERBS),
+        "USE": {w.lower(): v for w, v in events.FEATURE_USE_WORDS.items()},
         "LOGIN": _table(events.LOGIN_WORDS),
         "IDLE": _words(events.IDLE_WORDS),
         "EVER": {p.lower(): v for p, v in events.EVER_WORDS.items()},

@@ -217,11 +217,20 @@ LOGIN_WORDS: dict[str, tuple[str, ...]] = {
     "logins": ("logins", "log-ins", "sign-ins", "signins"),
     "active": ("active", "been active", "活跃", "活跃的", "活跃过"),
     "activity": (
-        "activity", "used", "usage", "engaged", "engagement", "touched", "contacted",
+        "activity", "engaged", "engagement", "touched", "contacted",
         "interaction", "interactions", "follow up", "follow-up", "followed up", "follow-ups",
-        "visited", "使用", "访问", "跟进", "互动", "联系", "用过", "打开", "动静",
+        "visited", "访问", "跟进", "互动", "联系", "打开", "动静",
     ),
 }  # fmt: skip
+# using a feature the events record: "used the API", "API usage", "用过报表功能"; value: whether the
+# word also says activity of any kind ("not used in 30 days": no login either)
+FEATURE_USE_WORDS: dict[str, bool] = {
+    "used": True, "usage": True, "使用": True, "使用过": True, "用过": True, "use": False,
+    "uses": False, "using": False, "tried": False, "adopted": False, "使用了": False,
+    "用了": False, "用量": False, "使用次数": False, "使用量": False,
+}  # fmt: skip
+# what a feature is called after its name: "the API feature", "报表功能", "SSO module"
+FEATURE_NOUNS: tuple[str, ...] = ("feature", "module", "function", "functionality", "功能", "模块")
 # a word saying an account is not active at all: no login for a while (30 days when no number)
 IDLE_WORDS: tuple[str, ...] = (
     "inactive", "idle", "dormant", "gone quiet", "gone dark", "quiet", "silent", "unengaged",

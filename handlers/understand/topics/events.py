@@ -28,6 +28,7 @@ TOPIC = "events"
 
 # the fields of event conditions (what the notation shows)
 FIELDS = ("days_since_login", "logins", "purchase_count", "tickets", "feature_uses")
+_SIGN_RX = re.compile(r">=|<=|!=|>|<|=")
 _OPS = {">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq", "!=": "ne"}
 _SIGNS = {v: k for k, v in _OPS.items()}
 # an event word that starts a figure's name: "登录天数", "login count" (compared later)
@@ -76,6 +77,8 @@ def inactive(tags: Sequence[Tag], env: Env) -> list[Item] | None:
     negated = any(t.kind in ("NEG", "IDLE") or (t.kind == "EVER" and t.value is True) for t in tags)
     if not negated or _names_a_field(tags, env):
         return None
+    if any(t.kind == "USE" and t.value is not True for t in tags):
+        return None  # "no users": a use of something, not activity
     never = any(t.kind == "EVER" or (t.kind == "NEG" and t.value == "never") for t in tags)
     dur, per = _first(tags, "DURATION"), _first(tags, "PERIOD")
     if dur is not None:
@@ -164,6 +167,33 @@ def happened(tags: Sequence[Tag], env: Env) -> list[Item] | None:
     return [Filter(field=field, op=op, value=value, **kw), Show(field)]
 
 
+def feature_used(tags: Sequence[Tag], env: Env) -> list[Item] | None:
+    """A feature used (at least once), not used (none), or used a number of times compared, in a
+    window: "used the API in the last 30 days", "本季度没用过单点登录" (none this quarter), "never
+    used SSO" (none ever), "最近60天使用报表功能超过3次"; no window said is the last 30 days."""
+    feat = _first(tags, "FEATURE")
+    if feat is None:
+        return None
+    negated = any(t.kind == "NEG" or (t.kind == "EVER" and t.value is True) for t in tags)
+    never = negated and any(
+        t.kind == "EVER" or (t.kind == "NEG" and t.value == "never") for t in tags
+    )
+    sign, number = _first(tags, "CMP"), _first(tags, "NUMBER")
+    span = _first(tags, "DURATION") or _first(tags, "PERIOD")
+    if span is not None:
+        kw = _window(span)
+    elif never:
+        kw = dict(dates.ALL_TIME)
+    else:
+        kw = {"window_days": 30}
+    if sign is not None and isinstance(number, Tag) and isinstance(number.value, (int, float)):
+        op, value = sign.value, number.value
+    else:
+        op, value = ("eq", 0) if negated else ("ge", 1)
+    flt = Filter(field="feature_uses", op=op, value=value, feature=feat.value, **kw)
+    return [flt, Show("feature_uses")]
+
+
 # ----------------------------------------------------------------------------- the notation
 
 
@@ -177,9 +207,10 @@ def _bound(v: Any) -> str:
 
 def notation(f: Filter) -> str:
     """One event condition in the notation of the examples ("logins=0 this_quarter")."""
-    out = f"{f.field} {f.op}" if f.op in ("empty", "not_empty") else ""
+    name = f"{f.field}[{f.feature}]" if f.feature else f.field
+    out = f"{name} {f.op}" if f.op in ("empty", "not_empty") else ""
     if not out:
-        out = f"{f.field}{_SIGNS.get(f.op, f.op)}{f.value}"
+        out = f"{name}{_SIGNS.get(f.op, f.op)}{f.value}"
     if f.window_days:
         out += f" {f.window_days}d"
     if f.period:
@@ -207,7 +238,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "events: no login for a while",
         TOPIC,
-        "SPAN? HAVE? NOTX HAVE? LOGIN EVER? SPAN?",
+        "SPAN? HAVE? NOTX HAVE? (LOGIN | USE) EVER? SPAN?",
         inactive,
         (
             ("not logged in for 15 days", "days_since_login>=15"),
@@ -216,6 +247,7 @@ ROWS: tuple[Row, ...] = (
             ("accounts that havent logged in for two weeks", "days_since_login>=14"),
             ("clients that dont log in", "days_since_login>=30"),
             ("customers not contacted in 60 days", "days_since_login>=60"),
+            ("accounts not used in 45 days", "days_since_login>=45"),
             ("which accounts have never logged in", "days_since_login empty"),
             ("customers who have not logged in even once", "days_since_login empty"),
             ("accounts that never logged in during the last 30 days", "days_since_login>=30"),
@@ -232,7 +264,11 @@ ROWS: tuple[Row, ...] = (
             ("本季度没有登录的客户", "logins=0 this_quarter"),
             ("上个月没登录过的客户", "logins=0 last_month"),
         ),
-        not_examples=("未登录天数超过30天的客户", "accounts that logged in this week"),
+        not_examples=(
+            "未登录天数超过30天的客户",
+            "accounts that logged in this week",
+            "accounts with no users",
+        ),
     ),
     Row(
         "events: an inactive account",
@@ -339,5 +375,28 @@ ROWS: tuple[Row, ...] = (
             "tickets",
             "who has the most tickets this quarter",
         ),
+    ),
+    Row(
+        "events: a feature used",
+        TOPIC,
+        "SPAN? NOTX? USE FEATURE (CMP NUMBER)? SPAN? | SPAN? NOTX? FEATURE USE (CMP NUMBER)? SPAN?"
+        " | CMP NUMBER FEATURE USE SPAN?",
+        feature_used,
+        (
+            ("used the API in the last 30 days", "feature_uses[api]>=1 30d"),
+            ("accounts that used the API in October", "feature_uses[api]>=1 m10"),
+            ("accounts that never used SSO", "feature_uses[sso]=0 until=0d"),
+            (
+                "accounts that have not used the reports feature this quarter",
+                "feature_uses[reports]=0 this_quarter",
+            ),
+            ("more than 10 API uses", "feature_uses[api]>10 30d"),
+            ("API usage > 5 in the last 7 days", "feature_uses[api]>5 7d"),
+            ("近30天用过报表功能的客户", "feature_uses[reports]>=1 30d"),
+            ("最近60天使用报表功能超过3次的客户", "feature_uses[reports]>3 60d"),
+            ("本季度没用过单点登录的客户", "feature_uses[sso]=0 this_quarter"),
+            ("十月份用过API的客户有几个", "feature_uses[api]>=1 m10"),
+        ),
+        not_examples=("accounts with api in their name",),
     ),
 )
