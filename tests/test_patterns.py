@@ -390,3 +390,10 @@ def test_a_book_value_that_is_an_article_is_no_value_before_a_missing_field() ->
     p = parse("accounts without a CSM", context=ctx)
     assert [(f.field, f.op) for f in p.spec.where.filters()] == [("csm", "empty")]
     assert p.unparsed == ""
+
+
+def test_a_word_that_is_a_value_and_a_feature_is_the_value() -> None:
+    """A book whose events' feature column holds its plan names: 'enterprise' alone is the plan."""
+    ctx = ParseContext(values={"plan": ["Basic", "Enterprise"]}, features=["Enterprise", "api"])
+    spec = parse("enterprise accounts with no EB", context=ctx).spec
+    assert ("plan", "Enterprise") in {(f.field, f.value) for f in spec.where.filters()}

@@ -49,7 +49,6 @@ KINDS: dict[str, str] = {
     "EVENT": "a built-in event type said as happening (purchases, bought, tickets, 购买过, 工单)",
     "DID": "a verb saying an event happened (made, placed, opened, 提交过)",
     "USE": "using a feature (used, usage, uses, 用过, 使用次数)",
-    "FEATURE": "a feature the book's events record (the API, SSO, 报表功能), from the book",
     "LOGIN": "logging in (logged in, logins, active, contacted, 登录过, 活跃, 动静)",
     "IDLE": "not active at all (inactive, dormant, 不活跃, 沉默)",
     "EVER": "all time said with a negation (ever, at all, even once, 从来, 从未, 一次都)",
@@ -95,6 +94,8 @@ KINDS: dict[str, str] = {
     "HEALTH": "a health band (red, unhealthy, 绿灯, 健康度低): green / yellow / red",
     "RFM": "an RFM segment (champions, 忠诚客户): the segment as stored",
     "SET": "a word after a field saying its value is meant (set, info, 信息)",
+    # after VALUE: a word that is both (a book whose feature column holds its plans) is the value
+    "FEATURE": "a feature the book's events record (the API, SSO, 报表功能), from the book",
 }
 # kinds naming someone: a Chinese name is a whole word, not the start of a longer one (王越 is not
 # read inside 王越峰): a CJK character right after it must begin another tag or a filler word
