@@ -171,7 +171,9 @@ def filter_text(flt: Filter, lang: str, fields: dict[str, FieldDef] | None = Non
         and flt.op in ("contains", "has_word")
         and isinstance(flt.value, list)
     ):
-        shown = str(flt.value[0]).upper() if str(flt.value[0]).isascii() else str(flt.value[0])
+        first = str(flt.value[0])
+        # an acronym as written (CFO); a title of words in title case ("Solutions Architect")
+        shown = (first.upper() if " " not in first else first.title()) if first.isascii() else first
         return f"{name}包含 {shown}" if zh else f"{name} contains {shown}"
     if flt.field == "nps_comment" and flt.op == "contains" and isinstance(flt.value, list):
         shown = "、".join(map(str, flt.value)) if zh else ", ".join(map(str, flt.value))

@@ -41,7 +41,9 @@ def expected(notation: str) -> list[Condition]:
         if key == "title":
             filters.append(
                 Filter(
-                    field="contact_title", op="has_word", value=list(lang_people.TITLE_WORDS[value])
+                    field="contact_title",
+                    op="has_word",
+                    value=list(lang_people.TITLE_WORDS.get(value, (value,))),
                 )
             )
         else:
@@ -397,3 +399,17 @@ def test_a_word_that_is_a_value_and_a_feature_is_the_value() -> None:
     ctx = ParseContext(values={"plan": ["Basic", "Enterprise"]}, features=["Enterprise", "api"])
     spec = parse("enterprise accounts with no EB", context=ctx).spec
     assert ("plan", "Enterprise") in {(f.field, f.value) for f in spec.where.filters()}
+
+
+def test_any_title_after_a_cue_is_one_key_persons_title(people: Services) -> None:
+    with people.session_factory.begin() as s:
+        a = s.query(Account).filter_by(name="Delta").one()
+        s.add(Contact(account_id=a.id, name="Ana", title="Senior Solutions Architect"))
+        s.add(Contact(account_id=a.id, name="Bo", title="解决方案架构师"))
+    for text in (
+        "accounts with a contact titled Solutions Architect",
+        "职位是解决方案架构师的联系人",
+    ):
+        assert names(ask(people, text)) == {"Delta"}, text
+    reply = ask(people, "accounts with a contact titled solutions architect")
+    assert "Solutions Architect" in reply.text

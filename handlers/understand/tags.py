@@ -33,6 +33,7 @@ from store.lang import (
 KINDS: dict[str, str] = {
     "ROLE": "a key person's buying role (EB, TB, UB)",
     "TITLE": "a key person's job title (CFO, 财务总监)",
+    "TITLED": "any job title written after a cue ('titled Solutions Architect', '职位是采购总监')",
     "ATT": "an attitude said as a person (blocker, 反对者, 持反对态度)",
     "ATTW": "an attitude word that needs a person or a cue (against, 反对, neutral)",
     "CUE": "a word saying an attitude is meant (attitude, 态度)",
@@ -223,9 +224,13 @@ RX_KINDS: dict[str, str] = {
     "CONTRACT": dates.CONTRACT_WORDS,
     "CMP": compare.comparator_rx(),
     "GRADE": fields.GRADE_RX,
+    "TITLED": people.TITLE_CUE_RX,
 }
 # how an RX kind's matched text reads as its value (the text itself when none is given)
-RX_READERS: dict[str, Callable[[str], Any]] = {"CMP": compare.comparator_op}
+RX_READERS: dict[str, Callable[[str], Any]] = {
+    "CMP": compare.comparator_op,
+    "TITLED": lambda text: (people.title_after_cue(text) or text,),
+}
 # the value of a regex kind read from the question around its match: (text, start, end) ->
 # value, or None when the match is no such thing there (a bare "may" is no month)
 READERS: dict[str, Callable[[str, int, int], Any]] = {

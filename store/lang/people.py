@@ -483,3 +483,32 @@ def attitude_label(attitude: str, language: str) -> str:
     """How a reply names an attitude ('blocker' / '反对'); an unknown one as given."""
     en, zh = ATTITUDE_LABELS.get(attitude, (attitude, attitude))
     return zh if language == "zh" else en
+
+
+# a job title written out after a cue ("a contact titled Solutions Architect", "职位是解决方案架构师的
+# 联系人"): any title, not only those of TITLE_WORDS; the title is read up to the next clause word
+TITLE_CUE_RX = (
+    r"(?:\btitled|\bwith\s+(?:the\s+)?(?:job\s+)?title(?:\s+of)?|\bwhose\s+(?:job\s+)?title\s+is"
+    r"|\bjob\s+title(?:\s+is)?)\s+[\"“']?(?P<title>[a-z][a-z0-9&/.\- ]*?)[\"”']?"
+    r"(?=\s*(?:$|[,?.;!]|\b(?:and|or|but|who|whose|that|in|at|from|with|without|on|as)\b))"
+    r"|(?:职位|职务|头衔|岗位|title)\s*(?:是|为|叫)\s*[\"“']?(?P<title_zh>[\u4e00-\u9fffa-z0-9 ]+?)"
+    r"[\"”']?(?=的|$|[，,、;；?？]|且|并且|而且|但)"
+)
+
+TITLE_CUE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("accounts with a contact titled solutions architect", "solutions architect"),
+    ("contacts titled head of it in shanghai", "head of it"),
+    ("a key person whose job title is vp sales", "vp sales"),
+    ("customers with the title “procurement lead” on file", "procurement lead"),
+    ("职位是解决方案架构师的联系人", "解决方案架构师"),
+    ("有职务为采购总监的关键人的客户", "采购总监"),
+    ("头衔是it主管的联系人", "it主管"),
+)
+
+
+def title_after_cue(text: str) -> str | None:
+    """The title a cue introduces ("titled X", "职位是X"), as written; None when there is none."""
+    m = re.search(TITLE_CUE_RX, text.lower())
+    if m is None:
+        return None
+    return (m.group("title") or m.group("title_zh") or "").strip() or None

@@ -17,6 +17,7 @@ from store.spec import Condition, Filter
 TOPIC = "key person"
 
 _TRAIT = {"ROLE": "contact_role", "TITLE": "contact_title", "ATT": "contact_attitude"}
+_TRAIT["TITLED"] = "contact_title"
 _TRAIT["ATTW"] = "contact_attitude"
 
 
@@ -63,6 +64,7 @@ MACROS = {
     "PRE": "(HAVE? NEG HAVE? | HAVE | ABSENT)?",
     # who is meant: a role, a title or "key person", possibly two of them ("CFO contact")
     "WHO": "(ROLE | TITLE | KP) HAVE? (ROLE | TITLE | KP)?",
+    "TITLEX": "(TITLE | TITLED)",
     "ATTX": "(ATT | ATTW)",
 }
 
@@ -91,6 +93,21 @@ ROWS: tuple[Row, ...] = (
             ("accounts with no CTO on file", "-title=CTO"),
             ("没有首席技术官的客户", "-title=CTO"),
         ),
+    ),
+    Row(
+        "key person: titled <any title>",
+        TOPIC,
+        "PRE KP? HAVE? TITLED KP? (HAVE | ABSENT)?",
+        key_person,
+        (
+            ("accounts with a contact titled Solutions Architect", "+title=solutions architect"),
+            ("customers whose key person has the job title VP Sales", "+title=vp sales"),
+            ("accounts with no contact titled head of IT", "-title=head of it"),
+            ("职位是解决方案架构师的联系人", "+title=解决方案架构师"),
+            ("有职务为采购总监的关键人的客户", "+title=采购总监"),
+            ("没有职位为采购总监的联系人的客户", "-title=采购总监"),
+        ),
+        not_examples=("职位空缺的客户", "accounts with a title change"),
     ),
     Row(
         "key person: anyone on file",
