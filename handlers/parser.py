@@ -489,6 +489,9 @@ class _Parser:
         self.raw = text or ""
         self.problem: tuple[str, str] | None = None
         self.t = self._exponents(normalise(self.raw))
+        if re.search(r"(?<![A-Za-z])US(?![A-Za-z])", self.raw):
+            # "show US accounts": written in capitals, the country, not the asker ("show us …")
+            self.t = re.sub(r"(?<![a-z0-9_])us(?![a-z0-9_'])", "usa", self.t)
         self.lang = language or ("zh" if _CJK.search(self.raw) else "en")
         self.ctx = ctx
         self.rest = Rest(self.t)

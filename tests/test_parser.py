@@ -1239,3 +1239,20 @@ def test_valid_periods_and_sizes_are_not_refused(text: str) -> None:
 def test_a_missing_price_sensitivity_is_not_a_high_one(text: str, op: str, value) -> None:  # noqa: ANN001
     (f,) = flt(text)
     assert (f.field, f.op, f.value) == ("price_sensitivity", op, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("show US accounts", "United States"),
+        ("Show me US customers", "United States"),
+        ("show us accounts in Japan", "Japan"),  # "us" the asker, Japan the country
+    ],
+)
+def test_us_in_capitals_is_the_country_us_in_lower_case_may_be_the_asker(
+    text: str, country: str
+) -> None:
+    ctx = ParseContext(values={"country": ["United States", "Japan"]})
+    p = parse(text, context=ctx)
+    got = [f.value for f in p.spec.where.filters() if f.field == "country"]
+    assert got == [country] and p.unparsed == "", (text, got, p.unparsed)
