@@ -72,7 +72,13 @@ def _users(ctx: Any) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for u in ctx.users:
         for name in user_names(u):
-            if len(name) >= 3 or (len(name) >= 2 and _CJK.search(name)):
+            short_handle = (  # a two-letter handle ("li") is the person, not a word
+                name == u.handle.lower()
+                and name not in lx.STOPWORDS_EN
+                and name not in places.CODE_NOT
+                and name not in places.COUNTRY_CODES
+            )
+            if len(name) >= 3 or (len(name) >= 2 and (_CJK.search(name) or short_handle)):
                 out.setdefault(name, (u.handle, u.role))
     return out
 
